@@ -1,0 +1,67 @@
+//! Command-line interface: clap types and one small function per subcommand, each calling the
+//! library. Run with no subcommand and a `ResourceList` on stdin, kpreview is a KRM function.
+
+mod input;
+mod render;
+
+use clap::{Parser, Subcommand};
+
+use kpreview::spec::problem::Problems;
+
+/// Invalid user input (as opposed to a usage or I/O error): exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+/// Exit code for an error: 1 for invalid input, 2 for everything else.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    let invalid = error
+        .chain()
+        .any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());
+    if invalid { 1 } else { 2 }
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  kpreview render examples/shop.yaml                  # manifests on stdout
+  kpreview render preview.yaml --pr 42 --sha $SHA -o out/
+  kpreview validate examples/*.yaml
+  kpreview schema > preview.schema.json
+
+Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error.
+Environment: PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH fill pull-request fields that
+neither flags nor the spec give. NO_COLOR disables colour.";
+
+/// Pull-request preview environments for Argo CD, from one compact spec.
+#[derive(Debug, Parser)]
+#[command(name = "kpreview", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render a spec into the preview's manifests, in Argo CD apply order.
+    #[command(after_help = render::AFTER_HELP)]
+    Render(render::RenderArgs),
+    /// Check specs and report every problem; prints nothing else when they are valid.
+    Validate(render::ValidateArgs),
+    /// Print the JSON Schema of the spec (for editors and CI linters).
+    Schema,
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Render(args)) => render::render(&args),
+        Some(Command::Validate(args)) => render::validate(&args),
+        Some(Command::Schema) => render::schema(),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Pieces every pod shares: its spec around the containers (spot placement, security, no service
+//! links, no API token by default), environment variables and resources.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, ResourceRequirements,
+    SecretKeySelector,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use super::{security, spot};
+use crate::spec::model::{self, Model, Resources};
+
+/// A pod spec for `containers` with kpreview's defaults. `service_account` is set only for pods
+/// that call the Kubernetes API (the restore Jobs); every other pod gets no token at all.
+pub fn spec(
+    model: &Model,
+    containers: Vec<Container>,
+    security: PodSecurityContext,
+    service_account: Option<&str>,
+) -> PodSpec {
+    PodSpec {
+        containers,
+        security_context: Some(security),
+        service_account_name: service_account.map(str::to_owned),
+        automount_service_account_token: Some(service_account.is_some()),
+        enable_service_links: Some(false),
+        tolerations: spot::tolerations(model.spot),
+        affinity: spot::affinity(model.spot),
+        ..PodSpec::default()
+    }
+}
+
+/// A container with the restricted security context.
+pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
+    Container {
+        name: name.to_owned(),
+        image: Some(image.to_owned()),
+        resources: Some(requirements(resources)),
+        security_context: Some(security::container()),
+        ..Container::default()
+    }
+}
+
+/// Requests and limits; a CPU limit only when the spec set one.
+pub fn requirements(resources: &Resources) -> ResourceRequirements {
+    let mut limits = BTreeMap::from([(
+        "memory".to_owned(),
+        Quantity(resources.memory_limit.clone()),
+    )]);
+    if let Some(cpu) = &resources.cpu_limit {
+        limits.insert("cpu".to_owned(), Quantity(cpu.clone()));
+    }
+    ResourceRequirements {
+        requests: Some(BTreeMap::from([
+            ("cpu".to_owned(), Quantity(resources.cpu_request.clone())),
+            (
+                "memory".to_owned(),
+                Quantity(resources.memory_request.clone()),
+            ),
+        ])),
+        limits: Some(limits),
+        ..ResourceRequirements::default()
+    }
+}
+
+/// The model's environment as Kubernetes `EnvVar`s, in order.
+pub fn env(vars: &[model::EnvVar]) -> Option<Vec<EnvVar>> {
+    let list: Vec<EnvVar> = vars
+        .iter()
+        .map(|var| match &var.value {
+            model::EnvValue::Literal(value) => literal(&var.name, value),
+            model::EnvValue::Secret(secret) => secret_key(&var.name, secret),
+        })
+        .collect();
+    (!list.is_empty()).then_some(list)
+}
+
+/// `name: value`.
+pub fn literal(name: &str, value: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: Some(value.to_owned()),
+        value_from: None,
+    }
+}
+
+/// `name` from a Secret's key.
+pub fn secret_key(name: &str, secret: &model::SecretRef) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: None,
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.name.clone(),
+                key: secret.key.clone(),
+                optional: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+    }
+}

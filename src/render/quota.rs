@@ -1,0 +1,142 @@
+//! Cost guard rails per namespace: a ResourceQuota sized from the preview itself (twice what its
+//! pods request, for rolling updates, Jobs and injected sidecars; no load balancers or node
+//! ports at all) and a LimitRange that gives containers kpreview did not render (sidecars) small
+//! requests and a memory limit.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    LimitRange, LimitRangeItem, LimitRangeSpec, ResourceQuota, ResourceQuotaSpec,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::meta::{common_labels, namespaced};
+use super::object::{Hook, Object, Phase, Resource};
+use super::waves::Waves;
+use crate::spec::check::parse_quantity;
+use crate::spec::defaults::{JOB_RESOURCES, SERVICE_RESOURCES};
+use crate::spec::model::{Model, Resources, Seed};
+
+const MI: f64 = 1024.0 * 1024.0;
+
+#[derive(Default)]
+struct Totals {
+    pods: u32,
+    cpu: f64,
+    memory: f64,
+    memory_limit: f64,
+    storage: f64,
+}
+
+impl Totals {
+    fn add(&mut self, count: u32, r: &Resources) {
+        let q = |s: &str| parse_quantity(s).unwrap_or(0.0);
+        self.pods += count;
+        self.cpu += f64::from(count) * q(&r.cpu_request);
+        self.memory += f64::from(count) * q(&r.memory_request);
+        self.memory_limit += f64::from(count) * q(&r.memory_limit);
+    }
+}
+
+fn totals(model: &Model) -> Totals {
+    let mut t = Totals::default();
+    for s in &model.services {
+        t.add(u32::try_from(s.replicas).unwrap_or(0), &s.resources);
+        if s.migrate.is_some() {
+            t.add(1, &s.resources);
+        }
+    }
+    for s in &model.stores {
+        t.add(1, &s.resources);
+        t.storage += parse_quantity(&s.storage).unwrap_or(0.0);
+    }
+    let job = Resources {
+        cpu_request: JOB_RESOURCES.0.to_owned(),
+        memory_request: JOB_RESOURCES.1.to_owned(),
+        cpu_limit: None,
+        memory_limit: JOB_RESOURCES.2.to_owned(),
+    };
+    let restores = model
+        .stores
+        .iter()
+        .filter(|s| matches!(s.seed, Seed::Velero { .. }))
+        .count();
+    t.add(u32::try_from(restores).unwrap_or(0), &job);
+    t
+}
+
+// Quantities are small positive numbers; rounding up to whole millicores and mebibytes is the intent.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn millicores(cores: f64) -> Quantity {
+    Quantity(format!("{}m", (cores * 1000.0).ceil() as u64))
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn mebibytes(bytes: f64) -> Quantity {
+    let mi = (bytes / MI).ceil() as u64;
+    if mi.is_multiple_of(1024) && mi > 0 {
+        Quantity(format!("{}Gi", mi / 1024))
+    } else {
+        Quantity(format!("{mi}Mi"))
+    }
+}
+
+/// The preview's ResourceQuota and LimitRange.
+pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
+    let t = totals(model);
+    let q = |s: &str| Quantity(s.to_owned());
+    let mut hard = BTreeMap::from([
+        ("requests.cpu".to_owned(), millicores(2.0 * t.cpu)),
+        ("requests.memory".to_owned(), mebibytes(2.0 * t.memory)),
+        ("limits.memory".to_owned(), mebibytes(2.0 * t.memory_limit)),
+        ("pods".to_owned(), Quantity((2 * t.pods + 2).to_string())),
+        (
+            "persistentvolumeclaims".to_owned(),
+            Quantity(model.stores.len().to_string()),
+        ),
+        ("services.loadbalancers".to_owned(), q("0")),
+        ("services.nodeports".to_owned(), q("0")),
+    ]);
+    if t.storage > 0.0 {
+        hard.insert("requests.storage".to_owned(), mebibytes(t.storage));
+    }
+    let quota = ResourceQuota {
+        metadata: ObjectMeta {
+            labels: Some(common_labels(model)),
+            ..namespaced(model, "preview")
+        },
+        spec: Some(ResourceQuotaSpec {
+            hard: Some(hard),
+            ..ResourceQuotaSpec::default()
+        }),
+        status: None,
+    };
+    let limits = LimitRange {
+        metadata: ObjectMeta {
+            labels: Some(common_labels(model)),
+            ..namespaced(model, "preview")
+        },
+        spec: Some(LimitRangeSpec {
+            limits: vec![LimitRangeItem {
+                type_: "Container".to_owned(),
+                default_request: Some(BTreeMap::from([
+                    ("cpu".to_owned(), q(SERVICE_RESOURCES.0)),
+                    ("memory".to_owned(), q(SERVICE_RESOURCES.1)),
+                ])),
+                default: Some(BTreeMap::from([("memory".to_owned(), q(JOB_RESOURCES.2))])),
+                ..LimitRangeItem::default()
+            }],
+        }),
+    };
+    let setup = |resource| Object {
+        phase: Phase::Sync,
+        wave: waves.setup,
+        hook: Hook::No,
+        resource,
+    };
+    vec![
+        setup(Resource::ResourceQuota(quota)),
+        setup(Resource::LimitRange(limits)),
+    ]
+}

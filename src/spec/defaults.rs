@@ -1,0 +1,209 @@
+//! Every default of the spec in one place, and the merge of the pull-request fields from flags,
+//! spec and environment (flags win over the spec, the spec over the environment).
+
+use super::types::{
+    CredentialsSpec, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec,
+    SpotPolicy, SpotProvider, StagingSpec,
+};
+
+/// `spec.namespace`.
+pub const NAMESPACE: &str = "{{ name }}-pr-{{ pr.number }}";
+/// `spec.ttl`.
+pub const TTL: &str = "48h";
+/// `spec.staging.namespace`.
+pub const STAGING_NAMESPACE: &str = "staging";
+/// `spec.staging.url`.
+pub const STAGING_URL: &str = "http://{{ service }}.{{ staging.namespace }}.svc.cluster.local";
+/// `spec.ingress.controllerNamespace`.
+pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
+/// `spec.restore.veleroNamespace`.
+pub const VELERO_NAMESPACE: &str = "velero";
+/// `spec.restore.timeout`.
+pub const RESTORE_TIMEOUT: &str = "15m";
+/// `spec.restore.image`: the image the project's `Dockerfile` builds, under the name its
+/// release workflow pushes. Mirror it and set `spec.restore.image` in air-gapped clusters.
+pub const RESTORE_IMAGE: &str = concat!("ghcr.io/kpreview/kpreview:", env!("CARGO_PKG_VERSION"));
+/// `spec.dataStores.*.seed.snapshot.driver`.
+pub const SNAPSHOT_DRIVER: &str = "ebs.csi.aws.com";
+/// `spec.dataStores.*.storage`.
+pub const STORAGE: &str = "1Gi";
+/// `spec.dataStores.*.credentials.passwordKey`.
+pub const PASSWORD_KEY: &str = "password";
+/// `spec.services.*.replicas`.
+pub const REPLICAS: u8 = 1;
+
+/// Default resources: (cpu request, memory request, memory limit).
+pub const SERVICE_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "512Mi");
+/// Default resources of a data store.
+pub const STORE_RESOURCES: (&str, &str, &str) = ("50m", "128Mi", "1Gi");
+/// Resources of the restore and migrate Jobs' helper containers.
+pub const JOB_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "256Mi");
+
+/// The pull-request fields given outside the spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrFields {
+    /// `--pr` / `PREVIEW_PR_NUMBER`.
+    pub number: Option<u64>,
+    /// `--sha` / `PREVIEW_HEAD_SHA`.
+    pub head_sha: Option<String>,
+    /// `--branch` / `PREVIEW_BRANCH`.
+    pub branch: Option<String>,
+}
+
+/// Pull-request fields from the command line and from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct PrInputs {
+    /// From flags: these win.
+    pub flags: PrFields,
+    /// From `PREVIEW_*` variables: these lose to the spec.
+    pub env: PrFields,
+}
+
+/// Fills in every default and merges the pull-request fields. Nothing is validated here.
+pub fn apply(mut preview: Preview, pr: &PrInputs) -> Preview {
+    let spec = &mut preview.spec;
+    let written = spec.pull_request.take().unwrap_or_default();
+    spec.pull_request = Some(PullRequest {
+        number: pr.flags.number.or(written.number).or(pr.env.number),
+        head_sha: pr
+            .flags
+            .head_sha
+            .clone()
+            .or(written.head_sha)
+            .or_else(|| pr.env.head_sha.clone()),
+        branch: pr
+            .flags
+            .branch
+            .clone()
+            .or(written.branch)
+            .or_else(|| pr.env.branch.clone()),
+    });
+    spec.namespace.get_or_insert_with(|| NAMESPACE.to_owned());
+    spec.ttl.get_or_insert_with(|| TTL.to_owned());
+
+    let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
+    ingress
+        .controller_namespace
+        .get_or_insert_with(|| INGRESS_CONTROLLER_NAMESPACE.to_owned());
+
+    let staging = spec.staging.get_or_insert_with(StagingSpec::default);
+    staging
+        .namespace
+        .get_or_insert_with(|| STAGING_NAMESPACE.to_owned());
+    staging.url.get_or_insert_with(|| STAGING_URL.to_owned());
+
+    let nodes = spec.nodes.get_or_insert_with(NodesSpec::default);
+    nodes.spot.get_or_insert(SpotProvider::Any);
+    nodes.policy.get_or_insert(SpotPolicy::Preferred);
+
+    let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
+    restore
+        .velero_namespace
+        .get_or_insert_with(|| VELERO_NAMESPACE.to_owned());
+    restore
+        .image
+        .get_or_insert_with(|| RESTORE_IMAGE.to_owned());
+    restore
+        .timeout
+        .get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
+
+    for service in spec.services.values_mut() {
+        service.expose.get_or_insert(false);
+        service.replicas.get_or_insert(REPLICAS);
+    }
+    for store in spec.data_stores.values_mut() {
+        if let Some(engine) = store.engine {
+            store
+                .version
+                .get_or_insert_with(|| engine_version(engine).to_owned());
+        }
+        store.storage.get_or_insert_with(|| STORAGE.to_owned());
+        if let Some(snapshot) = store.seed.as_mut().and_then(|s| s.snapshot.as_mut()) {
+            default_snapshot(snapshot);
+        }
+        if let Some(credentials) = store.credentials.as_mut() {
+            default_credentials(credentials);
+        }
+    }
+    preview
+}
+
+fn default_snapshot(snapshot: &mut SnapshotSeedSpec) {
+    snapshot
+        .driver
+        .get_or_insert_with(|| SNAPSHOT_DRIVER.to_owned());
+}
+
+fn default_credentials(credentials: &mut CredentialsSpec) {
+    credentials
+        .password_key
+        .get_or_insert_with(|| PASSWORD_KEY.to_owned());
+}
+
+/// The official image's tag used when `version` is not given.
+pub fn engine_version(engine: super::types::Engine) -> &'static str {
+    use super::types::Engine;
+    match engine {
+        Engine::Postgres => "16",
+        Engine::Redis | Engine::Mongodb => "7",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::types::{Metadata, PreviewSpec};
+
+    fn preview(pr: Option<PullRequest>) -> Preview {
+        Preview {
+            api_version: String::new(),
+            kind: String::new(),
+            metadata: Metadata {
+                name: "x".into(),
+                namespace: None,
+                labels: std::collections::BTreeMap::default(),
+                annotations: std::collections::BTreeMap::default(),
+            },
+            spec: PreviewSpec {
+                pull_request: pr,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn flags_beat_spec_beats_env() {
+        let inputs = PrInputs {
+            flags: PrFields {
+                number: Some(1),
+                ..Default::default()
+            },
+            env: PrFields {
+                number: Some(3),
+                head_sha: Some("e".into()),
+                branch: Some("env".into()),
+            },
+        };
+        let spec_pr = PullRequest {
+            number: Some(2),
+            head_sha: Some("s".into()),
+            branch: None,
+        };
+        let pr = apply(preview(Some(spec_pr)), &inputs)
+            .spec
+            .pull_request
+            .unwrap();
+        assert_eq!(
+            (pr.number, pr.head_sha.as_deref(), pr.branch.as_deref()),
+            (Some(1), Some("s"), Some("env"))
+        );
+    }
+
+    #[test]
+    fn defaults_fill_every_option() {
+        let spec = apply(preview(None), &PrInputs::default()).spec;
+        assert_eq!(spec.namespace.as_deref(), Some(NAMESPACE));
+        assert_eq!(spec.staging.unwrap().url.as_deref(), Some(STAGING_URL));
+        assert_eq!(spec.nodes.unwrap().spot, Some(SpotProvider::Any));
+    }
+}

@@ -1,0 +1,222 @@
+//! Problems found in a spec: each names its field path and says what is accepted. Loading and
+//! validation collect them all before failing, so a user fixes a spec in one round.
+
+use std::fmt;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The spec cannot be rendered.
+    Error,
+    /// The spec renders, but probably not as meant.
+    Warning,
+}
+
+/// One problem at one field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Field path such as `spec.services.api.port`; empty for the document itself.
+    pub path: String,
+    /// Lowercase fragment naming the offender and what is accepted.
+    pub message: String,
+}
+
+impl Problem {
+    /// An error at `path`.
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A warning at `path`.
+    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Every problem of one spec file; an `Err` of it means nothing was rendered.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct Problems {
+    /// The file the spec came from, as the user named it.
+    pub file: String,
+    /// Errors first, then warnings, each group in the order found.
+    pub list: Vec<Problem>,
+}
+
+impl Problems {
+    /// The problems of `file`, errors before warnings.
+    pub fn new(file: impl Into<String>, mut list: Vec<Problem>) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|p| seen.insert(p.clone()));
+        list.sort_by_key(|p| p.severity);
+        Self {
+            file: file.into(),
+            list,
+        }
+    }
+
+    /// How many of the problems are errors.
+    pub fn error_count(&self) -> usize {
+        self.list
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count()
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.error_count();
+        write!(
+            f,
+            "{} is not a valid Preview ({errors} {})",
+            self.file,
+            plural(errors, "error")
+        )?;
+        for p in &self.list {
+            let label = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            write!(f, "\n  {label}: {}: {p}", self.file)?;
+        }
+        Ok(())
+    }
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// Collects problems while walking a spec, building paths as it goes.
+#[derive(Debug, Default)]
+pub struct Collector {
+    list: Vec<Problem>,
+}
+
+impl Collector {
+    /// Records an error.
+    pub fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.list.push(Problem::error(path, message));
+    }
+
+    /// Records a warning.
+    pub fn warning(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.list.push(Problem::warning(path, message));
+    }
+
+    /// Records a problem as it is.
+    pub fn push(&mut self, problem: Problem) {
+        self.list.push(problem);
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    /// Everything recorded.
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.list
+    }
+}
+
+/// One step of a field path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A mapping key.
+    Key(String),
+    /// A sequence index.
+    Index(usize),
+}
+
+/// `spec.services.api.dependsOn[2]`: keys joined by dots, indexes in brackets.
+pub fn render_path(segs: &[Seg]) -> String {
+    segs.iter().fold(String::new(), |path, seg| match seg {
+        Seg::Key(key) => key_path(&path, key),
+        Seg::Index(i) => format!("{path}[{i}]"),
+    })
+}
+
+/// Joins a field path and a map key, quoting keys that would read as more path.
+pub fn key_path(parent: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/');
+    match (parent.is_empty(), plain) {
+        (true, true) => key.to_owned(),
+        (false, true) => format!("{parent}.{key}"),
+        (_, false) => format!(
+            "{parent}[{}]",
+            serde_json::to_string(key).unwrap_or_default()
+        ),
+    }
+}
+
+/// Suggests the known name closest to `unknown`, if one is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    unknown: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&unknown.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_and_case() {
+        assert_eq!(did_you_mean("imge", ["image", "port"]), Some("image"));
+        assert_eq!(
+            did_you_mean("dependson", ["dependsOn", "env"]),
+            Some("dependsOn")
+        );
+        assert_eq!(did_you_mean("xyz", ["image", "port"]), None);
+    }
+
+    #[test]
+    fn odd_keys_are_quoted() {
+        assert_eq!(
+            key_path("spec.services.api.env", "A.B"),
+            "spec.services.api.env[\"A.B\"]"
+        );
+        assert_eq!(key_path("spec.services", "api"), "spec.services.api");
+    }
+}

@@ -1,0 +1,417 @@
+//! The `Preview` input types exactly as users write them: serde + schemars, optional fields stay
+//! `Option` here and get their defaults in `defaults.rs`.
+//!
+//! Unknown fields are not rejected by serde itself: `load.rs` collects every one of them (with its
+//! path) through `serde_ignored`, so that a spec with three typos reports three problems. The
+//! JSON Schema still says `additionalProperties: false` through `#[schemars(deny_unknown_fields)]`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The API version every spec must carry.
+pub const API_VERSION: &str = "kpreview.dev/v1alpha1";
+/// The kind every spec must carry.
+pub const KIND: &str = "Preview";
+
+/// A pull-request preview environment: the services a pull request changes, their data stores and
+/// how everything else is reached.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields, title = "Preview")]
+pub struct Preview {
+    /// Always `kpreview.dev/v1alpha1`.
+    pub api_version: String,
+    /// Always `Preview`.
+    pub kind: String,
+    /// Identifies the application family.
+    pub metadata: Metadata,
+    /// What the preview runs.
+    pub spec: PreviewSpec,
+}
+
+/// Object metadata. Only `name` matters to kpreview; labels and annotations are accepted so the
+/// spec can live in kustomize and kpt packages.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct Metadata {
+    /// The application family, a DNS-1123 label such as `shop`. Part of the default namespace.
+    pub name: String,
+    /// Ignored; accepted for package tooling.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Ignored; accepted for package tooling.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Ignored, except `config.kubernetes.io/*` ones that kpt and kustomize use.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The body of a preview.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct PreviewSpec {
+    /// The pull request this preview is for. Each field may instead come from `--pr`, `--sha`,
+    /// `--branch` (which win) or `PREVIEW_PR_NUMBER`, `PREVIEW_HEAD_SHA`, `PREVIEW_BRANCH` (which
+    /// lose).
+    #[serde(default)]
+    pub pull_request: Option<PullRequest>,
+    /// Namespace of the preview, a template. Default `{{ name }}-pr-{{ pr.number }}`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Base domain of Ingress hosts, which are `<service>-<namespace>.<domain>`. Required when a
+    /// service sets `expose`. A template.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// How long the preview lives after its last publish, a Go duration such as `48h` or `90m`.
+    /// Default `48h`.
+    #[serde(default)]
+    pub ttl: Option<String>,
+    /// How exposed services get their Ingress.
+    #[serde(default)]
+    pub ingress: Option<IngressSpec>,
+    /// The shared staging environment that every dependency outside the preview goes to.
+    #[serde(default)]
+    pub staging: Option<StagingSpec>,
+    /// Where the preview's pods may run.
+    #[serde(default)]
+    pub nodes: Option<NodesSpec>,
+    /// The services this pull request changes, by name. Names are DNS-1035 labels; they become
+    /// Deployment and Service names.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceSpec>,
+    /// Services that are not part of this preview but are reached differently from staging: in
+    /// another pull request's preview or at a fixed URL. Any other `dependsOn` name that is neither
+    /// a service nor a data store of this preview goes to staging.
+    #[serde(default)]
+    pub dependencies: BTreeMap<String, DependencySpec>,
+    /// Data stores that run inside the preview, by name (DNS-1035 labels of at most 52
+    /// characters: they become StatefulSet names).
+    #[serde(default)]
+    pub data_stores: BTreeMap<String, DataStoreSpec>,
+    /// How `velero` seeds are restored.
+    #[serde(default)]
+    pub restore: Option<RestoreSpec>,
+}
+
+/// The pull request a preview belongs to.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct PullRequest {
+    /// The pull request number.
+    #[serde(default)]
+    pub number: Option<u64>,
+    /// The full commit SHA of the pull request's head (40 or 64 hex digits).
+    #[serde(default)]
+    pub head_sha: Option<String>,
+    /// The pull request's source branch.
+    #[serde(default)]
+    pub branch: Option<String>,
+}
+
+/// Ingress settings shared by every exposed service.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct IngressSpec {
+    /// `spec.ingressClassName` of every Ingress; unset leaves the cluster default.
+    #[serde(default)]
+    pub class_name: Option<String>,
+    /// TLS for every Ingress host, usually a wildcard certificate for `*.<domain>`.
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
+    /// Extra annotations on every Ingress (cert-manager, external-dns, controller settings).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Namespace of the ingress controller, the only namespace whose pods may reach exposed
+    /// services from outside the preview. Default `ingress-nginx`.
+    #[serde(default)]
+    pub controller_namespace: Option<String>,
+}
+
+/// TLS settings of the Ingresses.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// Name of the TLS Secret in the preview namespace.
+    pub secret_name: String,
+}
+
+/// The shared staging environment.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct StagingSpec {
+    /// Namespace of staging. Default `staging`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// URL of a staging service, a template that also sees `service`. Default
+    /// `http://{{ service }}.{{ staging.namespace }}.svc.cluster.local`.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// Node placement.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct NodesSpec {
+    /// Which provider's spot nodes to tolerate and prefer. Default `any`.
+    #[serde(default)]
+    pub spot: Option<SpotProvider>,
+    /// Whether spot nodes are preferred or required. Default `preferred`.
+    #[serde(default)]
+    pub policy: Option<SpotPolicy>,
+}
+
+/// A provider whose spot-node label kpreview knows.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SpotProvider {
+    /// Every provider below.
+    Any,
+    /// EKS managed node groups (`eks.amazonaws.com/capacityType: SPOT`).
+    Eks,
+    /// Karpenter (`karpenter.sh/capacity-type: spot`).
+    Karpenter,
+    /// GKE (`cloud.google.com/gke-spot: "true"`).
+    Gke,
+    /// AKS (`kubernetes.azure.com/scalesetpriority: spot`).
+    Aks,
+    /// No spot placement at all.
+    None,
+}
+
+/// How strongly pods are placed on spot nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SpotPolicy {
+    /// Prefer spot nodes, fall back to on-demand ones.
+    Preferred,
+    /// Run on spot nodes only.
+    Required,
+}
+
+/// A service built from this pull request.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Container image, a template (usually tagged with `{{ pr.headSha }}`).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// The port the container listens on. A service with a port gets a ClusterIP Service that
+    /// listens on port 80 (named `http`), like the staging services it stands in for.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Give this service an Ingress at `<service>-<namespace>.<domain>`. Needs `port`.
+    #[serde(default)]
+    pub expose: Option<bool>,
+    /// Overrides the image's entrypoint. Each item is a template.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// Overrides the image's arguments. Each item is a template.
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+    /// Extra environment variables; values are templates. A name that `dependsOn` also derives
+    /// (`<DEP>_URL`) takes this value instead, with a warning.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Names of services, data stores or dependencies this service needs. Each becomes a
+    /// `<UPPER_SNAKE>_URL` variable; services of this preview also order the rollout.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// A command that migrates this service's data stores, run as a Job with the service's
+    /// image after the data stores are ready and before any service starts. Each item is a
+    /// template.
+    #[serde(default)]
+    pub migrate: Option<Vec<String>>,
+    /// Number of pods. Default 1.
+    #[serde(default)]
+    pub replicas: Option<u8>,
+    /// Path of an HTTP readiness check on `port`; without it readiness is a TCP check.
+    #[serde(default)]
+    pub health_path: Option<String>,
+    /// Container resources. Default requests `cpu: 10m`, `memory: 64Mi`; limit `memory: 512Mi`.
+    #[serde(default)]
+    pub resources: Option<ResourcesSpec>,
+    /// User id to run as, for images whose `USER` is not numeric. Must not be 0.
+    #[serde(default)]
+    pub run_as_user: Option<i64>,
+}
+
+/// Container resources: small requests (previews are many and mostly idle), a memory limit.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ResourcesSpec {
+    /// Requests, `cpu` and `memory` quantities.
+    #[serde(default)]
+    pub requests: Option<ResourceAmounts>,
+    /// Limits, `cpu` and `memory` quantities. A CPU limit is only set when given here.
+    #[serde(default)]
+    pub limits: Option<ResourceAmounts>,
+}
+
+/// A pair of quantities.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ResourceAmounts {
+    /// CPU, such as `100m` or `1`.
+    #[serde(default)]
+    pub cpu: Option<String>,
+    /// Memory, such as `256Mi` or `1Gi`.
+    #[serde(default)]
+    pub memory: Option<String>,
+}
+
+/// A dependency that is not part of this preview and not on staging. Set exactly one field.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct DependencySpec {
+    /// The number of another pull request whose preview runs this service.
+    #[serde(default)]
+    pub preview: Option<u64>,
+    /// A fixed URL, a template.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A data store that runs inside the preview as a one-replica StatefulSet.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct DataStoreSpec {
+    /// The database engine.
+    #[serde(default)]
+    pub engine: Option<Engine>,
+    /// Image tag of the engine's official image. Default `16` for postgres, `7` for redis and
+    /// mongodb.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A different image, such as a registry mirror of the official one. A template.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Size of the `data` volume. Default `1Gi`; at least the size of a snapshot it restores.
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// Storage class of the `data` volume; unset uses the cluster default.
+    #[serde(default)]
+    pub storage_class: Option<String>,
+    /// Where the data comes from. Without a seed the store starts empty.
+    #[serde(default)]
+    pub seed: Option<SeedSpec>,
+    /// A Secret in the preview namespace that holds the store's password. Without one the store
+    /// runs without authentication, reachable only from its own preview.
+    #[serde(default)]
+    pub credentials: Option<CredentialsSpec>,
+    /// Container resources. Default requests `cpu: 50m`, `memory: 128Mi`; limit `memory: 1Gi`.
+    #[serde(default)]
+    pub resources: Option<ResourcesSpec>,
+}
+
+/// A supported data store engine.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// PostgreSQL.
+    Postgres,
+    /// Redis.
+    Redis,
+    /// MongoDB.
+    Mongodb,
+}
+
+/// Where a data store's data comes from. Set exactly one field.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct SeedSpec {
+    /// Restore the store's volume from a Velero backup of a base namespace, before anything
+    /// else starts.
+    #[serde(default)]
+    pub velero: Option<VeleroSeedSpec>,
+    /// Provision the store's volume from a CSI volume snapshot (EBS by default).
+    #[serde(default)]
+    pub snapshot: Option<SnapshotSeedSpec>,
+    /// Run an image that already holds the data; it is copied into the volume on first start.
+    /// A template.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// A Velero backup to restore from.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct VeleroSeedSpec {
+    /// Name of the Velero Backup.
+    #[serde(default)]
+    pub backup: Option<String>,
+    /// The namespace the backup was taken of; its PVC `data-<store>-0` becomes this store's.
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+/// A CSI volume snapshot to provision from. Set exactly one of `handle` and `tags`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct SnapshotSeedSpec {
+    /// The snapshot's id in the storage backend, such as `snap-0a1b2c3d4e5f67890`.
+    #[serde(default)]
+    pub handle: Option<String>,
+    /// EC2 tags that select the newest completed snapshot; `kpreview lock` pins it in
+    /// `preview.lock`, which `render` reads.
+    #[serde(default)]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// CSI driver of the snapshot. Default `ebs.csi.aws.com`.
+    #[serde(default)]
+    pub driver: Option<String>,
+    /// VolumeSnapshotClass of the imported snapshot; unset leaves it empty.
+    #[serde(default)]
+    pub snapshot_class: Option<String>,
+}
+
+/// Where a data store's password lives.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct CredentialsSpec {
+    /// Name of the Secret in the preview namespace (restored with the data or made by External
+    /// Secrets).
+    #[serde(default)]
+    pub secret_name: Option<String>,
+    /// Key of the password in the Secret. Default `password`.
+    #[serde(default)]
+    pub password_key: Option<String>,
+}
+
+/// How `velero` seeds are restored.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct RestoreSpec {
+    /// Namespace Velero runs in. Default `velero`.
+    #[serde(default)]
+    pub velero_namespace: Option<String>,
+    /// Image of the restore Job, which runs `kpreview restore velero`. Default the kpreview
+    /// image of this version.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// How long a restore may take before the Job fails, a Go duration. Default `15m`.
+    #[serde(default)]
+    pub timeout: Option<String>,
+}

@@ -1,0 +1,273 @@
+//! A defaulted [`Preview`] → a [`Model`], or every problem in it. This is the only place that
+//! decides whether a spec is acceptable; it evaluates templates, fixes names and layers the
+//! dependency graph, so rendering cannot fail on user input.
+
+use super::check::{format_duration, is_sha, parse_duration};
+use super::lockfile::Lock;
+use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
+use super::problem::{Collector, Problem};
+use super::types::{API_VERSION, KIND, Preview, PreviewSpec};
+use super::{services, stores};
+use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
+use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
+
+/// Shared state while validating: the problems so far, the template engine and its variables.
+pub(crate) struct Ctx<'a> {
+    pub problems: Collector,
+    pub templates: Templates,
+    pub vars: Vars,
+    pub lock: Option<&'a Lock>,
+}
+
+impl Ctx<'_> {
+    /// Evaluates the template at `path`, recording a failure.
+    pub fn template(&mut self, path: &str, source: &str) -> Option<String> {
+        match self.templates.render(source, &self.vars) {
+            Ok(out) => Some(out),
+            Err(e) => {
+                self.problems.error(path, e);
+                None
+            }
+        }
+    }
+
+    /// Records an error unless `value` is a DNS-1123 label.
+    pub fn label(&mut self, path: &str, value: &str) {
+        if !is_dns1123_label(value) {
+            self.problems.error(
+                path,
+                format!("`{value}` is not a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters"),
+            );
+        }
+    }
+
+    /// Records an error unless `value` is a DNS-1123 subdomain.
+    pub fn subdomain(&mut self, path: &str, value: &str) {
+        if !is_dns_subdomain(value) {
+            self.problems.error(
+                path,
+                format!("`{value}` is not a DNS-1123 subdomain: dot-separated lowercase labels, at most 253 characters"),
+            );
+        }
+    }
+
+    /// Parses a duration at `path`, recording a failure.
+    pub fn duration(&mut self, path: &str, text: &str) -> Option<Ttl> {
+        match parse_duration(text) {
+            Ok(seconds) => Some(Ttl {
+                text: format_duration(seconds),
+                seconds,
+            }),
+            Err(e) => {
+                self.problems.error(path, e);
+                None
+            }
+        }
+    }
+}
+
+/// Checks a spec that went through [`super::defaults::apply`] and builds its model. Every
+/// problem is returned at once; warnings ride along in [`Model::warnings`].
+pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Problem>> {
+    let mut ctx = Ctx {
+        problems: Collector::default(),
+        templates: Templates::new(),
+        vars: Vars::default(),
+        lock,
+    };
+    if preview.api_version != API_VERSION {
+        ctx.problems.error(
+            "apiVersion",
+            format!("expected `{API_VERSION}`, found `{}`", preview.api_version),
+        );
+    }
+    if preview.kind != KIND {
+        ctx.problems.error(
+            "kind",
+            format!("expected `{KIND}`, found `{}`", preview.kind),
+        );
+    }
+    let app = preview.metadata.name.clone();
+    ctx.label("metadata.name", &app);
+
+    let spec = &preview.spec;
+    let pr = pull_request(&mut ctx, spec);
+    ctx.vars = Vars {
+        name: app.clone(),
+        namespace: None,
+        pr: PrVars {
+            number: pr.number,
+            head_sha: pr.head_sha.clone(),
+            short_sha: pr.head_sha.as_ref().map(|s| s.chars().take(7).collect()),
+            branch: pr.branch.clone(),
+            branch_slug: pr.branch.as_deref().map(|b| slug(b, 50)),
+        },
+        staging: StagingVars {
+            namespace: String::new(),
+        },
+        service: None,
+    };
+
+    let staging = spec.staging.clone().unwrap_or_default();
+    let staging_namespace = staging.namespace.unwrap_or_default();
+    ctx.label("spec.staging.namespace", &staging_namespace);
+    ctx.vars.staging.namespace.clone_from(&staging_namespace);
+
+    let namespace = preview_namespace(
+        &mut ctx,
+        spec.namespace.as_deref().unwrap_or_default(),
+        pr.number,
+    );
+    ctx.vars.namespace = Some(namespace.clone());
+
+    let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
+    let ingress = ingress(&mut ctx, spec);
+    let restore = restore(&mut ctx, spec);
+    let nodes = spec.nodes.clone().unwrap_or_default();
+
+    if spec.services.is_empty() && spec.data_stores.is_empty() {
+        ctx.problems.error(
+            "spec",
+            "the preview has neither services nor dataStores; an empty render would make Argo CD prune the environment",
+        );
+    }
+    let stores = stores::validate(&mut ctx, spec);
+    let services = services::validate(&mut ctx, spec, &namespace, &stores, &ingress, pr.number);
+
+    if ctx.problems.has_errors() {
+        return Err(ctx.problems.into_vec());
+    }
+    Ok(Model {
+        app,
+        namespace,
+        pr,
+        ttl: ttl.unwrap_or(Ttl {
+            text: String::new(),
+            seconds: 0,
+        }),
+        ingress,
+        staging_namespace,
+        spot: Spot {
+            provider: nodes.spot.unwrap_or(super::types::SpotProvider::Any),
+            policy: nodes.policy.unwrap_or(super::types::SpotPolicy::Preferred),
+        },
+        services,
+        stores,
+        restore: restore.unwrap_or_else(|| Restore {
+            velero_namespace: String::new(),
+            image: String::new(),
+            timeout: Ttl {
+                text: String::new(),
+                seconds: 0,
+            },
+        }),
+        warnings: ctx.problems.into_vec(),
+    })
+}
+
+fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
+    let written = spec.pull_request.clone().unwrap_or_default();
+    let number = match written.number {
+        Some(0) => {
+            ctx.problems
+                .error("spec.pullRequest.number", "pull request numbers start at 1");
+            0
+        }
+        Some(n) => n,
+        None => {
+            ctx.problems.error(
+                "spec.pullRequest.number",
+                "the pull request number is not set: give `--pr N`, `spec.pullRequest.number` or `PREVIEW_PR_NUMBER`",
+            );
+            0
+        }
+    };
+    let head_sha = written.head_sha.map(|sha| {
+        let sha = sha.trim().to_ascii_lowercase();
+        if !is_sha(&sha) {
+            ctx.problems.error(
+                "spec.pullRequest.headSha",
+                format!("`{sha}` is not a commit SHA: 7 to 64 hex digits (give the full 40)"),
+            );
+        }
+        sha
+    });
+    let branch = written.branch.inspect(|branch| {
+        if branch.is_empty() || branch.len() > 255 || branch.chars().any(char::is_control) {
+            ctx.problems.error(
+                "spec.pullRequest.branch",
+                "a branch is 1 to 255 characters without control characters",
+            );
+        }
+    });
+    Pr {
+        number,
+        head_sha,
+        branch,
+    }
+}
+
+fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: u64) -> String {
+    let path = "spec.namespace";
+    let Some(rendered) = ctx.template(path, template) else {
+        return format!("preview-pr-{pr}");
+    };
+    let shortened = fit(&rendered, MAX_LABEL);
+    if is_dns1123_label(&shortened) {
+        return shortened;
+    }
+    ctx.problems.error(
+        path,
+        format!(
+            "`{rendered}` (from `{template}`) is not a DNS-1123 label: lowercase letters, digits and `-`; \
+             use `{{{{ pr.branchSlug }}}}` rather than `{{{{ pr.branch }}}}`"
+        ),
+    );
+    format!("preview-pr-{pr}")
+}
+
+fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
+    let written = spec.ingress.clone().unwrap_or_default();
+    let domain = spec
+        .domain
+        .as_deref()
+        .and_then(|d| ctx.template("spec.domain", d))
+        .inspect(|d| {
+            ctx.subdomain("spec.domain", d);
+        });
+    if let Some(class) = &written.class_name {
+        ctx.subdomain("spec.ingress.className", class);
+    }
+    let tls_secret = written.tls.map(|t| t.secret_name);
+    if let Some(secret) = &tls_secret {
+        ctx.subdomain("spec.ingress.tls.secretName", secret);
+    }
+    let controller_namespace = written.controller_namespace.unwrap_or_default();
+    ctx.label("spec.ingress.controllerNamespace", &controller_namespace);
+    Ingress {
+        domain,
+        class_name: written.class_name,
+        tls_secret,
+        annotations: written.annotations,
+        controller_namespace,
+    }
+}
+
+fn restore(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Restore> {
+    let written = spec.restore.clone().unwrap_or_default();
+    let velero_namespace = written.velero_namespace.unwrap_or_default();
+    ctx.label("spec.restore.veleroNamespace", &velero_namespace);
+    let image = written.image.unwrap_or_default();
+    if let Err(e) = super::check::check_image(&image) {
+        ctx.problems.error("spec.restore.image", e);
+    }
+    let timeout = ctx.duration(
+        "spec.restore.timeout",
+        written.timeout.as_deref().unwrap_or_default(),
+    )?;
+    Some(Restore {
+        velero_namespace,
+        image,
+        timeout,
+    })
+}

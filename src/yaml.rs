@@ -1,0 +1,218 @@
+//! The one place that reads and writes YAML. Everything goes through serde-saphyr: it quotes the
+//! strings that YAML 1.1 readers (kubectl, Argo CD) would take for booleans, numbers or
+//! timestamps, and it parses under budgets, so hostile input is refused in bounded time and memory.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::spec::problem::{Seg, render_path};
+
+/// Largest spec file accepted; real specs are a few kilobytes.
+pub const MAX_SPEC_BYTES: usize = 1 << 20;
+/// Largest `ResourceList` accepted on stdin; it holds a whole package.
+pub const MAX_STREAM_BYTES: usize = 64 << 20;
+
+/// How much of the parser's budget an input gets.
+#[derive(Debug, Clone, Copy)]
+pub enum Limits {
+    /// One spec or lock file.
+    Spec,
+    /// A `ResourceList` or manifest stream: a whole package.
+    Stream,
+}
+
+impl Limits {
+    /// Byte limit of the input.
+    pub fn max_bytes(self) -> usize {
+        match self {
+            Limits::Spec => MAX_SPEC_BYTES,
+            Limits::Stream => MAX_STREAM_BYTES,
+        }
+    }
+
+    fn options(self, strict_booleans: bool) -> serde_saphyr::Options {
+        let (depth, nodes, aliases) = match self {
+            Limits::Spec => (64, 100_000, 256),
+            Limits::Stream => (256, 4_000_000, 4_096),
+        };
+        let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+        alias_limits.max_total_replayed_events = nodes;
+        alias_limits.max_replay_stack_depth = depth;
+        alias_limits.max_alias_expansions_per_anchor = aliases;
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_depth: depth,
+                max_nodes: nodes,
+                max_aliases: aliases,
+                max_anchors: aliases,
+                max_documents: 1,
+                max_total_scalar_bytes: self.max_bytes(),
+            },
+            alias_limits: alias_limits,
+            strict_booleans: strict_booleans,
+            leading_zero_numbers_as_strings: true,
+            underscored_numbers_as_strings: true,
+            with_snippet: false,
+        }
+    }
+}
+
+/// A YAML document that could not be read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") }, location.map(|(l, c)| format!("line {l} column {c}: ")).unwrap_or_default())]
+pub struct ReadError {
+    /// Field path of the offending value, empty when the document itself is broken.
+    pub path: String,
+    /// Line and column, when the parser knows them.
+    pub location: Option<(u64, u64)>,
+    /// What went wrong, as a lowercase fragment.
+    pub message: String,
+}
+
+/// A typed document plus the path of every key its types do not have.
+#[derive(Debug)]
+pub struct Tracked<T> {
+    /// The document.
+    pub value: T,
+    /// Paths of keys the types ignored, in document order.
+    pub unknown: Vec<Vec<Seg>>,
+}
+
+/// Reads one typed document, recording unknown keys instead of failing on the first.
+///
+/// Booleans follow YAML 1.1 (`yes`, `on`) for boolean fields, as kubectl users expect; plain
+/// scalars read into string fields keep their exact text.
+///
+/// Unknown keys seen before a fatal error are returned with it, so they are reported too.
+pub fn from_str_tracked<T: DeserializeOwned>(text: &str, limits: Limits) -> Tracked<Result<T, ReadError>> {
+    let mut unknown = Vec::new();
+    let value = read(text, limits, false, Some(&mut unknown));
+    Tracked { value, unknown }
+}
+
+/// Reads one untyped document (`serde_json::Value`), keeping every plain scalar that YAML 1.2
+/// would not call a number or boolean as a string (`on`, `1_000`, `0755`).
+pub fn value_from_str(text: &str, limits: Limits) -> Result<serde_json::Value, ReadError> {
+    read(text, limits, true, None)
+}
+
+/// Reads one typed document strictly: the first problem fails it. For files kpreview writes
+/// itself (lock files, metadata).
+pub fn from_str<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, ReadError> {
+    read(text, limits, false, None)
+}
+
+/// The one call into serde-saphyr. Errors carry the field path (serde_path_to_error) and the
+/// location; with `unknown`, ignored keys are collected (serde_ignored) rather than refused.
+fn read<T: DeserializeOwned>(
+    text: &str,
+    limits: Limits,
+    strict_booleans: bool,
+    unknown: Option<&mut Vec<Vec<Seg>>>,
+) -> Result<T, ReadError> {
+    check_size(text, limits)?;
+    let mut path = String::new();
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, limits.options(strict_booleans), |de| {
+        let outcome = match unknown {
+            Some(unknown) => {
+                let mut record = |at: serde_ignored::Path<'_>| unknown.push(ignored_path(&at));
+                serde_path_to_error::deserialize::<_, T>(serde_ignored::Deserializer::new(de, &mut record))
+            }
+            None => serde_path_to_error::deserialize::<_, T>(de),
+        };
+        // The error goes back through serde-saphyr so that it adds the location.
+        outcome.map_err(|e| {
+            path = path_string(e.path());
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| read_error(path, &e))
+}
+
+/// Writes one document, without a leading `---`.
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, WriteError> {
+    serde_saphyr::to_string(value).map_err(|e| WriteError(e.to_string()))
+}
+
+/// A value that could not be written as YAML (a bug: kpreview only writes its own types).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write YAML: {0}")]
+pub struct WriteError(String);
+
+fn check_size(text: &str, limits: Limits) -> Result<(), ReadError> {
+    if text.len() > limits.max_bytes() {
+        return Err(ReadError {
+            path: String::new(),
+            location: None,
+            message: format!(
+                "document is {} bytes, more than the {} accepted",
+                text.len(),
+                limits.max_bytes()
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn read_error(path: String, e: &serde_saphyr::Error) -> ReadError {
+    let location = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .filter(|(l, _)| *l > 0);
+    ReadError {
+        path,
+        location,
+        message: clean_message(&e.without_snippet().to_string()),
+    }
+}
+
+/// serde-saphyr appends the location to some messages; it is reported separately.
+fn clean_message(message: &str) -> String {
+    let trimmed = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let mut s = trimmed.trim().trim_end_matches('.').to_owned();
+    if let Some(first) = s.get(..1) {
+        s = first.to_lowercase() + &s[1..];
+    }
+    s
+}
+
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let segs: Vec<Seg> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(Seg::Index(*index)),
+            Segment::Map { key } => Some(Seg::Key(key.clone())),
+            Segment::Enum { variant } => Some(Seg::Key(variant.clone())),
+            Segment::Unknown => None,
+        })
+        .collect();
+    render_path(&segs)
+}
+
+fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
+    use serde_ignored::Path;
+    let mut segs = Vec::new();
+    let mut at = path;
+    loop {
+        match at {
+            Path::Root => break,
+            Path::Seq { parent, index } => {
+                segs.push(Seg::Index(*index));
+                at = parent;
+            }
+            Path::Map { parent, key } => {
+                segs.push(Seg::Key(key.clone()));
+                at = parent;
+            }
+            Path::Some { parent }
+            | Path::NewtypeStruct { parent }
+            | Path::NewtypeVariant { parent } => at = parent,
+        }
+    }
+    segs.reverse();
+    segs
+}
