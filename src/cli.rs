@@ -1,8 +1,13 @@
 //! Command-line interface: clap types and one small function per subcommand, each calling the
 //! library. Run with no subcommand and a `ResourceList` on stdin, kpreview is a KRM function.
 
+mod function;
+mod gitops;
 mod input;
+mod lock;
+mod plan;
 mod render;
+mod restore;
 
 use clap::{Parser, Subcommand};
 
@@ -15,9 +20,7 @@ pub struct Invalid(pub String);
 
 /// Exit code for an error: 1 for invalid input, 2 for everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    let invalid = error
-        .chain()
-        .any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());
+    let invalid = error.chain().any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());
     if invalid { 1 } else { 2 }
 }
 
@@ -49,19 +52,51 @@ enum Command {
     Validate(render::ValidateArgs),
     /// Print the JSON Schema of the spec (for editors and CI linters).
     Schema,
+    /// Show what a preview will do and in what order, as text or a picture.
+    Plan(plan::PlanArgs),
+    /// Run as a KRM function: a ResourceList on stdin (what kpt and kustomize call; also the
+    /// default when kpreview runs with no subcommand and stdin is not a terminal).
+    Fn(function::FnArgs),
+    /// Run as an Argo CD Config Management Plugin in the app's source directory.
+    Cmp(function::CmpArgs),
+    /// Install kpreview as a kustomize legacy exec plugin (for `kubectl kustomize`).
+    InstallPlugin(function::InstallPluginArgs),
+    /// Render a spec into a GitOps repository and commit it.
+    Publish(gitops::PublishArgs),
+    /// Remove a pull request's preview from a GitOps repository.
+    Unpublish(gitops::UnpublishArgs),
+    /// Remove expired previews, and the oldest beyond a cap, from a GitOps repository.
+    Gc(gitops::GcArgs),
+    /// Pin the newest EC2 snapshot of every `seed.snapshot.tags` in `preview.lock`.
+    Lock(lock::LockArgs),
+    /// Restore a Velero backup into a preview (what the PreSync Job runs), or clean up after one.
+    #[command(subcommand)]
+    Restore(restore::RestoreCommand),
 }
 
 /// Parses the command line and runs it.
 pub fn run() -> anyhow::Result<()> {
+    if let Some(result) = function::as_kustomize_plugin() {
+        return result;
+    }
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Render(args)) => render::render(&args),
         Some(Command::Validate(args)) => render::validate(&args),
         Some(Command::Schema) => render::schema(),
-        None => {
+        Some(Command::Plan(args)) => plan::plan(&args),
+        Some(Command::Fn(args)) => function::krm(&args),
+        Some(Command::Cmp(args)) => function::cmp(&args),
+        Some(Command::InstallPlugin(args)) => function::install_plugin(&args),
+        Some(Command::Publish(args)) => gitops::publish(&args),
+        Some(Command::Unpublish(args)) => gitops::unpublish(&args),
+        Some(Command::Gc(args)) => gitops::gc(&args),
+        Some(Command::Lock(args)) => lock::lock(&args),
+        Some(Command::Restore(command)) => restore::restore(command),
+        None => function::default_mode(|| {
             use clap::CommandFactory;
             Cli::command().print_help()?;
             Ok(())
-        }
+        }),
     }
 }

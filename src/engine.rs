@@ -77,12 +77,7 @@ impl Engine {
     /// The readiness check, run inside the store's container.
     pub fn readiness_command(self) -> Vec<String> {
         let words: &[&str] = match self {
-            Engine::Postgres => &[
-                "pg_isready",
-                "--host=127.0.0.1",
-                "--port=5432",
-                "--username=postgres",
-            ],
+            Engine::Postgres => &["pg_isready", "--host=127.0.0.1", "--port=5432", "--username=postgres"],
             Engine::Redis => &["sh", "-c", "redis-cli -h 127.0.0.1 ping | grep -q PONG"],
             Engine::Mongodb => &["mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
         };
@@ -96,23 +91,14 @@ mod tests {
 
     #[test]
     fn urls_with_and_without_a_password() {
-        assert_eq!(
-            Engine::Postgres.url("db", None),
-            "postgresql://postgres@db:5432/postgres"
-        );
+        assert_eq!(Engine::Postgres.url("db", None), "postgresql://postgres@db:5432/postgres");
         assert_eq!(
             Engine::Postgres.url("db", Some("DB_PASSWORD")),
             "postgresql://postgres:$(DB_PASSWORD)@db:5432/postgres"
         );
         assert_eq!(Engine::Redis.url("cache", None), "redis://cache:6379/0");
-        assert_eq!(
-            Engine::Redis.url("cache", Some("P")),
-            "redis://:$(P)@cache:6379/0"
-        );
+        assert_eq!(Engine::Redis.url("cache", Some("P")), "redis://:$(P)@cache:6379/0");
         assert_eq!(Engine::Mongodb.url("m", None), "mongodb://m:27017/");
-        assert_eq!(
-            Engine::Mongodb.url("m", Some("P")),
-            "mongodb://root:$(P)@m:27017/?authSource=admin"
-        );
+        assert_eq!(Engine::Mongodb.url("m", Some("P")), "mongodb://root:$(P)@m:27017/?authSource=admin");
     }
 }

@@ -2,8 +2,13 @@
 //! pull-request preview environment.
 
 pub mod engine;
+pub mod gitops;
+pub mod krm;
+pub mod lock;
 pub mod output;
+pub mod plan;
 pub mod render;
+pub mod restore;
 pub mod spec;
 pub mod template;
 pub mod yaml;

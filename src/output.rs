@@ -30,10 +30,7 @@ pub enum OutputError {
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| OutputError::Io { path: path.to_owned(), source }
 }
 
 /// The label every rendered object carries; a file without it is not ours.
@@ -47,27 +44,18 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<(), OutputE
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(io_at(&parent))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".kpreview-new-")
-        .tempdir_in(&parent)
-        .map_err(io_at(&parent))?;
+    let staging = tempfile::Builder::new().prefix(".kpreview-new-").tempdir_in(&parent).map_err(io_at(&parent))?;
     for (name, content) in files {
         let path = staging.path().join(name);
         fs::write(&path, content).map_err(io_at(&path))?;
     }
     if dir.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".kpreview-old-")
-            .tempdir_in(&parent)
-            .map_err(io_at(&parent))?;
+        let old = tempfile::Builder::new().prefix(".kpreview-old-").tempdir_in(&parent).map_err(io_at(&parent))?;
         let old_path = old.path().join("render");
         fs::rename(dir, &old_path).map_err(io_at(dir))?;
         if let Err(source) = fs::rename(staging.path(), dir) {
             let _ = fs::rename(&old_path, dir);
-            return Err(OutputError::Io {
-                path: dir.to_owned(),
-                source,
-            });
+            return Err(OutputError::Io { path: dir.to_owned(), source });
         }
         drop(old);
     } else {
@@ -81,10 +69,7 @@ fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(source) => {
-            return Err(OutputError::Io {
-                path: dir.to_owned(),
-                source,
-            });
+            return Err(OutputError::Io { path: dir.to_owned(), source });
         }
     };
     for entry in entries {
@@ -108,10 +93,7 @@ mod tests {
     use super::*;
 
     fn ours(name: &str) -> (String, String) {
-        (
-            name.to_owned(),
-            format!("metadata:\n  labels:\n    {MARKER}\n"),
-        )
+        (name.to_owned(), format!("metadata:\n  labels:\n    {MARKER}\n"))
     }
 
     #[test]
@@ -120,16 +102,9 @@ mod tests {
         let dir = tmp.path().join("out");
         replace_dir(&dir, &[ours("a.yaml"), ours("b.yaml")]).unwrap();
         replace_dir(&dir, &[ours("c.yaml")]).unwrap();
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["c.yaml"]);
-        assert_eq!(
-            fs::read_dir(tmp.path()).unwrap().count(),
-            1,
-            "no staging directories left"
-        );
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no staging directories left");
     }
 
     #[test]
@@ -138,9 +113,6 @@ mod tests {
         fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
         let err = replace_dir(tmp.path(), &[ours("a.yaml")]).unwrap_err();
         assert!(err.to_string().contains("notes.txt"), "{err}");
-        assert_eq!(
-            fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
-            "mine"
-        );
+        assert_eq!(fs::read_to_string(tmp.path().join("notes.txt")).unwrap(), "mine");
     }
 }

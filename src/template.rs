@@ -96,17 +96,11 @@ impl Templates {
         env.add_filter("lower", |s: &str| s.to_lowercase());
         env.add_filter("upper", |s: &str| s.to_uppercase());
         env.add_filter("trim", |s: &str| s.trim().to_owned());
-        env.add_filter("truncate", |s: &str, n: usize| {
-            s.chars().take(n).collect::<String>()
-        });
+        env.add_filter("truncate", |s: &str, n: usize| s.chars().take(n).collect::<String>());
         env.add_filter("slug", |s: &str, n: Option<usize>| slug(s, n.unwrap_or(63)));
         env.add_filter("replace", replace);
         env.add_filter("default", |v: Value, d: Option<Value>| {
-            if v.is_undefined() || v.is_none() {
-                d.unwrap_or_else(|| Value::from(""))
-            } else {
-                v
-            }
+            if v.is_undefined() || v.is_none() { d.unwrap_or_else(|| Value::from("")) } else { v }
         });
         env.add_filter("string", |v: Value| v.to_string());
         env.add_filter("length", |v: Value| v.len().unwrap_or(0));
@@ -114,10 +108,7 @@ impl Templates {
         env.add_test("undefined", |v: Value| v.is_undefined());
         env.add_function("range", |n: usize| -> Result<Vec<usize>, Error> {
             if n > MAX_RANGE {
-                return Err(Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("range is limited to {MAX_RANGE} items"),
-                ));
+                return Err(Error::new(ErrorKind::InvalidOperation, format!("range is limited to {MAX_RANGE} items")));
             }
             Ok((0..n).collect())
         });
@@ -133,23 +124,16 @@ impl Templates {
         }
         let fail = |why: String| format!("template {} failed: {why}", quote(source));
         if source.len() > MAX_SOURCE {
-            return Err(fail(format!(
-                "it is {} bytes, more than the {MAX_SOURCE} accepted",
-                source.len()
-            )));
+            return Err(fail(format!("it is {} bytes, more than the {MAX_SOURCE} accepted", source.len())));
         }
         let used = check_tokens(source).map_err(fail)?;
-        if let Some(why) = unknown_variable(&used, vars) {
-            return Err(fail(why));
-        }
-        let template = self
-            .env
-            .template_from_str(source)
-            .map_err(|e| fail(describe(&e)))?;
+        let explain = |e: &Error| match e.kind() {
+            ErrorKind::UndefinedError => unknown_variable(&used, vars).unwrap_or_else(|| describe(e)),
+            _ => describe(e),
+        };
+        let template = self.env.template_from_str(source).map_err(|e| fail(describe(&e)))?;
         let mut out = Capped(Vec::new());
-        template
-            .render_captured_to(minijinja::value::Serde(vars), &mut out)
-            .map_err(|e| fail(describe(&e)))?;
+        template.render_captured_to(minijinja::value::Serde(vars), &mut out).map_err(|e| fail(explain(&e)))?;
         String::from_utf8(out.0).map_err(|_| fail("output is not UTF-8".to_owned()))
     }
 }
@@ -173,77 +157,78 @@ pub fn slug(s: &str, max: usize) -> String {
 fn replace(s: &str, from: &str, to: &str) -> Result<String, Error> {
     let grows = to.len().saturating_sub(from.len().max(1));
     if s.len() + s.matches(from).count().saturating_mul(grows) > MAX_OUTPUT {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "replace result is too long",
-        ));
+        return Err(Error::new(ErrorKind::InvalidOperation, "replace result is too long"));
     }
     Ok(s.replace(from, to))
 }
 
-/// Refuses what the module docs list and returns the variables the template names (`pr.headSha`,
-/// `namespace`).
+/// Refuses what the module docs list and returns the variables the template names, as written
+/// (`pr.headSha`, `namespace`, `staging.namespace`).
 fn check_tokens(source: &str) -> Result<Vec<String>, String> {
     let mut after_block_start = false;
-    let mut used = Vec::new();
-    let mut previous: Vec<String> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    let mut after_dot = false;
     for token in tokenize(source, false, SyntaxConfig::default()) {
         let (token, _) = token.map_err(|e| describe(&e))?;
-        let word = match &token {
-            Token::Ident(w) => Some((*w).to_owned()),
-            Token::Dot => Some(".".to_owned()),
-            _ => None,
-        };
-        match (&word, previous.as_slice()) {
-            (Some(w), [.., pr, dot]) if pr == "pr" && dot == "." && w != "." => {
-                used.push(format!("pr.{w}"));
-            }
-            (Some(w), _) if w == "namespace" || w == "service" => used.push(w.clone()),
-            _ => {}
-        }
-        previous = match word {
-            Some(w) => [previous, vec![w]].concat(),
-            None => Vec::new(),
-        };
         match token {
             Token::Mul | Token::Pow => {
-                return Err(
-                    "the `*` and `**` operators are not allowed in kpreview templates".to_owned(),
-                );
+                return Err("the `*` and `**` operators are not allowed in kpreview templates".to_owned());
             }
             Token::Ident(word) if after_block_start && !STATEMENTS.contains(&word) => {
                 return Err(format!(
                     "`{{% {word} %}}` is not allowed in kpreview templates: only if/elif/else/endif and for/endfor"
                 ));
             }
+            Token::Ident(word) if after_dot => {
+                if let Some(last) = used.last_mut() {
+                    last.push('.');
+                    last.push_str(word);
+                }
+            }
+            Token::Ident(word) => used.push(word.to_owned()),
             _ => {}
         }
+        after_dot = matches!(token, Token::Dot);
         after_block_start = matches!(token, Token::BlockStart);
     }
     Ok(used)
 }
 
-/// A clear message for a known variable that has no value in this render.
+/// The variables of SPEC §1, for messages.
+const KNOWN: &[&str] = &[
+    "name",
+    "namespace",
+    "pr.number",
+    "pr.headSha",
+    "pr.shortSha",
+    "pr.branch",
+    "pr.branchSlug",
+    "staging.namespace",
+    "service",
+];
+
+/// A clear message for a misspelt variable, or a known one without a value in this render.
 fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
     let pr = &vars.pr;
     used.iter().find_map(|name| {
         let (missing, hint) = match name.as_str() {
-            "pr.headSha" | "pr.shortSha" => (
-                pr.head_sha.is_none(),
-                "give `--sha`, `spec.pullRequest.headSha` or `PREVIEW_HEAD_SHA`",
-            ),
-            "pr.branch" | "pr.branchSlug" => (
-                pr.branch.is_none(),
-                "give `--branch`, `spec.pullRequest.branch` or `PREVIEW_BRANCH`",
-            ),
-            "namespace" => (
-                vars.namespace.is_none(),
-                "the namespace is not known yet where it is being named",
-            ),
-            "service" => (
-                vars.service.is_none(),
-                "`service` exists only in `spec.staging.url`",
-            ),
+            "pr.headSha" | "pr.shortSha" => {
+                (pr.head_sha.is_none(), "give `--sha`, `spec.pullRequest.headSha` or `PREVIEW_HEAD_SHA`")
+            }
+            "pr.branch" | "pr.branchSlug" => {
+                (pr.branch.is_none(), "give `--branch`, `spec.pullRequest.branch` or `PREVIEW_BRANCH`")
+            }
+            "namespace" => (vars.namespace.is_none(), "the namespace is not known yet where it is being named"),
+            "service" => (vars.service.is_none(), "`service` exists only in `spec.staging.url`"),
+            other if other.starts_with("pr.") || other.starts_with("staging.") => {
+                if KNOWN.contains(&other) {
+                    return None;
+                }
+                let guess = crate::spec::problem::did_you_mean(other, KNOWN.iter().copied())
+                    .map(|g| format!("did you mean `{g}`? "))
+                    .unwrap_or_default();
+                return Some(format!("`{other}` is not a variable; {guess}known: {}", KNOWN.join(", ")));
+            }
             _ => (false, ""),
         };
         missing.then(|| format!("`{name}` has no value: {hint}"))
@@ -255,9 +240,7 @@ fn describe(e: &Error) -> String {
     match e.kind() {
         ErrorKind::OutOfFuel => format!("it ran more than {FUEL} steps (loops too long?)"),
         ErrorKind::UndefinedError => {
-            format!(
-                "it uses an undefined value{detail} (known: name, namespace, pr.number, pr.headSha, pr.shortSha, pr.branch, pr.branchSlug, staging.namespace)"
-            )
+            format!("it uses an undefined value{detail} (known: {})", KNOWN.join(", "))
         }
         ErrorKind::WriteFailure => format!("its output is longer than {MAX_OUTPUT} bytes"),
         kind => format!("{kind}{detail}").to_lowercase(),
@@ -300,9 +283,7 @@ mod tests {
                 branch: Some("Feature/Cart_v2".into()),
                 branch_slug: Some(slug("Feature/Cart_v2", 50)),
             },
-            staging: StagingVars {
-                namespace: "staging".into(),
-            },
+            staging: StagingVars { namespace: "staging".into() },
             service: None,
         }
     }
@@ -310,56 +291,31 @@ mod tests {
     #[test]
     fn variables_filters_and_statements() {
         let t = Templates::new();
-        assert_eq!(
-            t.render("x:{{ pr.shortSha }}", &vars()).unwrap(),
-            "x:4f9c2d1"
-        );
-        assert_eq!(
-            t.render("{{ pr.branchSlug }}", &vars()).unwrap(),
-            "feature-cart-v2"
-        );
+        assert_eq!(t.render("x:{{ pr.shortSha }}", &vars()).unwrap(), "x:4f9c2d1");
+        assert_eq!(t.render("{{ pr.branchSlug }}", &vars()).unwrap(), "feature-cart-v2");
         assert_eq!(t.render("{{ name | upper }}", &vars()).unwrap(), "SHOP");
-        assert_eq!(
-            t.render("{% if pr.number > 0 %}y{% else %}n{% endif %}", &vars())
-                .unwrap(),
-            "y"
-        );
-        assert_eq!(
-            t.render("{{ pr.missing | default('d') }}", &vars())
-                .unwrap(),
-            "d"
-        );
+        assert_eq!(t.render("{% if pr.number > 0 %}y{% else %}n{% endif %}", &vars()).unwrap(), "y");
+        assert_eq!(t.render("{{ pr.missing | default('d') }}", &vars()).unwrap(), "d");
         assert_eq!(t.render("plain", &vars()).unwrap(), "plain");
     }
 
     #[test]
     fn undefined_values_are_errors_that_quote_the_template() {
-        let err = Templates::new()
-            .render("{{ pr.headSah }}", &vars())
-            .unwrap_err();
+        let err = Templates::new().render("{{ pr.headSah }}", &vars()).unwrap_err();
         assert!(err.contains("\"{{ pr.headSah }}\""), "{err}");
-        assert!(err.contains("undefined"), "{err}");
+        assert!(err.contains("`pr.headSah` is not a variable; did you mean `pr.headSha`?"), "{err}");
     }
 
     #[test]
     fn amplifiers_and_accumulators_are_refused() {
         let t = Templates::new();
+        assert!(t.render("{{ 'x' * 100000000 }}", &vars()).unwrap_err().contains("`*`"));
+        assert!(t.render("{% set a = 'x' %}{{ a }}", &vars()).unwrap_err().contains("set"));
         assert!(
-            t.render("{{ 'x' * 100000000 }}", &vars())
-                .unwrap_err()
-                .contains("`*`")
+            t.render("{% for i in range(1000) %}{% for j in range(1000) %}{{ j }}{% endfor %}{% endfor %}", &vars())
+                .is_err()
         );
-        assert!(
-            t.render("{% set a = 'x' %}{{ a }}", &vars())
-                .unwrap_err()
-                .contains("set")
-        );
-        assert!(t.render("{% for i in range(1000) %}{% for j in range(1000) %}{{ j }}{% endfor %}{% endfor %}", &vars()).is_err());
-        assert!(
-            t.render("{{ range(100000) }}", &vars())
-                .unwrap_err()
-                .contains("limited")
-        );
+        assert!(t.render("{{ range(100000) }}", &vars()).unwrap_err().contains("limited"));
     }
 
     #[test]

@@ -144,26 +144,15 @@ fn check_size(text: &str, limits: Limits) -> Result<(), ReadError> {
         return Err(ReadError {
             path: String::new(),
             location: None,
-            message: format!(
-                "document is {} bytes, more than the {} accepted",
-                text.len(),
-                limits.max_bytes()
-            ),
+            message: format!("document is {} bytes, more than the {} accepted", text.len(), limits.max_bytes()),
         });
     }
     Ok(())
 }
 
 fn read_error(path: String, e: &serde_saphyr::Error) -> ReadError {
-    let location = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .filter(|(l, _)| *l > 0);
-    ReadError {
-        path,
-        location,
-        message: clean_message(&e.without_snippet().to_string()),
-    }
+    let location = e.location().map(|l| (l.line(), l.column())).filter(|(l, _)| *l > 0);
+    ReadError { path, location, message: clean_message(&e.without_snippet().to_string()) }
 }
 
 /// serde-saphyr appends the location to some messages; it is reported separately.
@@ -208,9 +197,7 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
                 segs.push(Seg::Key(key.clone()));
                 at = parent;
             }
-            Path::Some { parent }
-            | Path::NewtypeStruct { parent }
-            | Path::NewtypeVariant { parent } => at = parent,
+            Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => at = parent,
         }
     }
     segs.reverse();

@@ -31,11 +31,7 @@ impl PrArgs {
     /// Flags plus the `PREVIEW_*` environment.
     pub fn inputs(&self) -> anyhow::Result<PrInputs> {
         Ok(PrInputs {
-            flags: PrFields {
-                number: self.pr,
-                head_sha: self.sha.clone(),
-                branch: self.branch.clone(),
-            },
+            flags: PrFields { number: self.pr, head_sha: self.sha.clone(), branch: self.branch.clone() },
             env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
         })
     }
@@ -46,17 +42,11 @@ pub fn env_fields(number: &str, sha: &str, branch: &str) -> anyhow::Result<PrFie
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let number = match var(number) {
         Some(text) => Some(
-            text.trim()
-                .parse::<u64>()
-                .map_err(|_| Invalid(format!("{number}={text} is not a pull request number")))?,
+            text.trim().parse::<u64>().map_err(|_| Invalid(format!("{number}={text} is not a pull request number")))?,
         ),
         None => None,
     };
-    Ok(PrFields {
-        number,
-        head_sha: var(sha),
-        branch: var(branch),
-    })
+    Ok(PrFields { number, head_sha: var(sha), branch: var(branch) })
 }
 
 /// A spec read from disk or stdin.
@@ -74,30 +64,16 @@ pub fn read_spec(path: &Path) -> anyhow::Result<SpecFile> {
     let limit = u64::try_from(MAX_SPEC_BYTES).unwrap_or(u64::MAX) + 1;
     let mut bytes = Vec::new();
     if path == Path::new("-") {
-        std::io::stdin()
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .context("cannot read the spec from stdin")?;
+        std::io::stdin().take(limit).read_to_end(&mut bytes).context("cannot read the spec from stdin")?;
     } else {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        file.take(limit)
-            .read_to_end(&mut bytes)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        file.take(limit).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
     }
-    let name = if path == Path::new("-") {
-        "<stdin>".to_owned()
-    } else {
-        path.display().to_string()
-    };
+    let name = if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() };
     if bytes.len() > MAX_SPEC_BYTES {
-        return Err(Invalid(format!(
-            "{name} is larger than the {MAX_SPEC_BYTES} bytes a spec may have"
-        ))
-        .into());
+        return Err(Invalid(format!("{name} is larger than the {MAX_SPEC_BYTES} bytes a spec may have")).into());
     }
-    let text =
-        String::from_utf8(bytes).map_err(|_| Invalid(format!("{name} is not UTF-8 text")))?;
+    let text = String::from_utf8(bytes).map_err(|_| Invalid(format!("{name} is not UTF-8 text")))?;
     let dir = match path.parent() {
         Some(p) if path != Path::new("-") && !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -109,9 +85,7 @@ pub fn read_spec(path: &Path) -> anyhow::Result<SpecFile> {
 pub fn read_lock(dir: &Path) -> anyhow::Result<Option<Lock>> {
     let path = dir.join(lockfile::FILE_NAME);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Lock::parse(&text)
-            .map(Some)
-            .map_err(|e| Invalid(format!("{}: {e}", path.display())).into()),
+        Ok(text) => Lock::parse(&text).map(Some).map_err(|e| Invalid(format!("{}: {e}", path.display())).into()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }

@@ -57,10 +57,7 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
     match &args.output {
         None => {
             let text = manifests.to_yaml()?;
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .context("cannot write to stdout")?;
+            std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")?;
         }
         Some(dir) => {
             let files = manifests.files()?;

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{
-    StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec,
-};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ContainerPort, EnvVar, ExecAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PodTemplateSpec, Probe, Service as KubeService, ServicePort, ServiceSpec,
-    TypedLocalObjectReference, VolumeMount, VolumeResourceRequirements,
+    ContainerPort, EnvVar, ExecAction, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Probe,
+    Service as KubeService, ServicePort, ServiceSpec, TypedLocalObjectReference, VolumeMount,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -87,9 +85,7 @@ fn stateful_set(model: &Model, store: &Store) -> StatefulSet {
         ..ContainerPort::default()
     }]);
     container.readiness_probe = Some(Probe {
-        exec: Some(ExecAction {
-            command: Some(engine.readiness_command()),
-        }),
+        exec: Some(ExecAction { command: Some(engine.readiness_command()) }),
         period_seconds: Some(5),
         timeout_seconds: Some(5),
         failure_threshold: Some(6),
@@ -101,39 +97,23 @@ fn stateful_set(model: &Model, store: &Store) -> StatefulSet {
         ..VolumeMount::default()
     }]);
     let uid = engine.uid();
-    let mut spec = pod::spec(
-        model,
-        vec![container],
-        security::pod(Some(uid), Some(uid)),
-        None,
-    );
+    let mut spec = pod::spec(model, vec![container], security::pod(Some(uid), Some(uid)), None);
     spec.termination_grace_period_seconds = Some(30);
     StatefulSet {
-        metadata: ObjectMeta {
-            labels: Some(labels.clone()),
-            ..namespaced(model, &store.name)
-        },
+        metadata: ObjectMeta { labels: Some(labels.clone()), ..namespaced(model, &store.name) },
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
             service_name: Some(store.name.clone()),
-            selector: LabelSelector {
-                match_labels: Some(selector(&store.name, COMPONENT)),
-                match_expressions: None,
-            },
+            selector: LabelSelector { match_labels: Some(selector(&store.name, COMPONENT)), match_expressions: None },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
                 spec: Some(spec),
             },
             volume_claim_templates: Some(vec![claim(model, store)]),
-            persistent_volume_claim_retention_policy: Some(
-                StatefulSetPersistentVolumeClaimRetentionPolicy {
-                    when_deleted: Some("Delete".to_owned()),
-                    when_scaled: Some("Retain".to_owned()),
-                },
-            ),
+            persistent_volume_claim_retention_policy: Some(StatefulSetPersistentVolumeClaimRetentionPolicy {
+                when_deleted: Some("Delete".to_owned()),
+                when_scaled: Some("Retain".to_owned()),
+            }),
             revision_history_limit: Some(2),
             ..StatefulSetSpec::default()
         }),
@@ -153,20 +133,13 @@ fn claim(model: &Model, store: &Store) -> PersistentVolumeClaim {
     let mut labels = workload_labels(model, &store.name, COMPONENT);
     labels.insert(STORE.to_owned(), store.name.clone());
     PersistentVolumeClaim {
-        metadata: ObjectMeta {
-            name: Some(CLAIM.to_owned()),
-            labels: Some(labels),
-            ..ObjectMeta::default()
-        },
+        metadata: ObjectMeta { name: Some(CLAIM.to_owned()), labels: Some(labels), ..ObjectMeta::default() },
         spec: Some(PersistentVolumeClaimSpec {
             access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
             storage_class_name: store.storage_class.clone(),
             data_source,
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([(
-                    "storage".to_owned(),
-                    Quantity(store.storage.clone()),
-                )])),
+                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(store.storage.clone()))])),
                 limits: None,
             }),
             ..PersistentVolumeClaimSpec::default()
@@ -190,23 +163,13 @@ fn engine_settings(store: &Store) -> (Vec<EnvVar>, Option<Vec<String>>) {
             (env, None)
         }
         Engine::Redis => match (password("REDIS_PASSWORD"), password("REDISCLI_AUTH")) {
-            (Some(server), Some(cli)) => (
-                vec![server, cli],
-                Some(vec![
-                    "--requirepass".to_owned(),
-                    "$(REDIS_PASSWORD)".to_owned(),
-                ]),
-            ),
-            _ => (
-                Vec::new(),
-                Some(vec!["--protected-mode".to_owned(), "no".to_owned()]),
-            ),
+            (Some(server), Some(cli)) => {
+                (vec![server, cli], Some(vec!["--requirepass".to_owned(), "$(REDIS_PASSWORD)".to_owned()]))
+            }
+            _ => (Vec::new(), Some(vec!["--protected-mode".to_owned(), "no".to_owned()])),
         },
         Engine::Mongodb => match password("MONGO_INITDB_ROOT_PASSWORD") {
-            Some(var) => (
-                vec![pod::literal("MONGO_INITDB_ROOT_USERNAME", "root"), var],
-                None,
-            ),
+            Some(var) => (vec![pod::literal("MONGO_INITDB_ROOT_USERNAME", "root"), var], None),
             None => (Vec::new(), None),
         },
     }

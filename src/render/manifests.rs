@@ -62,18 +62,12 @@ impl Manifests {
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                let scope = if o.resource.namespace().is_empty()
-                    || o.resource.namespace() == o.resource.name()
-                {
+                let scope = if o.resource.namespace().is_empty() || o.resource.namespace() == o.resource.name() {
                     String::new()
                 } else {
                     format!("{}-", o.resource.namespace())
                 };
-                format!(
-                    "{i:03}-{}-{scope}{}.yaml",
-                    o.resource.kind().to_lowercase(),
-                    o.resource.name()
-                )
+                format!("{i:03}-{}-{scope}{}.yaml", o.resource.kind().to_lowercase(), o.resource.name())
             })
             .collect()
     }

@@ -41,10 +41,7 @@ pub fn common_labels(model: &Model) -> BTreeMap<String, String> {
 
 /// Labels that select the pods of one workload: stable for the life of the preview.
 pub fn selector(name: &str, component: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (NAME.to_owned(), name.to_owned()),
-        (COMPONENT.to_owned(), component.to_owned()),
-    ])
+    BTreeMap::from([(NAME.to_owned(), name.to_owned()), (COMPONENT.to_owned(), component.to_owned())])
 }
 
 /// Labels of a workload and its pods: the selector, the common labels and `part-of`.
@@ -62,19 +59,12 @@ pub fn namespaced(model: &Model, name: &str) -> ObjectMeta {
 
 /// Metadata with a name and namespace.
 pub fn in_namespace(name: &str, namespace: &str) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_owned()),
-        namespace: Some(namespace.to_owned()),
-        ..ObjectMeta::default()
-    }
+    ObjectMeta { name: Some(name.to_owned()), namespace: Some(namespace.to_owned()), ..ObjectMeta::default() }
 }
 
 /// Metadata of a cluster-scoped object.
 pub fn cluster_scoped(name: &str) -> ObjectMeta {
-    ObjectMeta {
-        name: Some(name.to_owned()),
-        ..ObjectMeta::default()
-    }
+    ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() }
 }
 
 /// Adds the common labels and the Argo CD annotations that match where the object sorts, so the
@@ -90,17 +80,11 @@ pub fn stamp(model: &Model, object: &mut Object) {
         Hook::No => {}
         Hook::KeepUntilNextSync => {
             annotations.insert(HOOK.to_owned(), phase.as_str().to_owned());
-            annotations.insert(
-                HOOK_DELETE_POLICY.to_owned(),
-                "BeforeHookCreation".to_owned(),
-            );
+            annotations.insert(HOOK_DELETE_POLICY.to_owned(), "BeforeHookCreation".to_owned());
         }
         Hook::DeleteOnSuccess => {
             annotations.insert(HOOK.to_owned(), phase.as_str().to_owned());
-            annotations.insert(
-                HOOK_DELETE_POLICY.to_owned(),
-                "BeforeHookCreation,HookSucceeded".to_owned(),
-            );
+            annotations.insert(HOOK_DELETE_POLICY.to_owned(), "BeforeHookCreation,HookSucceeded".to_owned());
         }
     }
 }

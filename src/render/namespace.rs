@@ -24,10 +24,7 @@ pub fn object(model: &Model, waves: &Waves) -> Object {
     let mut labels = common_labels(model);
     labels.insert(APP.to_owned(), model.app.clone());
     for mode in ["enforce", "audit", "warn"] {
-        labels.insert(
-            format!("pod-security.kubernetes.io/{mode}"),
-            "restricted".to_owned(),
-        );
+        labels.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted".to_owned());
     }
     let mut annotations = BTreeMap::from([(TTL.to_owned(), model.ttl.text.clone())]);
     if let Some(sha) = &model.pr.head_sha {
@@ -45,10 +42,5 @@ pub fn object(model: &Model, waves: &Waves) -> Object {
         spec: None,
         status: None,
     };
-    Object {
-        phase: Phase::Sync,
-        wave: waves.setup,
-        hook: Hook::No,
-        resource: Resource::Namespace(namespace),
-    }
+    Object { phase: Phase::Sync, wave: waves.setup, hook: Hook::No, resource: Resource::Namespace(namespace) }
 }

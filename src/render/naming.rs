@@ -17,8 +17,7 @@ const HASH_LEN: usize = 8;
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_LABEL
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -41,10 +40,7 @@ pub fn fit(name: &str, max: usize) -> String {
     }
     let hash = short_hash(name);
     let keep = max.saturating_sub(HASH_LEN + 1);
-    let prefix = name
-        .get(..keep)
-        .unwrap_or(name)
-        .trim_end_matches(['-', '.']);
+    let prefix = name.get(..keep).unwrap_or(name).trim_end_matches(['-', '.']);
     format!("{prefix}-{hash}")
 }
 
@@ -69,19 +65,10 @@ pub fn label_from(text: &str, max: usize) -> String {
         return text.to_owned();
     }
     let slug = crate::template::slug(text, usize::MAX);
-    let base = if slug.is_empty() {
-        "x".to_owned()
-    } else {
-        slug
-    };
+    let base = if slug.is_empty() { "x".to_owned() } else { slug };
     let hash = short_hash(text);
     let keep = max.saturating_sub(HASH_LEN + 1);
-    format!(
-        "{}-{hash}",
-        base.get(..keep.min(base.len()))
-            .unwrap_or(&base)
-            .trim_end_matches('-')
-    )
+    format!("{}-{hash}", base.get(..keep.min(base.len())).unwrap_or(&base).trim_end_matches('-'))
 }
 
 #[cfg(test)]

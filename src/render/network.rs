@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -25,12 +24,7 @@ fn everything() -> LabelSelector {
 
 fn labels(pairs: &[(&str, &str)]) -> LabelSelector {
     LabelSelector {
-        match_labels: Some(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect::<BTreeMap<_, _>>(),
-        ),
+        match_labels: Some(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>()),
         match_expressions: None,
     }
 }
@@ -42,17 +36,9 @@ fn policy(
     from: Option<Vec<NetworkPolicyPeer>>,
     ports: Option<Vec<NetworkPolicyPort>>,
 ) -> NetworkPolicy {
-    let ingress = from.map(|from| {
-        vec![NetworkPolicyIngressRule {
-            from: Some(from),
-            ports,
-        }]
-    });
+    let ingress = from.map(|from| vec![NetworkPolicyIngressRule { from: Some(from), ports }]);
     NetworkPolicy {
-        metadata: ObjectMeta {
-            labels: Some(common_labels(model)),
-            ..namespaced(model, name)
-        },
+        metadata: ObjectMeta { labels: Some(common_labels(model)), ..namespaced(model, name) },
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(pods),
             policy_types: Some(vec!["Ingress".to_owned()]),
@@ -64,19 +50,10 @@ fn policy(
 
 /// The preview's NetworkPolicies.
 pub fn policies(model: &Model, waves: &Waves) -> Vec<Object> {
-    let same_namespace = NetworkPolicyPeer {
-        pod_selector: Some(everything()),
-        ..NetworkPolicyPeer::default()
-    };
+    let same_namespace = NetworkPolicyPeer { pod_selector: Some(everything()), ..NetworkPolicyPeer::default() };
     let mut list = vec![
         policy(model, "default-deny-ingress", everything(), None, None),
-        policy(
-            model,
-            "allow-same-namespace",
-            everything(),
-            Some(vec![same_namespace]),
-            None,
-        ),
+        policy(model, "allow-same-namespace", everything(), Some(vec![same_namespace]), None),
     ];
     if model.services.iter().any(|s| s.port.is_some()) {
         let siblings = NetworkPolicyPeer {
@@ -93,10 +70,7 @@ pub fn policies(model: &Model, waves: &Waves) -> Vec<Object> {
     }
     for service in model.services.iter().filter(|s| s.host.is_some()) {
         let controller = NetworkPolicyPeer {
-            namespace_selector: Some(labels(&[(
-                "kubernetes.io/metadata.name",
-                &model.ingress.controller_namespace,
-            )])),
+            namespace_selector: Some(labels(&[("kubernetes.io/metadata.name", &model.ingress.controller_namespace)])),
             ..NetworkPolicyPeer::default()
         };
         let port = service.port.map(|p| {
@@ -119,11 +93,6 @@ pub fn policies(model: &Model, waves: &Waves) -> Vec<Object> {
         ));
     }
     list.into_iter()
-        .map(|p| Object {
-            phase: Phase::Sync,
-            wave: waves.setup,
-            hook: Hook::No,
-            resource: Resource::NetworkPolicy(p),
-        })
+        .map(|p| Object { phase: Phase::Sync, wave: waves.setup, hook: Hook::No, resource: Resource::NetworkPolicy(p) })
         .collect()
 }

@@ -114,9 +114,7 @@ impl Resource {
             Resource::Role(_) | Resource::RoleBinding(_) => "rbac.authorization.k8s.io/v1",
             Resource::Deployment(_) | Resource::StatefulSet(_) => "apps/v1",
             Resource::Job(_) => "batch/v1",
-            Resource::VolumeSnapshot(_) | Resource::VolumeSnapshotContent(_) => {
-                super::crd::SNAPSHOT_API_VERSION
-            }
+            Resource::VolumeSnapshot(_) | Resource::VolumeSnapshotContent(_) => super::crd::SNAPSHOT_API_VERSION,
         }
     }
 
@@ -226,27 +224,17 @@ const KIND_ORDER: &[&str] = &[
 
 /// Position of `kind` in [`KIND_ORDER`]; unknown kinds after every known one.
 pub fn kind_rank(kind: &str) -> usize {
-    KIND_ORDER
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(KIND_ORDER.len())
+    KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len())
 }
 
 fn apply_order(a: &Object, b: &Object) -> Ordering {
-    (
-        a.phase,
-        a.wave,
-        kind_rank(a.resource.kind()),
-        a.resource.name(),
-        a.resource.namespace(),
-    )
-        .cmp(&(
-            b.phase,
-            b.wave,
-            kind_rank(b.resource.kind()),
-            b.resource.name(),
-            b.resource.namespace(),
-        ))
+    (a.phase, a.wave, kind_rank(a.resource.kind()), a.resource.name(), a.resource.namespace()).cmp(&(
+        b.phase,
+        b.wave,
+        kind_rank(b.resource.kind()),
+        b.resource.name(),
+        b.resource.namespace(),
+    ))
 }
 
 /// Sorts objects into the order Argo CD applies them: phase, wave, kind, name; then, as Argo CD
@@ -254,15 +242,15 @@ fn apply_order(a: &Object, b: &Object) -> Ordering {
 /// preview namespace finds the namespace created).
 pub fn sort(objects: &mut Vec<Object>) {
     objects.sort_by(apply_order);
-    let namespaces: Vec<usize> = (0..objects.len())
-        .filter(|&i| matches!(objects[i].resource, Resource::Namespace(_)))
-        .collect();
+    let namespaces: Vec<usize> =
+        (0..objects.len()).filter(|&i| matches!(objects[i].resource, Resource::Namespace(_))).collect();
     for index in namespaces.into_iter().rev() {
         let name = objects[index].resource.name().to_owned();
         if let Some(first) = objects.iter().position(|o| o.resource.namespace() == name)
-            && first < index {
-                let namespace = objects.remove(index);
-                objects.insert(first, namespace);
-            }
+            && first < index
+        {
+            let namespace = objects.remove(index);
+            objects.insert(first, namespace);
+        }
     }
 }

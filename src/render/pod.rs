@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, ResourceRequirements,
-    SecretKeySelector,
+    Container, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, ResourceRequirements, SecretKeySelector,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -45,20 +44,14 @@ pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
 
 /// Requests and limits; a CPU limit only when the spec set one.
 pub fn requirements(resources: &Resources) -> ResourceRequirements {
-    let mut limits = BTreeMap::from([(
-        "memory".to_owned(),
-        Quantity(resources.memory_limit.clone()),
-    )]);
+    let mut limits = BTreeMap::from([("memory".to_owned(), Quantity(resources.memory_limit.clone()))]);
     if let Some(cpu) = &resources.cpu_limit {
         limits.insert("cpu".to_owned(), Quantity(cpu.clone()));
     }
     ResourceRequirements {
         requests: Some(BTreeMap::from([
             ("cpu".to_owned(), Quantity(resources.cpu_request.clone())),
-            (
-                "memory".to_owned(),
-                Quantity(resources.memory_request.clone()),
-            ),
+            ("memory".to_owned(), Quantity(resources.memory_request.clone())),
         ])),
         limits: Some(limits),
         ..ResourceRequirements::default()
@@ -79,11 +72,7 @@ pub fn env(vars: &[model::EnvVar]) -> Option<Vec<EnvVar>> {
 
 /// `name: value`.
 pub fn literal(name: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value: Some(value.to_owned()),
-        value_from: None,
-    }
+    EnvVar { name: name.to_owned(), value: Some(value.to_owned()), value_from: None }
 }
 
 /// `name` from a Secret's key.

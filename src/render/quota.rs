@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{
-    LimitRange, LimitRangeItem, LimitRangeSpec, ResourceQuota, ResourceQuotaSpec,
-};
+use k8s_openapi::api::core::v1::{LimitRange, LimitRangeItem, LimitRangeSpec, ResourceQuota, ResourceQuotaSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -57,11 +55,7 @@ fn totals(model: &Model) -> Totals {
         cpu_limit: None,
         memory_limit: JOB_RESOURCES.2.to_owned(),
     };
-    let restores = model
-        .stores
-        .iter()
-        .filter(|s| matches!(s.seed, Seed::Velero { .. }))
-        .count();
+    let restores = model.stores.iter().filter(|s| matches!(s.seed, Seed::Velero { .. })).count();
     t.add(u32::try_from(restores).unwrap_or(0), &job);
     t
 }
@@ -75,11 +69,7 @@ fn millicores(cores: f64) -> Quantity {
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn mebibytes(bytes: f64) -> Quantity {
     let mi = (bytes / MI).ceil() as u64;
-    if mi.is_multiple_of(1024) && mi > 0 {
-        Quantity(format!("{}Gi", mi / 1024))
-    } else {
-        Quantity(format!("{mi}Mi"))
-    }
+    if mi.is_multiple_of(1024) && mi > 0 { Quantity(format!("{}Gi", mi / 1024)) } else { Quantity(format!("{mi}Mi")) }
 }
 
 /// The preview's ResourceQuota and LimitRange.
@@ -91,10 +81,7 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
         ("requests.memory".to_owned(), mebibytes(2.0 * t.memory)),
         ("limits.memory".to_owned(), mebibytes(2.0 * t.memory_limit)),
         ("pods".to_owned(), Quantity((2 * t.pods + 2).to_string())),
-        (
-            "persistentvolumeclaims".to_owned(),
-            Quantity(model.stores.len().to_string()),
-        ),
+        ("persistentvolumeclaims".to_owned(), Quantity(model.stores.len().to_string())),
         ("services.loadbalancers".to_owned(), q("0")),
         ("services.nodeports".to_owned(), q("0")),
     ]);
@@ -102,21 +89,12 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
         hard.insert("requests.storage".to_owned(), mebibytes(t.storage));
     }
     let quota = ResourceQuota {
-        metadata: ObjectMeta {
-            labels: Some(common_labels(model)),
-            ..namespaced(model, "preview")
-        },
-        spec: Some(ResourceQuotaSpec {
-            hard: Some(hard),
-            ..ResourceQuotaSpec::default()
-        }),
+        metadata: ObjectMeta { labels: Some(common_labels(model)), ..namespaced(model, "preview") },
+        spec: Some(ResourceQuotaSpec { hard: Some(hard), ..ResourceQuotaSpec::default() }),
         status: None,
     };
     let limits = LimitRange {
-        metadata: ObjectMeta {
-            labels: Some(common_labels(model)),
-            ..namespaced(model, "preview")
-        },
+        metadata: ObjectMeta { labels: Some(common_labels(model)), ..namespaced(model, "preview") },
         spec: Some(LimitRangeSpec {
             limits: vec![LimitRangeItem {
                 type_: "Container".to_owned(),
@@ -129,14 +107,6 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
             }],
         }),
     };
-    let setup = |resource| Object {
-        phase: Phase::Sync,
-        wave: waves.setup,
-        hook: Hook::No,
-        resource,
-    };
-    vec![
-        setup(Resource::ResourceQuota(quota)),
-        setup(Resource::LimitRange(limits)),
-    ]
+    let setup = |resource| Object { phase: Phase::Sync, wave: waves.setup, hook: Hook::No, resource };
+    vec![setup(Resource::ResourceQuota(quota)), setup(Resource::LimitRange(limits))]
 }

@@ -2,18 +2,13 @@
 //! every capability dropped, the runtime's default seccomp profile, and no API token unless the
 //! pod talks to the API.
 
-use k8s_openapi::api::core::v1::{
-    Capabilities, PodSecurityContext, SeccompProfile, SecurityContext,
-};
+use k8s_openapi::api::core::v1::{Capabilities, PodSecurityContext, SeccompProfile, SecurityContext};
 
 /// User id of the kpreview image (distroless `nonroot`), used by the restore and cleanup Jobs.
 pub const KPREVIEW_UID: i64 = 65532;
 
 fn runtime_default() -> SeccompProfile {
-    SeccompProfile {
-        type_: "RuntimeDefault".to_owned(),
-        localhost_profile: None,
-    }
+    SeccompProfile { type_: "RuntimeDefault".to_owned(), localhost_profile: None }
 }
 
 /// The pod-level context. `user` pins a uid (images whose `USER` is a name); `fs_group` makes a
@@ -34,10 +29,7 @@ pub fn pod(user: Option<i64>, fs_group: Option<i64>) -> PodSecurityContext {
 pub fn container() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".to_owned()]),
-            add: None,
-        }),
+        capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_owned()]), add: None }),
         run_as_non_root: Some(true),
         seccomp_profile: Some(runtime_default()),
         ..SecurityContext::default()

@@ -17,9 +17,8 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::crd::{
-    SNAPSHOT_API_VERSION, SnapshotRef, VolumeSnapshot, VolumeSnapshotContent,
-    VolumeSnapshotContentSource, VolumeSnapshotContentSpec, VolumeSnapshotSource,
-    VolumeSnapshotSpec,
+    SNAPSHOT_API_VERSION, SnapshotRef, VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotContentSource,
+    VolumeSnapshotContentSpec, VolumeSnapshotSource, VolumeSnapshotSpec,
 };
 use super::meta::{cluster_scoped, in_namespace, namespaced, workload_labels};
 use super::naming::{MAX_LABEL, join, label_from};
@@ -72,20 +71,10 @@ fn restores(model: &Model) -> Vec<Restore<'_>> {
     let mut by_backup: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     for store in &model.stores {
         if let Seed::Velero { backup, namespace } = &store.seed {
-            by_backup
-                .entry((backup, namespace))
-                .or_default()
-                .push(&store.name);
+            by_backup.entry((backup, namespace)).or_default().push(&store.name);
         }
     }
-    by_backup
-        .into_iter()
-        .map(|((backup, base), stores)| Restore {
-            backup,
-            base,
-            stores,
-        })
-        .collect()
+    by_backup.into_iter().map(|((backup, base), stores)| Restore { backup, base, stores }).collect()
 }
 
 /// Every seeding object of the preview.
@@ -93,28 +82,11 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
     let mut out = Vec::new();
     let restores = restores(model);
     if !restores.is_empty() {
-        let names: Vec<String> = restores
-            .iter()
-            .map(|r| restore_name(&model.namespace, r.backup))
-            .collect();
-        let hook = |wave, resource| Object {
-            phase: Phase::PreSync,
-            wave,
-            hook: Hook::DeleteOnSuccess,
-            resource,
-        };
-        out.push(hook(
-            waves.restore_rbac,
-            Resource::ServiceAccount(restore_account(model)),
-        ));
-        out.push(hook(
-            waves.restore_rbac,
-            Resource::Role(restore_role(model, names)),
-        ));
-        out.push(hook(
-            waves.restore_rbac,
-            Resource::RoleBinding(restore_binding(model)),
-        ));
+        let names: Vec<String> = restores.iter().map(|r| restore_name(&model.namespace, r.backup)).collect();
+        let hook = |wave, resource| Object { phase: Phase::PreSync, wave, hook: Hook::DeleteOnSuccess, resource };
+        out.push(hook(waves.restore_rbac, Resource::ServiceAccount(restore_account(model))));
+        out.push(hook(waves.restore_rbac, Resource::Role(restore_role(model, names))));
+        out.push(hook(waves.restore_rbac, Resource::RoleBinding(restore_binding(model))));
         for restore in &restores {
             out.push(Object {
                 phase: Phase::PreSync,
@@ -131,21 +103,8 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
         });
     }
     for store in &model.stores {
-        if let Seed::Snapshot {
-            handle,
-            driver,
-            class,
-            ..
-        } = &store.seed
-        {
-            out.extend(snapshot(
-                model,
-                waves,
-                store,
-                handle,
-                driver,
-                class.as_deref(),
-            ));
+        if let Seed::Snapshot { handle, driver, class, .. } = &store.seed {
+            out.extend(snapshot(model, waves, store, handle, driver, class.as_deref()));
         }
     }
     out
@@ -177,10 +136,7 @@ fn restore_role(model: &Model, names: Vec<String>) -> Role {
             labels: Some(workload_labels(model, RESTORE_ACCOUNT, RESTORE_COMPONENT)),
             ..in_namespace(&name, &model.restore.velero_namespace)
         },
-        rules: Some(vec![
-            rule(&["create"], None),
-            rule(&["get", "list", "watch"], Some(names)),
-        ]),
+        rules: Some(vec![rule(&["create"], None), rule(&["get", "list", "watch"], Some(names))]),
     }
 }
 
@@ -191,11 +147,7 @@ fn restore_binding(model: &Model) -> RoleBinding {
             labels: Some(workload_labels(model, RESTORE_ACCOUNT, RESTORE_COMPONENT)),
             ..in_namespace(&name, &model.restore.velero_namespace)
         },
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".to_owned(),
-            kind: "Role".to_owned(),
-            name,
-        },
+        role_ref: RoleRef { api_group: "rbac.authorization.k8s.io".to_owned(), kind: "Role".to_owned(), name },
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".to_owned(),
             name: RESTORE_ACCOUNT.to_owned(),
@@ -215,10 +167,7 @@ fn job_resources() -> Resources {
 }
 
 fn restore_job(model: &Model, restore: &Restore<'_>) -> Job {
-    let name = join(
-        &["restore", &label_from(restore.backup, MAX_LABEL)],
-        MAX_LABEL,
-    );
+    let name = join(&["restore", &label_from(restore.backup, MAX_LABEL)], MAX_LABEL);
     let mut args: Vec<String> = [
         "restore",
         "velero",
@@ -240,41 +189,17 @@ fn restore_job(model: &Model, restore: &Restore<'_>) -> Job {
         args.extend(["--store".to_owned(), (*store).to_owned()]);
     }
     let timeout = i64::try_from(model.restore.timeout.seconds).unwrap_or(i64::MAX / 2);
-    job(
-        model,
-        &name,
-        &model.namespace,
-        args,
-        Some(RESTORE_ACCOUNT),
-        RESTORE_COMPONENT,
-        timeout + 300,
-        true,
-    )
+    job(model, &name, &model.namespace, args, Some(RESTORE_ACCOUNT), RESTORE_COMPONENT, timeout + 300, true)
 }
 
 fn cleanup_job(model: &Model) -> Job {
     let name = join(&["kpreview-cleanup", &model.namespace], MAX_LABEL);
-    let args = [
-        "restore",
-        "cleanup",
-        "--preview",
-        &model.namespace,
-        "--velero-namespace",
-        &model.restore.velero_namespace,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    job(
-        model,
-        &name,
-        &model.restore.velero_namespace,
-        args,
-        Some(CLEANUP_ACCOUNT),
-        CLEANUP_COMPONENT,
-        600,
-        false,
-    )
+    let args =
+        ["restore", "cleanup", "--preview", &model.namespace, "--velero-namespace", &model.restore.velero_namespace]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+    job(model, &name, &model.restore.velero_namespace, args, Some(CLEANUP_ACCOUNT), CLEANUP_COMPONENT, 600, false)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -291,30 +216,19 @@ fn job(
     let labels = workload_labels(model, name, component);
     let mut container = pod::container(component, &model.restore.image, &job_resources());
     container.args = Some(args);
-    let mut spec = pod::spec(
-        model,
-        vec![container],
-        security::pod(Some(security::KPREVIEW_UID), None),
-        account,
-    );
+    let mut spec = pod::spec(model, vec![container], security::pod(Some(security::KPREVIEW_UID), None), account);
     spec.restart_policy = Some("Never".to_owned());
     if !spot {
         spec.tolerations = None;
         spec.affinity = None;
     }
     Job {
-        metadata: ObjectMeta {
-            labels: Some(labels.clone()),
-            ..in_namespace(name, namespace)
-        },
+        metadata: ObjectMeta { labels: Some(labels.clone()), ..in_namespace(name, namespace) },
         spec: Some(JobSpec {
             backoff_limit: Some(2),
             active_deadline_seconds: Some(deadline),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
                 spec: Some(spec),
             },
             ..JobSpec::default()
@@ -337,45 +251,24 @@ fn snapshot(
     let content = VolumeSnapshotContent {
         api_version: SNAPSHOT_API_VERSION,
         kind: "VolumeSnapshotContent",
-        metadata: ObjectMeta {
-            labels: Some(labels.clone()),
-            ..cluster_scoped(&content_name)
-        },
+        metadata: ObjectMeta { labels: Some(labels.clone()), ..cluster_scoped(&content_name) },
         spec: VolumeSnapshotContentSpec {
             deletion_policy: "Retain",
             driver: driver.to_owned(),
-            source: VolumeSnapshotContentSource {
-                snapshot_handle: handle.to_owned(),
-            },
-            volume_snapshot_ref: SnapshotRef {
-                name: snapshot_name.clone(),
-                namespace: model.namespace.clone(),
-            },
+            source: VolumeSnapshotContentSource { snapshot_handle: handle.to_owned() },
+            volume_snapshot_ref: SnapshotRef { name: snapshot_name.clone(), namespace: model.namespace.clone() },
             volume_snapshot_class_name: class.map(str::to_owned),
         },
     };
     let snapshot = VolumeSnapshot {
         api_version: SNAPSHOT_API_VERSION,
         kind: "VolumeSnapshot",
-        metadata: ObjectMeta {
-            labels: Some(labels),
-            ..namespaced(model, &snapshot_name)
-        },
+        metadata: ObjectMeta { labels: Some(labels), ..namespaced(model, &snapshot_name) },
         spec: VolumeSnapshotSpec {
-            source: VolumeSnapshotSource {
-                volume_snapshot_content_name: content_name,
-            },
+            source: VolumeSnapshotSource { volume_snapshot_content_name: content_name },
             volume_snapshot_class_name: class.map(str::to_owned),
         },
     };
-    let setup = |resource| Object {
-        phase: Phase::Sync,
-        wave: waves.setup,
-        hook: Hook::No,
-        resource,
-    };
-    [
-        setup(Resource::VolumeSnapshotContent(content)),
-        setup(Resource::VolumeSnapshot(snapshot)),
-    ]
+    let setup = |resource| Object { phase: Phase::Sync, wave: waves.setup, hook: Hook::No, resource };
+    [setup(Resource::VolumeSnapshotContent(content)), setup(Resource::VolumeSnapshot(snapshot))]
 }

@@ -4,8 +4,8 @@
 //! tolerating a taint that is absent costs nothing.
 
 use k8s_openapi::api::core::v1::{
-    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
-    PreferredSchedulingTerm, Toleration,
+    Affinity, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, PreferredSchedulingTerm,
+    Toleration,
 };
 
 use crate::spec::model::{Spot, SpotPolicy, SpotProvider};
@@ -23,15 +23,10 @@ pub fn label(provider: SpotProvider) -> Option<(&'static str, &'static str)> {
 
 fn labels(provider: SpotProvider) -> Vec<(&'static str, &'static str)> {
     match provider {
-        SpotProvider::Any => [
-            SpotProvider::Eks,
-            SpotProvider::Karpenter,
-            SpotProvider::Gke,
-            SpotProvider::Aks,
-        ]
-        .into_iter()
-        .filter_map(label)
-        .collect(),
+        SpotProvider::Any => [SpotProvider::Eks, SpotProvider::Karpenter, SpotProvider::Gke, SpotProvider::Aks]
+            .into_iter()
+            .filter_map(label)
+            .collect(),
         other => label(other).into_iter().collect(),
     }
 }
@@ -69,26 +64,15 @@ pub fn affinity(spot: Spot) -> Option<Affinity> {
     }
     let node_affinity = match spot.policy {
         SpotPolicy::Required => NodeAffinity {
-            required_during_scheduling_ignored_during_execution: Some(NodeSelector {
-                node_selector_terms: terms,
-            }),
+            required_during_scheduling_ignored_during_execution: Some(NodeSelector { node_selector_terms: terms }),
             ..NodeAffinity::default()
         },
         SpotPolicy::Preferred => NodeAffinity {
             preferred_during_scheduling_ignored_during_execution: Some(
-                terms
-                    .into_iter()
-                    .map(|preference| PreferredSchedulingTerm {
-                        preference,
-                        weight: 100,
-                    })
-                    .collect(),
+                terms.into_iter().map(|preference| PreferredSchedulingTerm { preference, weight: 100 }).collect(),
             ),
             ..NodeAffinity::default()
         },
     };
-    Some(Affinity {
-        node_affinity: Some(node_affinity),
-        ..Affinity::default()
-    })
+    Some(Affinity { node_affinity: Some(node_affinity), ..Affinity::default() })
 }

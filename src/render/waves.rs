@@ -50,29 +50,16 @@ impl Waves {
             Some(depth) => services + i32::try_from(depth).unwrap_or(i32::MAX - services),
             None => next - 1,
         };
-        Waves {
-            restore_rbac: 0,
-            restore: 1,
-            setup: 0,
-            stores,
-            migrate,
-            services,
-            ingress: last,
-            cleanup: 0,
-        }
+        Waves { restore_rbac: 0, restore: 1, setup: 0, stores, migrate, services, ingress: last, cleanup: 0 }
     }
 
     /// The wave of a service at `depth`.
     pub fn service(&self, depth: u32) -> i32 {
-        self.services
-            .saturating_add(i32::try_from(depth).unwrap_or(i32::MAX))
+        self.services.saturating_add(i32::try_from(depth).unwrap_or(i32::MAX))
     }
 }
 
 /// Whether the preview restores a Velero backup (and so has PreSync and PostDelete hooks).
 pub fn restores(model: &Model) -> bool {
-    model
-        .stores
-        .iter()
-        .any(|s| matches!(s.seed, Seed::Velero { .. }))
+    model.stores.iter().any(|s| matches!(s.seed, Seed::Velero { .. }))
 }

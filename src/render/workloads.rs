@@ -4,12 +4,12 @@
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ContainerPort, HTTPGetAction, PodTemplateSpec, Probe, Service as KubeService, ServicePort,
-    ServiceSpec, TCPSocketAction,
+    ContainerPort, HTTPGetAction, PodTemplateSpec, Probe, Service as KubeService, ServicePort, ServiceSpec,
+    TCPSocketAction,
 };
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
-    IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend, IngressSpec,
+    IngressTLS, ServiceBackendPort,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -82,28 +82,14 @@ fn deployment(model: &Model, service: &Service) -> Deployment {
         container.readiness_probe = Some(readiness(service));
     }
     Deployment {
-        metadata: ObjectMeta {
-            labels: Some(labels.clone()),
-            ..namespaced(model, &service.name)
-        },
+        metadata: ObjectMeta { labels: Some(labels.clone()), ..namespaced(model, &service.name) },
         spec: Some(DeploymentSpec {
             replicas: Some(service.replicas),
             revision_history_limit: Some(2),
-            selector: LabelSelector {
-                match_labels: Some(selector(&service.name, COMPONENT)),
-                match_expressions: None,
-            },
+            selector: LabelSelector { match_labels: Some(selector(&service.name, COMPONENT)), match_expressions: None },
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(pod::spec(
-                    model,
-                    vec![container],
-                    security::pod(service.run_as_user, None),
-                    None,
-                )),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
+                spec: Some(pod::spec(model, vec![container], security::pod(service.run_as_user, None), None)),
             },
             ..DeploymentSpec::default()
         }),
@@ -114,23 +100,10 @@ fn deployment(model: &Model, service: &Service) -> Deployment {
 fn readiness(service: &Service) -> Probe {
     let port = IntOrString::String(PORT_NAME.to_owned());
     let (http_get, tcp_socket) = match &service.health_path {
-        Some(path) => (
-            Some(HTTPGetAction {
-                path: Some(path.clone()),
-                port,
-                ..HTTPGetAction::default()
-            }),
-            None,
-        ),
+        Some(path) => (Some(HTTPGetAction { path: Some(path.clone()), port, ..HTTPGetAction::default() }), None),
         None => (None, Some(TCPSocketAction { port, host: None })),
     };
-    Probe {
-        http_get,
-        tcp_socket,
-        period_seconds: Some(5),
-        failure_threshold: Some(3),
-        ..Probe::default()
-    }
+    Probe { http_get, tcp_socket, period_seconds: Some(5), failure_threshold: Some(3), ..Probe::default() }
 }
 
 fn cluster_ip(model: &Model, service: &Service) -> KubeService {
@@ -156,8 +129,7 @@ fn cluster_ip(model: &Model, service: &Service) -> KubeService {
 }
 
 fn ingress(model: &Model, service: &Service, host: &str) -> Ingress {
-    let annotations =
-        (!model.ingress.annotations.is_empty()).then(|| model.ingress.annotations.clone());
+    let annotations = (!model.ingress.annotations.is_empty()).then(|| model.ingress.annotations.clone());
     Ingress {
         metadata: ObjectMeta {
             labels: Some(workload_labels(model, &service.name, COMPONENT)),
@@ -175,10 +147,7 @@ fn ingress(model: &Model, service: &Service, host: &str) -> Ingress {
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
                                 name: service.name.clone(),
-                                port: Some(ServiceBackendPort {
-                                    name: Some(PORT_NAME.to_owned()),
-                                    number: None,
-                                }),
+                                port: Some(ServiceBackendPort { name: Some(PORT_NAME.to_owned()), number: None }),
                             }),
                             resource: None,
                         },
@@ -186,10 +155,7 @@ fn ingress(model: &Model, service: &Service, host: &str) -> Ingress {
                 }),
             }]),
             tls: model.ingress.tls_secret.as_ref().map(|secret| {
-                vec![IngressTLS {
-                    hosts: Some(vec![host.to_owned()]),
-                    secret_name: Some(secret.clone()),
-                }]
+                vec![IngressTLS { hosts: Some(vec![host.to_owned()]), secret_name: Some(secret.clone()) }]
             }),
             default_backend: None,
         }),
@@ -208,26 +174,15 @@ fn migration(model: &Model, service: &Service, command: &[String]) -> Job {
     let mut container = pod::container("migrate", &service.image, &service.resources);
     container.command = Some(command.to_vec());
     container.env = pod::env(&service.env);
-    let mut spec = pod::spec(
-        model,
-        vec![container],
-        security::pod(service.run_as_user, None),
-        None,
-    );
+    let mut spec = pod::spec(model, vec![container], security::pod(service.run_as_user, None), None);
     spec.restart_policy = Some("Never".to_owned());
     Job {
-        metadata: ObjectMeta {
-            labels: Some(labels.clone()),
-            ..namespaced(model, &name)
-        },
+        metadata: ObjectMeta { labels: Some(labels.clone()), ..namespaced(model, &name) },
         spec: Some(JobSpec {
             backoff_limit: Some(2),
             active_deadline_seconds: Some(1800),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
+                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
                 spec: Some(spec),
             },
             ..JobSpec::default()

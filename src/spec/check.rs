@@ -5,23 +5,17 @@
 /// absurd (more than ten years) durations are refused.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
     const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
-    let bad = || {
-        format!("`{text}` is not a duration; write a Go duration such as `48h`, `90m` or `1h30m`")
-    };
+    let bad = || format!("`{text}` is not a duration; write a Go duration such as `48h`, `90m` or `1h30m`");
     if text.is_empty() || text.len() > 64 {
         return Err(bad());
     }
     let mut total = 0.0_f64;
     let mut rest = text;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
         let (number, tail) = rest.split_at(number_len);
         let value: f64 = number.parse().map_err(|_| bad())?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
+        let unit_len = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
         let (unit, tail) = tail.split_at(unit_len);
         let scale = match unit {
             "ns" => 1e-9,
@@ -31,9 +25,7 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
             "m" => 60.0,
             "h" => 3600.0,
             "d" => {
-                return Err(format!(
-                    "`{text}`: Go durations have no `d`; write days as hours, such as `48h`"
-                ));
+                return Err(format!("`{text}`: Go durations have no `d`; write days as hours, such as `48h`"));
             }
             _ => return Err(bad()),
         };
@@ -67,12 +59,8 @@ pub fn format_duration(seconds: u64) -> String {
 /// Parses a Kubernetes quantity (`100m`, `1.5`, `256Mi`, `1G`, `1e3`) into its value in base
 /// units (cores, bytes).
 pub fn parse_quantity(text: &str) -> Result<f64, String> {
-    let bad = || {
-        format!("`{text}` is not a Kubernetes quantity; write one such as `100m`, `512Mi` or `2Gi`")
-    };
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let bad = || format!("`{text}` is not a Kubernetes quantity; write one such as `100m`, `512Mi` or `2Gi`");
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
     if number.is_empty() || number == "." || number.matches('.').count() > 1 {
         return Err(bad());
@@ -109,29 +97,17 @@ pub fn parse_quantity(text: &str) -> Result<f64, String> {
 pub fn is_env_name(name: &str) -> bool {
     name.len() <= 256
         && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
 }
 
 /// `bank-gateway` → `BANK_GATEWAY`.
 pub fn upper_snake(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
 /// A commit SHA: 7 to 64 lowercase hex digits.
 pub fn is_sha(s: &str) -> bool {
-    (7..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// An image reference kubelet can pull: no whitespace or control characters, a name before any
@@ -141,9 +117,7 @@ pub fn check_image(image: &str) -> Result<(), String> {
         return Err("image is empty".to_owned());
     }
     if image.len() > 512 || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "`{image}` is not an image reference (no spaces, at most 512 characters)"
-        ));
+        return Err(format!("`{image}` is not an image reference (no spaces, at most 512 characters)"));
     }
     if image.starts_with([':', '@', '/']) || image.ends_with([':', '@', '/']) {
         return Err(format!(

@@ -2,8 +2,7 @@
 //! spec and environment (flags win over the spec, the spec over the environment).
 
 use super::types::{
-    CredentialsSpec, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec,
-    SpotPolicy, SpotProvider, StagingSpec,
+    CredentialsSpec, Engine, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec,
 };
 
 /// `spec.namespace`.
@@ -65,57 +64,36 @@ pub fn apply(mut preview: Preview, pr: &PrInputs) -> Preview {
     let written = spec.pull_request.take().unwrap_or_default();
     spec.pull_request = Some(PullRequest {
         number: pr.flags.number.or(written.number).or(pr.env.number),
-        head_sha: pr
-            .flags
-            .head_sha
-            .clone()
-            .or(written.head_sha)
-            .or_else(|| pr.env.head_sha.clone()),
-        branch: pr
-            .flags
-            .branch
-            .clone()
-            .or(written.branch)
-            .or_else(|| pr.env.branch.clone()),
+        head_sha: pr.flags.head_sha.clone().or(written.head_sha).or_else(|| pr.env.head_sha.clone()),
+        branch: pr.flags.branch.clone().or(written.branch).or_else(|| pr.env.branch.clone()),
     });
     spec.namespace.get_or_insert_with(|| NAMESPACE.to_owned());
     spec.ttl.get_or_insert_with(|| TTL.to_owned());
 
     let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
-    ingress
-        .controller_namespace
-        .get_or_insert_with(|| INGRESS_CONTROLLER_NAMESPACE.to_owned());
+    ingress.controller_namespace.get_or_insert_with(|| INGRESS_CONTROLLER_NAMESPACE.to_owned());
 
     let staging = spec.staging.get_or_insert_with(StagingSpec::default);
-    staging
-        .namespace
-        .get_or_insert_with(|| STAGING_NAMESPACE.to_owned());
+    staging.namespace.get_or_insert_with(|| STAGING_NAMESPACE.to_owned());
     staging.url.get_or_insert_with(|| STAGING_URL.to_owned());
 
     let nodes = spec.nodes.get_or_insert_with(NodesSpec::default);
-    nodes.spot.get_or_insert(SpotProvider::Any);
-    nodes.policy.get_or_insert(SpotPolicy::Preferred);
+    nodes.spot.get_or_insert_with(|| "any".to_owned());
+    nodes.policy.get_or_insert_with(|| "preferred".to_owned());
 
     let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
-    restore
-        .velero_namespace
-        .get_or_insert_with(|| VELERO_NAMESPACE.to_owned());
-    restore
-        .image
-        .get_or_insert_with(|| RESTORE_IMAGE.to_owned());
-    restore
-        .timeout
-        .get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
+    restore.velero_namespace.get_or_insert_with(|| VELERO_NAMESPACE.to_owned());
+    restore.image.get_or_insert_with(|| RESTORE_IMAGE.to_owned());
+    restore.timeout.get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
 
     for service in spec.services.values_mut() {
         service.expose.get_or_insert(false);
         service.replicas.get_or_insert(REPLICAS);
     }
     for store in spec.data_stores.values_mut() {
-        if let Some(engine) = store.engine {
-            store
-                .version
-                .get_or_insert_with(|| engine_version(engine).to_owned());
+        let engine = store.engine.as_deref().and_then(|e| Engine::VALUES.iter().find(|(name, _)| *name == e));
+        if let Some((_, engine)) = engine {
+            store.version.get_or_insert_with(|| engine_version(*engine).to_owned());
         }
         store.storage.get_or_insert_with(|| STORAGE.to_owned());
         if let Some(snapshot) = store.seed.as_mut().and_then(|s| s.snapshot.as_mut()) {
@@ -129,20 +107,15 @@ pub fn apply(mut preview: Preview, pr: &PrInputs) -> Preview {
 }
 
 fn default_snapshot(snapshot: &mut SnapshotSeedSpec) {
-    snapshot
-        .driver
-        .get_or_insert_with(|| SNAPSHOT_DRIVER.to_owned());
+    snapshot.driver.get_or_insert_with(|| SNAPSHOT_DRIVER.to_owned());
 }
 
 fn default_credentials(credentials: &mut CredentialsSpec) {
-    credentials
-        .password_key
-        .get_or_insert_with(|| PASSWORD_KEY.to_owned());
+    credentials.password_key.get_or_insert_with(|| PASSWORD_KEY.to_owned());
 }
 
 /// The official image's tag used when `version` is not given.
-pub fn engine_version(engine: super::types::Engine) -> &'static str {
-    use super::types::Engine;
+pub fn engine_version(engine: Engine) -> &'static str {
     match engine {
         Engine::Postgres => "16",
         Engine::Redis | Engine::Mongodb => "7",
@@ -164,39 +137,19 @@ mod tests {
                 labels: std::collections::BTreeMap::default(),
                 annotations: std::collections::BTreeMap::default(),
             },
-            spec: PreviewSpec {
-                pull_request: pr,
-                ..Default::default()
-            },
+            spec: PreviewSpec { pull_request: pr, ..Default::default() },
         }
     }
 
     #[test]
     fn flags_beat_spec_beats_env() {
         let inputs = PrInputs {
-            flags: PrFields {
-                number: Some(1),
-                ..Default::default()
-            },
-            env: PrFields {
-                number: Some(3),
-                head_sha: Some("e".into()),
-                branch: Some("env".into()),
-            },
+            flags: PrFields { number: Some(1), ..Default::default() },
+            env: PrFields { number: Some(3), head_sha: Some("e".into()), branch: Some("env".into()) },
         };
-        let spec_pr = PullRequest {
-            number: Some(2),
-            head_sha: Some("s".into()),
-            branch: None,
-        };
-        let pr = apply(preview(Some(spec_pr)), &inputs)
-            .spec
-            .pull_request
-            .unwrap();
-        assert_eq!(
-            (pr.number, pr.head_sha.as_deref(), pr.branch.as_deref()),
-            (Some(1), Some("s"), Some("env"))
-        );
+        let spec_pr = PullRequest { number: Some(2), head_sha: Some("s".into()), branch: None };
+        let pr = apply(preview(Some(spec_pr)), &inputs).spec.pull_request.unwrap();
+        assert_eq!((pr.number, pr.head_sha.as_deref(), pr.branch.as_deref()), (Some(1), Some("s"), Some("env")));
     }
 
     #[test]
@@ -204,6 +157,6 @@ mod tests {
         let spec = apply(preview(None), &PrInputs::default()).spec;
         assert_eq!(spec.namespace.as_deref(), Some(NAMESPACE));
         assert_eq!(spec.staging.unwrap().url.as_deref(), Some(STAGING_URL));
-        assert_eq!(spec.nodes.unwrap().spot, Some(SpotProvider::Any));
+        assert_eq!(spec.nodes.unwrap().spot.as_deref(), Some("any"));
     }
 }

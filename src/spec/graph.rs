@@ -43,10 +43,7 @@ pub fn depths(edges: &BTreeMap<&str, Vec<&str>>) -> Result<BTreeMap<String, u32>
                     Some(Mark::Done(_)) => {}
                     Some(Mark::Open) => {
                         let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
-                        let mut names: Vec<String> = stack[start..]
-                            .iter()
-                            .map(|(n, _)| (*n).to_owned())
-                            .collect();
+                        let mut names: Vec<String> = stack[start..].iter().map(|(n, _)| (*n).to_owned()).collect();
                         names.push(dep.to_owned());
                         return Err(Cycle(names));
                     }
@@ -69,15 +66,7 @@ pub fn depths(edges: &BTreeMap<&str, Vec<&str>>) -> Result<BTreeMap<String, u32>
             }
         }
     }
-    Ok(marks
-        .into_iter()
-        .map(|(name, mark)| {
-            (
-                name.to_owned(),
-                if let Mark::Done(d) = mark { d } else { 0 },
-            )
-        })
-        .collect())
+    Ok(marks.into_iter().map(|(name, mark)| (name.to_owned(), if let Mark::Done(d) = mark { d } else { 0 })).collect())
 }
 
 #[cfg(test)]
@@ -104,10 +93,7 @@ mod tests {
             ("bottom", &[]),
         ]))
         .unwrap();
-        assert_eq!(
-            (d["top"], d["l"], d["r"], d["x"], d["bottom"]),
-            (3, 1, 2, 1, 0)
-        );
+        assert_eq!((d["top"], d["l"], d["r"], d["x"], d["bottom"]), (3, 1, 2, 1, 0));
     }
 
     #[test]
@@ -132,12 +118,7 @@ mod tests {
         let edges: BTreeMap<&str, Vec<&str>> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| {
-                (
-                    n.as_str(),
-                    names.get(i + 1).map(String::as_str).into_iter().collect(),
-                )
-            })
+            .map(|(i, n)| (n.as_str(), names.get(i + 1).map(String::as_str).into_iter().collect()))
             .collect();
         assert_eq!(depths(&edges).unwrap()["s0"], 99_999);
     }

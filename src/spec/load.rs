@@ -70,10 +70,7 @@ pub fn known_fields(path: &[Seg]) -> Vec<String> {
             None => return Vec::new(),
         }
     }
-    node.get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+    node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
 /// Follows `$ref`s and picks the structured branch of `anyOf`/`oneOf` (how `Option<T>` appears).
@@ -85,15 +82,8 @@ fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
                 Some(target) => node = target,
                 None => return node,
             }
-        } else if let Some(branches) = node
-            .get("anyOf")
-            .or_else(|| node.get("oneOf"))
-            .and_then(Value::as_array)
-        {
-            match branches
-                .iter()
-                .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-            {
+        } else if let Some(branches) = node.get("anyOf").or_else(|| node.get("oneOf")).and_then(Value::as_array) {
+            match branches.iter().find(|b| b.get("type").and_then(Value::as_str) != Some("null")) {
                 Some(branch) => node = branch,
                 None => return node,
             }
@@ -119,13 +109,14 @@ fn friendly(message: &str) -> String {
         .replace("expected a sequence", "expected a list such as [a, b]")
         .replace("expected a map", "expected a mapping such as {key: value}");
     if let Some(rest) = message.strip_prefix("unknown variant `")
-        && let Some((given, accepted)) = rest.split_once("`, expected one of ") {
-            let accepted: Vec<&str> = accepted.split(", ").map(|a| a.trim_matches('`')).collect();
-            out = format!("unknown value `{given}`; accepted: {}", ticked(&accepted));
-            if let Some(guess) = did_you_mean(given, accepted.iter().copied()) {
-                out = format!("{out}, did you mean `{guess}`?");
-            }
+        && let Some((given, accepted)) = rest.split_once("`, expected one of ")
+    {
+        let accepted: Vec<&str> = accepted.split(", ").map(|a| a.trim_matches('`')).collect();
+        out = format!("unknown value `{given}`; accepted: {}", ticked(&accepted));
+        if let Some(guess) = did_you_mean(given, accepted.iter().copied()) {
+            out = format!("{out}, did you mean `{guess}`?");
         }
+    }
     if message.starts_with("missing field") {
         out.push_str(" (required)");
     }
@@ -133,11 +124,7 @@ fn friendly(message: &str) -> String {
 }
 
 fn ticked<S: AsRef<str>>(names: &[S]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{}`", n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -152,13 +139,7 @@ mod tests {
     fn known_fields_follow_maps_and_options() {
         let fields = known_fields(&[key("spec"), key("services"), key("api")]);
         assert!(fields.contains(&"image".to_owned()), "{fields:?}");
-        let fields = known_fields(&[
-            key("spec"),
-            key("dataStores"),
-            key("db"),
-            key("seed"),
-            key("velero"),
-        ]);
+        let fields = known_fields(&[key("spec"), key("dataStores"), key("db"), key("seed"), key("velero")]);
         assert_eq!(fields, ["backup", "namespace"]);
     }
 
@@ -181,10 +162,6 @@ mod tests {
         let text = "apiVersion: v\nkind: Preview\nmetadata: {name: shop}\nspec:\n  dataStores:\n    db: {engine: postgresql}\n";
         let err = load(text, "p.yaml").unwrap_err();
         assert_eq!(err.list[0].path, "spec.dataStores.db.engine");
-        assert!(
-            err.list[0].message.contains("did you mean `postgres`?"),
-            "{}",
-            err.list[0].message
-        );
+        assert!(err.list[0].message.contains("did you mean `postgres`?"), "{}", err.list[0].message);
     }
 }

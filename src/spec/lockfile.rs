@@ -44,11 +44,7 @@ pub struct LockedSnapshot {
 impl Lock {
     /// An empty lock.
     pub fn new() -> Self {
-        Self {
-            api_version: super::types::API_VERSION.to_owned(),
-            kind: KIND.to_owned(),
-            snapshots: BTreeMap::new(),
-        }
+        Self { api_version: super::types::API_VERSION.to_owned(), kind: KIND.to_owned(), snapshots: BTreeMap::new() }
     }
 
     /// Reads a lock file.
@@ -95,10 +91,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_and_kinds_are_refused() {
-        assert!(
-            Lock::parse("apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nextra: 1\n")
-                .is_err()
-        );
+        assert!(Lock::parse("apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nextra: 1\n").is_err());
         assert!(Lock::parse("apiVersion: kpreview.dev/v1alpha1\nkind: Other\n").is_err());
     }
 }

@@ -9,12 +9,7 @@ use super::validate::validate;
 
 /// Turns spec text into a validated [`Model`], or every problem found in it (unknown fields,
 /// invalid values and warnings together). `file` names the spec in messages.
-pub fn prepare(
-    text: &str,
-    file: &str,
-    pr: &PrInputs,
-    lock: Option<&Lock>,
-) -> Result<Model, Problems> {
+pub fn prepare(text: &str, file: &str, pr: &PrInputs, lock: Option<&Lock>) -> Result<Model, Problems> {
     let loaded = load(text, file)?;
     let defaulted = defaults::apply(loaded.preview, pr);
     let mut problems = loaded.problems;

@@ -27,30 +27,18 @@ pub struct Problem {
 impl Problem {
     /// An error at `path`.
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            path: path.into(),
-            message: message.into(),
-        }
+        Self { severity: Severity::Error, path: path.into(), message: message.into() }
     }
 
     /// A warning at `path`.
     pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            path: path.into(),
-            message: message.into(),
-        }
+        Self { severity: Severity::Warning, path: path.into(), message: message.into() }
     }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -69,30 +57,19 @@ impl Problems {
         let mut seen = std::collections::HashSet::new();
         list.retain(|p| seen.insert(p.clone()));
         list.sort_by_key(|p| p.severity);
-        Self {
-            file: file.into(),
-            list,
-        }
+        Self { file: file.into(), list }
     }
 
     /// How many of the problems are errors.
     pub fn error_count(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .count()
+        self.list.iter().filter(|p| p.severity == Severity::Error).count()
     }
 }
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let errors = self.error_count();
-        write!(
-            f,
-            "{} is not a valid Preview ({errors} {})",
-            self.file,
-            plural(errors, "error")
-        )?;
+        write!(f, "{} is not a valid Preview ({errors} {})", self.file, plural(errors, "error"))?;
         for p in &self.list {
             let label = match p.severity {
                 Severity::Error => "error",
@@ -106,11 +83,7 @@ impl fmt::Display for Problems {
 
 /// `1 error`, `2 errors`.
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        word.to_owned()
-    } else {
-        format!("{word}s")
-    }
+    if n == 1 { word.to_owned() } else { format!("{word}s") }
 }
 
 /// Collects problems while walking a spec, building paths as it goes.
@@ -165,33 +138,19 @@ pub fn render_path(segs: &[Seg]) -> String {
 
 /// Joins a field path and a map key, quoting keys that would read as more path.
 pub fn key_path(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/');
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/');
     match (parent.is_empty(), plain) {
         (true, true) => key.to_owned(),
         (false, true) => format!("{parent}.{key}"),
-        (_, false) => format!(
-            "{parent}[{}]",
-            serde_json::to_string(key).unwrap_or_default()
-        ),
+        (_, false) => format!("{parent}[{}]", serde_json::to_string(key).unwrap_or_default()),
     }
 }
 
 /// Suggests the known name closest to `unknown`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(
-    unknown: &str,
-    known: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|k| {
-            (
-                strsim::damerau_levenshtein(&unknown.to_ascii_lowercase(), &k.to_ascii_lowercase()),
-                k,
-            )
-        })
+        .map(|k| (strsim::damerau_levenshtein(&unknown.to_ascii_lowercase(), &k.to_ascii_lowercase()), k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
@@ -204,19 +163,13 @@ mod tests {
     #[test]
     fn suggestions_catch_typos_and_case() {
         assert_eq!(did_you_mean("imge", ["image", "port"]), Some("image"));
-        assert_eq!(
-            did_you_mean("dependson", ["dependsOn", "env"]),
-            Some("dependsOn")
-        );
+        assert_eq!(did_you_mean("dependson", ["dependsOn", "env"]), Some("dependsOn"));
         assert_eq!(did_you_mean("xyz", ["image", "port"]), None);
     }
 
     #[test]
     fn odd_keys_are_quoted() {
-        assert_eq!(
-            key_path("spec.services.api.env", "A.B"),
-            "spec.services.api.env[\"A.B\"]"
-        );
+        assert_eq!(key_path("spec.services.api.env", "A.B"), "spec.services.api.env[\"A.B\"]");
         assert_eq!(key_path("spec.services", "api"), "spec.services.api");
     }
 }

@@ -31,31 +31,27 @@ pub(crate) fn resources(
     };
     let cpu_request = value("requests.cpu", &out.cpu_request);
     let memory_request = value("requests.memory", &out.memory_request);
-    let cpu_limit = out
-        .cpu_limit
-        .as_deref()
-        .and_then(|c| value("limits.cpu", c));
+    let cpu_limit = out.cpu_limit.as_deref().and_then(|c| value("limits.cpu", c));
     let memory_limit = value("limits.memory", &out.memory_limit);
     if let (Some(request), Some(limit)) = (memory_request, memory_limit)
-        && limit < request {
-            ctx.problems.error(
-                format!("{path}.limits.memory"),
-                format!(
-                    "the memory limit {} is lower than the request {}",
-                    out.memory_limit, out.memory_request
-                ),
-            );
-        }
+        && limit < request
+    {
+        ctx.problems.error(
+            format!("{path}.limits.memory"),
+            format!("the memory limit {} is lower than the request {}", out.memory_limit, out.memory_request),
+        );
+    }
     if let (Some(request), Some(limit)) = (cpu_request, cpu_limit)
-        && limit < request {
-            ctx.problems.error(
-                format!("{path}.limits.cpu"),
-                format!(
-                    "the CPU limit {} is lower than the request {}",
-                    out.cpu_limit.clone().unwrap_or_default(),
-                    out.cpu_request
-                ),
-            );
-        }
+        && limit < request
+    {
+        ctx.problems.error(
+            format!("{path}.limits.cpu"),
+            format!(
+                "the CPU limit {} is lower than the request {}",
+                out.cpu_limit.clone().unwrap_or_default(),
+                out.cpu_request
+            ),
+        );
+    }
     out
 }

@@ -40,22 +40,14 @@ pub(crate) fn validate(
                 format!("`{name}` is not a valid service name: a DNS-1035 label (lowercase letters, digits and `-`, starting with a letter, at most {MAX_LABEL} characters)"),
             );
         }
-        if let Some(service) = service(
-            ctx, &path, name, written, spec, stores, &external, namespace, ingress,
-        ) {
+        if let Some(service) = service(ctx, &path, name, written, spec, stores, &external, namespace, ingress) {
             services.push(service);
         }
     }
-    let unused: Vec<&String> = external
-        .declared
-        .keys()
-        .filter(|dep| !spec.services.values().any(|s| s.depends_on.contains(dep)))
-        .collect();
+    let unused: Vec<&String> =
+        external.declared.keys().filter(|dep| !spec.services.values().any(|s| s.depends_on.contains(dep))).collect();
     for dep in unused {
-        ctx.problems.warning(
-            key_path("spec.dependencies", dep),
-            format!("no service depends on `{dep}`"),
-        );
+        ctx.problems.warning(key_path("spec.dependencies", dep), format!("no service depends on `{dep}`"));
     }
     layer(ctx, spec, &mut services);
     services
@@ -66,17 +58,11 @@ fn dependencies(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> External 
     for (name, dep) in &spec.dependencies {
         let path = key_path("spec.dependencies", name);
         if !is_dns1035_label(name) {
-            ctx.problems.error(
-                &path,
-                format!("`{name}` is not a service name (a DNS-1035 label)"),
-            );
+            ctx.problems.error(&path, format!("`{name}` is not a service name (a DNS-1035 label)"));
             continue;
         }
         if spec.services.contains_key(name) || spec.data_stores.contains_key(name) {
-            ctx.problems.error(
-                &path,
-                format!("`{name}` runs in this preview; remove it from dependencies"),
-            );
+            ctx.problems.error(&path, format!("`{name}` runs in this preview; remove it from dependencies"));
             continue;
         }
         let resolved = match (dep.preview, &dep.url) {
@@ -93,10 +79,7 @@ fn dependencies(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> External 
                 }
             }),
             _ => {
-                ctx.problems.error(
-                    &path,
-                    "set exactly one of `preview` (a pull request number) and `url`",
-                );
+                ctx.problems.error(&path, "set exactly one of `preview` (a pull request number) and `url`");
                 None
             }
         };
@@ -104,15 +87,8 @@ fn dependencies(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> External 
             declared.insert(name.clone(), resolved);
         }
     }
-    let staging_url = spec
-        .staging
-        .as_ref()
-        .and_then(|s| s.url.clone())
-        .unwrap_or_default();
-    External {
-        declared,
-        staging_url,
-    }
+    let staging_url = spec.staging.as_ref().and_then(|s| s.url.clone()).unwrap_or_default();
+    External { declared, staging_url }
 }
 
 /// `dependencies.X.preview: N`: the namespace template evaluated for pull request N, and the
@@ -126,36 +102,24 @@ fn other_preview(
     own_pr: u64,
 ) -> Option<(Target, String)> {
     if pr == 0 || pr == own_pr {
-        ctx.problems.error(
-            format!("{path}.preview"),
-            format!("`{pr}` is not another pull request"),
-        );
+        ctx.problems.error(format!("{path}.preview"), format!("`{pr}` is not another pull request"));
         return None;
     }
     let mut vars = ctx.vars.clone();
-    vars.pr = crate::template::PrVars {
-        number: pr,
-        ..Default::default()
-    };
+    vars.pr = crate::template::PrVars { number: pr, ..Default::default() };
     vars.namespace = None;
     let template = spec.namespace.as_deref().unwrap_or_default();
     let namespace = match ctx.templates.render(template, &vars) {
         Ok(ns) => fit(&ns, MAX_LABEL),
         Err(e) => {
-            ctx.problems.error(
-                format!("{path}.preview"),
-                format!("the namespace of pull request {pr} cannot be known: {e}"),
-            );
+            ctx.problems
+                .error(format!("{path}.preview"), format!("the namespace of pull request {pr} cannot be known: {e}"));
             return None;
         }
     };
     vars.staging.namespace.clone_from(&namespace);
     vars.service = Some(name.to_owned());
-    let url_template = spec
-        .staging
-        .as_ref()
-        .and_then(|s| s.url.as_deref())
-        .unwrap_or_default();
+    let url_template = spec.staging.as_ref().and_then(|s| s.url.as_deref()).unwrap_or_default();
     match ctx.templates.render(url_template, &vars) {
         Ok(url) => Some((Target::OtherPreview { pr, namespace }, url)),
         Err(e) => {
@@ -177,36 +141,26 @@ fn service(
     namespace: &str,
     ingress: &Ingress,
 ) -> Option<Service> {
-    let image = if let Some(source) = &written.image { ctx.template(&format!("{path}.image"), source) } else {
-        ctx.problems.error(
-            format!("{path}.image"),
-            "missing: every service needs an image",
-        );
+    let image = if let Some(source) = &written.image {
+        ctx.template(&format!("{path}.image"), source)
+    } else {
+        ctx.problems.error(format!("{path}.image"), "missing: every service needs an image");
         None
     };
     if let Some(Err(e)) = image.as_deref().map(check_image) {
         ctx.problems.error(format!("{path}.image"), e);
     }
     if written.port == Some(0) {
-        ctx.problems.error(
-            format!("{path}.port"),
-            "0 is not a port; expected a whole number from 1 to 65535",
-        );
+        ctx.problems.error(format!("{path}.port"), "0 is not a port; expected a whole number from 1 to 65535");
     }
-    let host = if written.expose == Some(true) {
-        exposed_host(ctx, path, name, written, namespace, ingress)
-    } else {
-        None
-    };
+    let host =
+        if written.expose == Some(true) { exposed_host(ctx, path, name, written, namespace, ingress) } else { None };
     let list = |ctx: &mut Ctx<'_>, field: &str, items: &Option<Vec<String>>| {
         items.as_ref().map(|items| {
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| {
-                    ctx.template(&format!("{path}.{field}[{i}]"), item)
-                        .unwrap_or_default()
-                })
+                .map(|(i, item)| ctx.template(&format!("{path}.{field}[{i}]"), item).unwrap_or_default())
                 .collect::<Vec<_>>()
         })
     };
@@ -221,39 +175,23 @@ fn service(
     }
     if let Some(health) = &written.health_path {
         if !health.starts_with('/') || health.chars().any(char::is_whitespace) {
-            ctx.problems.error(
-                format!("{path}.healthPath"),
-                format!("`{health}` is not an HTTP path such as `/healthz`"),
-            );
+            ctx.problems
+                .error(format!("{path}.healthPath"), format!("`{health}` is not an HTTP path such as `/healthz`"));
         }
         if written.port.is_none() {
-            ctx.problems.error(
-                format!("{path}.healthPath"),
-                "an HTTP readiness check needs `port`",
-            );
+            ctx.problems.error(format!("{path}.healthPath"), "an HTTP readiness check needs `port`");
         }
     }
     if written.run_as_user.is_some_and(|uid| uid <= 0) {
-        ctx.problems.error(
-            format!("{path}.runAsUser"),
-            "previews run as non-root: give a user id above 0",
-        );
+        ctx.problems.error(format!("{path}.runAsUser"), "previews run as non-root: give a user id above 0");
     }
     let replicas = i32::from(written.replicas.unwrap_or(1));
     if replicas > 20 {
-        ctx.problems.error(
-            format!("{path}.replicas"),
-            "a preview runs at most 20 replicas of a service",
-        );
+        ctx.problems.error(format!("{path}.replicas"), "a preview runs at most 20 replicas of a service");
     }
     let depends_on = resolve(ctx, path, written, spec, stores, external);
     let env = environment(ctx, path, written, &depends_on, stores);
-    let resources = resources(
-        ctx,
-        &format!("{path}.resources"),
-        written.resources.as_ref(),
-        SERVICE_RESOURCES,
-    );
+    let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), SERVICE_RESOURCES);
     Some(Service {
         name: name.to_owned(),
         image: image?,
@@ -281,8 +219,7 @@ fn exposed_host(
     ingress: &Ingress,
 ) -> Option<String> {
     if written.port.is_none() {
-        ctx.problems
-            .error(format!("{path}.expose"), "an exposed service needs `port`");
+        ctx.problems.error(format!("{path}.expose"), "an exposed service needs `port`");
     }
     let Some(domain) = &ingress.domain else {
         ctx.problems.error(
@@ -291,10 +228,7 @@ fn exposed_host(
         );
         return None;
     };
-    let host = format!(
-        "{}.{domain}",
-        fit(&format!("{name}-{namespace}"), MAX_LABEL)
-    );
+    let host = format!("{}.{domain}", fit(&format!("{name}-{namespace}"), MAX_LABEL));
     if host.len() > 253 {
         ctx.problems.error(
             format!("{path}.expose"),
@@ -317,37 +251,22 @@ fn resolve(
     for (i, dep) in written.depends_on.iter().enumerate() {
         let at = format!("{path}.dependsOn[{i}]");
         if !is_dns1035_label(dep) {
-            ctx.problems.error(
-                &at,
-                format!("`{dep}` is not a service name (a DNS-1035 label)"),
-            );
+            ctx.problems.error(&at, format!("`{dep}` is not a service name (a DNS-1035 label)"));
             continue;
         }
         if !seen.insert(dep.as_str()) {
-            ctx.problems
-                .warning(&at, format!("`{dep}` is listed twice"));
+            ctx.problems.warning(&at, format!("`{dep}` is listed twice"));
             continue;
         }
         let env = format!("{}_URL", upper_snake(dep));
         let resolved = if let Some(target) = spec.services.get(dep) {
             if target.port.is_none() {
-                ctx.problems.warning(
-                    &at,
-                    format!("`{dep}` has no port: it orders the rollout but gets no `{env}`"),
-                );
+                ctx.problems.warning(&at, format!("`{dep}` has no port: it orders the rollout but gets no `{env}`"));
             }
             Some((Target::Service, format!("http://{dep}")))
         } else if let Some(store) = stores.iter().find(|s| &s.name == dep) {
-            let password = store
-                .credentials
-                .as_ref()
-                .map(|_| format!("{}_PASSWORD", upper_snake(dep)));
-            Some((
-                Target::Store {
-                    engine: store.engine,
-                },
-                store.engine.url(dep, password.as_deref()),
-            ))
+            let password = store.credentials.as_ref().map(|_| format!("{}_PASSWORD", upper_snake(dep)));
+            Some((Target::Store { engine: store.engine }, store.engine.url(dep, password.as_deref())))
         } else if spec.data_stores.contains_key(dep) {
             None
         } else if let Some(declared) = external.declared.get(dep) {
@@ -359,12 +278,7 @@ fn resolve(
             staging_url(ctx, &external.staging_url, dep).map(|url| (Target::Staging, url))
         };
         if let Some((target, url)) = resolved {
-            out.push(Dependency {
-                name: dep.clone(),
-                env,
-                target,
-                url,
-            });
+            out.push(Dependency { name: dep.clone(), env, target, url });
         }
     }
     out
@@ -372,21 +286,11 @@ fn resolve(
 
 /// A staging-bound name that is one or two edits from a name of this preview is probably a typo.
 fn near_miss(ctx: &mut Ctx<'_>, at: &str, dep: &str, spec: &PreviewSpec) {
-    let local = spec
-        .services
-        .keys()
-        .chain(spec.data_stores.keys())
-        .chain(spec.dependencies.keys());
-    let close = local
-        .filter(|name| strsim::damerau_levenshtein(dep, name) <= 2)
-        .map(String::as_str);
+    let local = spec.services.keys().chain(spec.data_stores.keys()).chain(spec.dependencies.keys());
+    let close = local.filter(|name| strsim::damerau_levenshtein(dep, name) <= 2).map(String::as_str);
     if let Some(guess) = did_you_mean(dep, close) {
-        ctx.problems.warning(
-            at,
-            format!(
-                "`{dep}` is not part of this preview and goes to staging; did you mean `{guess}`?"
-            ),
-        );
+        ctx.problems
+            .warning(at, format!("`{dep}` is not part of this preview and goes to staging; did you mean `{guess}`?"));
     }
 }
 
@@ -412,43 +316,36 @@ fn environment(
     let mut env: Vec<EnvVar> = Vec::new();
     for dep in deps {
         if let Target::Store { .. } = dep.target
-            && let Some(secret) = stores
-                .iter()
-                .find(|s| s.name == dep.name)
-                .and_then(|s| s.credentials.clone())
-            {
-                env.push(EnvVar {
-                    name: format!("{}_PASSWORD", upper_snake(&dep.name)),
-                    value: EnvValue::Secret(SecretRef { ..secret }),
-                });
-            }
+            && let Some(secret) = stores.iter().find(|s| s.name == dep.name).and_then(|s| s.credentials.clone())
+        {
+            env.push(EnvVar {
+                name: format!("{}_PASSWORD", upper_snake(&dep.name)),
+                value: EnvValue::Secret(SecretRef { ..secret }),
+            });
+        }
     }
     for dep in deps {
-        env.push(EnvVar {
-            name: dep.env.clone(),
-            value: EnvValue::Literal(dep.url.clone()),
-        });
+        env.push(EnvVar { name: dep.env.clone(), value: EnvValue::Literal(dep.url.clone()) });
     }
     for (name, source) in &written.env {
         let at = key_path(&format!("{path}.env"), name);
         if !is_env_name(name) {
-            ctx.problems.error(&at, format!("`{name}` is not an environment variable name (letters, digits and `_`, not starting with a digit)"));
+            ctx.problems.error(
+                &at,
+                format!(
+                    "`{name}` is not an environment variable name (letters, digits and `_`, not starting with a digit)"
+                ),
+            );
             continue;
         }
         let Some(value) = ctx.template(&at, source) else {
             continue;
         };
         if let Some(existing) = env.iter_mut().find(|e| &e.name == name) {
-            ctx.problems.warning(
-                &at,
-                format!("`{name}` replaces the value kpreview derives from dependsOn"),
-            );
+            ctx.problems.warning(&at, format!("`{name}` replaces the value kpreview derives from dependsOn"));
             existing.value = EnvValue::Literal(value);
         } else {
-            env.push(EnvVar {
-                name: name.clone(),
-                value: EnvValue::Literal(value),
-            });
+            env.push(EnvVar { name: name.clone(), value: EnvValue::Literal(value) });
         }
     }
     env
@@ -461,11 +358,7 @@ fn layer(ctx: &mut Ctx<'_>, spec: &PreviewSpec, services: &mut [Service]) {
         .map(|(name, s)| {
             (
                 name.as_str(),
-                s.depends_on
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|d| spec.services.contains_key(*d))
-                    .collect(),
+                s.depends_on.iter().map(String::as_str).filter(|d| spec.services.contains_key(*d)).collect(),
             )
         })
         .collect();

@@ -3,7 +3,7 @@
 
 use super::check::{check_image, parse_quantity};
 use super::defaults::STORE_RESOURCES;
-use super::model::{SecretRef, Seed, Store};
+use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
 use super::resources::resources;
 use super::types::{DataStoreSpec, PreviewSpec, SeedSpec};
@@ -24,7 +24,12 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<Store> {
             );
         }
         if spec.services.contains_key(name) {
-            ctx.problems.error(&path, format!("`{name}` is both a service and a data store; names must be unique across services and dataStores"));
+            ctx.problems.error(
+                &path,
+                format!(
+                    "`{name}` is both a service and a data store; names must be unique across services and dataStores"
+                ),
+            );
         }
         if let Some(store) = store(ctx, &path, name, written) {
             stores.push(store);
@@ -34,32 +39,27 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<Store> {
 }
 
 fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> Option<Store> {
-    let Some(engine) = written.engine else {
-        ctx.problems.error(
-            format!("{path}.engine"),
-            "missing: set `engine` to `postgres`, `redis` or `mongodb`",
-        );
+    let Some(engine) = written.engine.as_deref() else {
+        ctx.problems.error(format!("{path}.engine"), "missing: set `engine` to `postgres`, `redis` or `mongodb`");
         return None;
     };
+    let engine = ctx.choose(&format!("{path}.engine"), engine, Engine::VALUES)?;
     let version = written.version.clone().unwrap_or_default();
     if version.is_empty()
         || version.len() > 128
-        || !version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        || !version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
-        ctx.problems.error(
-            format!("{path}.version"),
-            format!("`{version}` is not an image tag such as `16` or `7.2-alpine`"),
-        );
+        ctx.problems
+            .error(format!("{path}.version"), format!("`{version}` is not an image tag such as `16` or `7.2-alpine`"));
     }
     let image = match &written.image {
-        Some(source) => ctx.template(&format!("{path}.image"), source),
+        Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
+            if let Err(e) = check_image(image) {
+                ctx.problems.error(format!("{path}.image"), e);
+            }
+        }),
         None => Some(format!("{}:{version}", engine.repository())),
     };
-    if let Some(Err(e)) = image.as_deref().map(check_image) {
-        ctx.problems.error(format!("{path}.image"), e);
-    }
     let storage = written.storage.clone().unwrap_or_default();
     match parse_quantity(&storage) {
         Ok(bytes) if bytes >= 1024.0 * 1024.0 => {}
@@ -73,38 +73,23 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         ctx.subdomain(&format!("{path}.storageClass"), class);
     }
     let seed = match &written.seed {
-        Some(seed) => seed_of(ctx, &format!("{path}.seed"), name, seed, &storage)?,
+        Some(seed) => seed_of(ctx, &format!("{path}.seed"), name, seed, &storage).unwrap_or(Seed::Empty),
         None => Seed::Empty,
     };
     let credentials = written.credentials.as_ref().and_then(|c| {
-        let secret = c.secret_name.clone();
         let key = c.password_key.clone().unwrap_or_default();
-        let Some(secret) = secret else {
-            ctx.problems.error(
-                format!("{path}.credentials.secretName"),
-                "missing: name the Secret that holds the password",
-            );
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+            ctx.problems.error(format!("{path}.credentials.passwordKey"), format!("`{key}` is not a Secret key"));
+        }
+        let Some(secret) = c.secret_name.clone() else {
+            ctx.problems
+                .error(format!("{path}.credentials.secretName"), "missing: name the Secret that holds the password");
             return None;
         };
         ctx.subdomain(&format!("{path}.credentials.secretName"), &secret);
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-        {
-            ctx.problems.error(
-                format!("{path}.credentials.passwordKey"),
-                format!("`{key}` is not a Secret key"),
-            );
-        }
         Some(SecretRef { name: secret, key })
     });
-    let resources = resources(
-        ctx,
-        &format!("{path}.resources"),
-        written.resources.as_ref(),
-        STORE_RESOURCES,
-    );
+    let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), STORE_RESOURCES);
     Some(Store {
         name: name.to_owned(),
         engine,
@@ -117,39 +102,24 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
     })
 }
 
-fn seed_of(
-    ctx: &mut Ctx<'_>,
-    path: &str,
-    store: &str,
-    seed: &SeedSpec,
-    storage: &str,
-) -> Option<Seed> {
-    let kinds = usize::from(seed.velero.is_some())
-        + usize::from(seed.snapshot.is_some())
-        + usize::from(seed.image.is_some());
+fn seed_of(ctx: &mut Ctx<'_>, path: &str, store: &str, seed: &SeedSpec, storage: &str) -> Option<Seed> {
+    let kinds =
+        usize::from(seed.velero.is_some()) + usize::from(seed.snapshot.is_some()) + usize::from(seed.image.is_some());
     if kinds != 1 {
-        ctx.problems.error(
-            path,
-            format!("set exactly one of `velero`, `snapshot` and `image` (found {kinds})"),
-        );
+        ctx.problems.error(path, format!("set exactly one of `velero`, `snapshot` and `image` (found {kinds})"));
         return None;
     }
     if let Some(velero) = &seed.velero {
         let backup = velero.backup.clone().unwrap_or_default();
         let namespace = velero.namespace.clone().unwrap_or_default();
         if backup.is_empty() {
-            ctx.problems.error(
-                format!("{path}.velero.backup"),
-                "missing: name the Velero Backup to restore",
-            );
+            ctx.problems.error(format!("{path}.velero.backup"), "missing: name the Velero Backup to restore");
         } else {
             ctx.subdomain(&format!("{path}.velero.backup"), &backup);
         }
         if namespace.is_empty() {
-            ctx.problems.error(
-                format!("{path}.velero.namespace"),
-                "missing: name the namespace the backup was taken of",
-            );
+            ctx.problems
+                .error(format!("{path}.velero.namespace"), "missing: name the namespace the backup was taken of");
         } else {
             ctx.label(&format!("{path}.velero.namespace"), &namespace);
         }
@@ -171,31 +141,19 @@ fn seed_of(
     }
     let (handle, tags) = match (&snapshot.handle, &snapshot.tags) {
         (Some(handle), None) => (handle.clone(), None),
-        (None, Some(tags)) => (
-            locked_handle(ctx, &path, store, tags, storage)?,
-            Some(tags.clone()),
-        ),
+        (None, Some(tags)) => (locked_handle(ctx, &path, store, tags, storage)?, Some(tags.clone())),
         _ => {
-            ctx.problems
-                .error(&path, "set exactly one of `handle` and `tags`");
+            ctx.problems.error(&path, "set exactly one of `handle` and `tags`");
             return None;
         }
     };
-    if handle.is_empty()
-        || handle.len() > 256
-        || handle.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if handle.is_empty() || handle.len() > 256 || handle.chars().any(|c| c.is_whitespace() || c.is_control()) {
         ctx.problems.error(
             format!("{path}.handle"),
             format!("`{handle}` is not a snapshot id such as `snap-0a1b2c3d4e5f67890`"),
         );
     }
-    Some(Seed::Snapshot {
-        handle,
-        driver,
-        class: snapshot.snapshot_class.clone(),
-        tags,
-    })
+    Some(Seed::Snapshot { handle, driver, class: snapshot.snapshot_class.clone(), tags })
 }
 
 fn locked_handle(
@@ -207,8 +165,7 @@ fn locked_handle(
 ) -> Option<String> {
     let path = format!("{path}.tags");
     if tags.is_empty() {
-        ctx.problems
-            .error(&path, "give at least one tag to select snapshots by");
+        ctx.problems.error(&path, "give at least one tag to select snapshots by");
         return None;
     }
     let entry = ctx.lock.and_then(|lock| lock.snapshots.get(store));
@@ -228,12 +185,7 @@ fn locked_handle(
             format!(
                 "{} pinned `{store}` for other tags ({}); run `kpreview lock` again",
                 super::lockfile::FILE_NAME,
-                entry
-                    .tags
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                entry.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
             ),
         );
         return None;
@@ -244,10 +196,7 @@ fn locked_handle(
         if bytes < needed {
             ctx.problems.error(
                 path.replace(".seed.snapshot.tags", ".storage"),
-                format!(
-                    "`{storage}` is smaller than the {gib}Gi snapshot {} it restores",
-                    entry.snapshot_id
-                ),
+                format!("`{storage}` is smaller than the {gib}Gi snapshot {} it restores", entry.snapshot_id),
             );
         }
     }

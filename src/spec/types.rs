@@ -164,16 +164,16 @@ pub struct StagingSpec {
 pub struct NodesSpec {
     /// Which provider's spot nodes to tolerate and prefer. Default `any`.
     #[serde(default)]
-    pub spot: Option<SpotProvider>,
+    #[schemars(with = "Option<SpotProvider>")]
+    pub spot: Option<String>,
     /// Whether spot nodes are preferred or required. Default `preferred`.
     #[serde(default)]
-    pub policy: Option<SpotPolicy>,
+    #[schemars(with = "Option<SpotPolicy>")]
+    pub policy: Option<String>,
 }
 
 /// A provider whose spot-node label kpreview knows.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SpotProvider {
     /// Every provider below.
@@ -190,6 +190,18 @@ pub enum SpotProvider {
     None,
 }
 
+impl SpotProvider {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] = &[
+        ("any", Self::Any),
+        ("eks", Self::Eks),
+        ("karpenter", Self::Karpenter),
+        ("gke", Self::Gke),
+        ("aks", Self::Aks),
+        ("none", Self::None),
+    ];
+}
+
 /// How strongly pods are placed on spot nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -198,6 +210,11 @@ pub enum SpotPolicy {
     Preferred,
     /// Run on spot nodes only.
     Required,
+}
+
+impl SpotPolicy {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] = &[("preferred", Self::Preferred), ("required", Self::Required)];
 }
 
 /// A service built from this pull request.
@@ -294,7 +311,8 @@ pub struct DependencySpec {
 pub struct DataStoreSpec {
     /// The database engine.
     #[serde(default)]
-    pub engine: Option<Engine>,
+    #[schemars(with = "Option<Engine>")]
+    pub engine: Option<String>,
     /// Image tag of the engine's official image. Default `16` for postgres, `7` for redis and
     /// mongodb.
     #[serde(default)]
@@ -321,9 +339,7 @@ pub struct DataStoreSpec {
 }
 
 /// A supported data store engine.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Engine {
     /// PostgreSQL.
@@ -332,6 +348,12 @@ pub enum Engine {
     Redis,
     /// MongoDB.
     Mongodb,
+}
+
+impl Engine {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] =
+        &[("postgres", Self::Postgres), ("redis", Self::Redis), ("mongodb", Self::Mongodb)];
 }
 
 /// Where a data store's data comes from. Set exactly one field.

@@ -6,7 +6,7 @@ use super::check::{format_duration, is_sha, parse_duration};
 use super::lockfile::Lock;
 use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
 use super::problem::{Collector, Problem};
-use super::types::{API_VERSION, KIND, Preview, PreviewSpec};
+use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{services, stores};
 use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
 use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
@@ -46,18 +46,32 @@ impl Ctx<'_> {
         if !is_dns_subdomain(value) {
             self.problems.error(
                 path,
-                format!("`{value}` is not a DNS-1123 subdomain: dot-separated lowercase labels, at most 253 characters"),
+                format!(
+                    "`{value}` is not a DNS-1123 subdomain: dot-separated lowercase labels, at most 253 characters"
+                ),
             );
         }
+    }
+
+    /// Reads one of `values` (a spelling and its value), recording an unknown spelling with the
+    /// accepted ones and a guess.
+    pub fn choose<T: Copy>(&mut self, path: &str, text: &str, values: &[(&'static str, T)]) -> Option<T> {
+        if let Some((_, value)) = values.iter().find(|(name, _)| *name == text) {
+            return Some(*value);
+        }
+        let names: Vec<&str> = values.iter().map(|(name, _)| *name).collect();
+        let guess = super::problem::did_you_mean(text, names.iter().copied())
+            .map(|g| format!(", did you mean `{g}`?"))
+            .unwrap_or_default();
+        let accepted = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        self.problems.error(path, format!("unknown value `{text}`; accepted: {accepted}{guess}"));
+        None
     }
 
     /// Parses a duration at `path`, recording a failure.
     pub fn duration(&mut self, path: &str, text: &str) -> Option<Ttl> {
         match parse_duration(text) {
-            Ok(seconds) => Some(Ttl {
-                text: format_duration(seconds),
-                seconds,
-            }),
+            Ok(seconds) => Some(Ttl { text: format_duration(seconds), seconds }),
             Err(e) => {
                 self.problems.error(path, e);
                 None
@@ -69,23 +83,12 @@ impl Ctx<'_> {
 /// Checks a spec that went through [`super::defaults::apply`] and builds its model. Every
 /// problem is returned at once; warnings ride along in [`Model::warnings`].
 pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Problem>> {
-    let mut ctx = Ctx {
-        problems: Collector::default(),
-        templates: Templates::new(),
-        vars: Vars::default(),
-        lock,
-    };
+    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars: Vars::default(), lock };
     if preview.api_version != API_VERSION {
-        ctx.problems.error(
-            "apiVersion",
-            format!("expected `{API_VERSION}`, found `{}`", preview.api_version),
-        );
+        ctx.problems.error("apiVersion", format!("expected `{API_VERSION}`, found `{}`", preview.api_version));
     }
     if preview.kind != KIND {
-        ctx.problems.error(
-            "kind",
-            format!("expected `{KIND}`, found `{}`", preview.kind),
-        );
+        ctx.problems.error("kind", format!("expected `{KIND}`, found `{}`", preview.kind));
     }
     let app = preview.metadata.name.clone();
     ctx.label("metadata.name", &app);
@@ -102,9 +105,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Pro
             branch: pr.branch.clone(),
             branch_slug: pr.branch.as_deref().map(|b| slug(b, 50)),
         },
-        staging: StagingVars {
-            namespace: String::new(),
-        },
+        staging: StagingVars { namespace: String::new() },
         service: None,
     };
 
@@ -113,17 +114,15 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Pro
     ctx.label("spec.staging.namespace", &staging_namespace);
     ctx.vars.staging.namespace.clone_from(&staging_namespace);
 
-    let namespace = preview_namespace(
-        &mut ctx,
-        spec.namespace.as_deref().unwrap_or_default(),
-        pr.number,
-    );
+    let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), pr.number);
     ctx.vars.namespace = Some(namespace.clone());
 
     let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
     let ingress = ingress(&mut ctx, spec);
     let restore = restore(&mut ctx, spec);
     let nodes = spec.nodes.clone().unwrap_or_default();
+    let provider = ctx.choose("spec.nodes.spot", nodes.spot.as_deref().unwrap_or_default(), SpotProvider::VALUES);
+    let policy = ctx.choose("spec.nodes.policy", nodes.policy.as_deref().unwrap_or_default(), SpotPolicy::VALUES);
 
     if spec.services.is_empty() && spec.data_stores.is_empty() {
         ctx.problems.error(
@@ -141,25 +140,19 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Pro
         app,
         namespace,
         pr,
-        ttl: ttl.unwrap_or(Ttl {
-            text: String::new(),
-            seconds: 0,
-        }),
+        ttl: ttl.unwrap_or(Ttl { text: String::new(), seconds: 0 }),
         ingress,
         staging_namespace,
         spot: Spot {
-            provider: nodes.spot.unwrap_or(super::types::SpotProvider::Any),
-            policy: nodes.policy.unwrap_or(super::types::SpotPolicy::Preferred),
+            provider: provider.unwrap_or(SpotProvider::None),
+            policy: policy.unwrap_or(SpotPolicy::Preferred),
         },
         services,
         stores,
         restore: restore.unwrap_or_else(|| Restore {
             velero_namespace: String::new(),
             image: String::new(),
-            timeout: Ttl {
-                text: String::new(),
-                seconds: 0,
-            },
+            timeout: Ttl { text: String::new(), seconds: 0 },
         }),
         warnings: ctx.problems.into_vec(),
     })
@@ -169,8 +162,7 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
     let written = spec.pull_request.clone().unwrap_or_default();
     let number = match written.number {
         Some(0) => {
-            ctx.problems
-                .error("spec.pullRequest.number", "pull request numbers start at 1");
+            ctx.problems.error("spec.pullRequest.number", "pull request numbers start at 1");
             0
         }
         Some(n) => n,
@@ -194,17 +186,10 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
     });
     let branch = written.branch.inspect(|branch| {
         if branch.is_empty() || branch.len() > 255 || branch.chars().any(char::is_control) {
-            ctx.problems.error(
-                "spec.pullRequest.branch",
-                "a branch is 1 to 255 characters without control characters",
-            );
+            ctx.problems.error("spec.pullRequest.branch", "a branch is 1 to 255 characters without control characters");
         }
     });
-    Pr {
-        number,
-        head_sha,
-        branch,
-    }
+    Pr { number, head_sha, branch }
 }
 
 fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: u64) -> String {
@@ -228,13 +213,9 @@ fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: u64) -> String {
 
 fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     let written = spec.ingress.clone().unwrap_or_default();
-    let domain = spec
-        .domain
-        .as_deref()
-        .and_then(|d| ctx.template("spec.domain", d))
-        .inspect(|d| {
-            ctx.subdomain("spec.domain", d);
-        });
+    let domain = spec.domain.as_deref().and_then(|d| ctx.template("spec.domain", d)).inspect(|d| {
+        ctx.subdomain("spec.domain", d);
+    });
     if let Some(class) = &written.class_name {
         ctx.subdomain("spec.ingress.className", class);
     }
@@ -261,13 +242,6 @@ fn restore(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Restore> {
     if let Err(e) = super::check::check_image(&image) {
         ctx.problems.error("spec.restore.image", e);
     }
-    let timeout = ctx.duration(
-        "spec.restore.timeout",
-        written.timeout.as_deref().unwrap_or_default(),
-    )?;
-    Some(Restore {
-        velero_namespace,
-        image,
-        timeout,
-    })
+    let timeout = ctx.duration("spec.restore.timeout", written.timeout.as_deref().unwrap_or_default())?;
+    Some(Restore { velero_namespace, image, timeout })
 }

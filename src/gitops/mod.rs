@@ -1,0 +1,1 @@
+//! The GitOps repository: publish, unpublish and expire previews.

@@ -1,0 +1,1 @@
+//! KRM function mode (kpt, kustomize): `ResourceList` in, `ResourceList` out.

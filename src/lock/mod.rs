@@ -1,0 +1,1 @@
+//! `kpreview lock`: resolve snapshot tag selectors through EC2 into `preview.lock`.

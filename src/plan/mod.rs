@@ -1,0 +1,1 @@
+//! `kpreview plan`: the sync plan as text, Markdown, Mermaid, DOT or JSON.

@@ -1,0 +1,1 @@
+//! `kpreview restore`: the Velero restore runner and the post-delete cleanup.

@@ -1,0 +1,1 @@
+//! The command line as users meet it: help, exit codes, stdin, output directories.

@@ -1,0 +1,11 @@
+//! The one integration test binary: every module exercises kpreview as users run it.
+
+mod support;
+
+mod cli;
+mod function_modes;
+mod gitops;
+mod golden;
+mod lock;
+mod plan;
+mod restore;
