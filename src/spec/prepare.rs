@@ -25,3 +25,68 @@ pub fn prepare(text: &str, file: &str, pr: &PrInputs, lock: Option<&Lock>) -> Re
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::waves::Waves;
+    use crate::spec::defaults::PrFields;
+    use crate::spec::model::Target;
+
+    fn model(services: &str, rest: &str) -> Model {
+        let text = format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
+        );
+        let pr = PrInputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..PrInputs::default() };
+        prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_kind_of_dependency_resolves() {
+        let m = model(
+            "    api: {image: a, port: 80, dependsOn: [web, db, other, fixed, billing]}\n    web: {image: w, port: 81}\n",
+            "  dependencies:\n    other: {preview: 9}\n    fixed: {url: 'https://f.example.com'}\n  dataStores:\n    db: {engine: redis}\n",
+        );
+        let deps: Vec<(&str, &Target, &str)> =
+            m.service("api").unwrap().depends_on.iter().map(|d| (d.env.as_str(), &d.target, d.url.as_str())).collect();
+        assert_eq!(deps[0], ("WEB_URL", &Target::Service, "http://web"));
+        assert_eq!(deps[1].2, "redis://db:6379/0");
+        assert_eq!(
+            deps[2],
+            ("OTHER_URL", &Target::OtherPreview { pr: 9, namespace: "app-pr-9".into() }, "http://other.app-pr-9.svc.cluster.local")
+        );
+        assert_eq!(deps[3], ("FIXED_URL", &Target::Url, "https://f.example.com"));
+        assert_eq!(deps[4], ("BILLING_URL", &Target::Staging, "http://billing.staging.svc.cluster.local"));
+    }
+
+    #[test]
+    fn waves_are_as_few_as_the_graph_allows() {
+        let only_services = model("    a: {image: a, port: 80, dependsOn: [b]}\n    b: {image: b, port: 80}\n", "");
+        let w = Waves::of(&only_services);
+        assert_eq!((w.services, w.service(1), w.ingress), (1, 2, 2));
+
+        let with_stores = model(
+            "    a: {image: a, port: 80, dependsOn: [db], migrate: [m]}\n",
+            "  dataStores:\n    db: {engine: postgres}\n",
+        );
+        let w = Waves::of(&with_stores);
+        assert_eq!((w.setup, w.stores, w.migrate, w.services, w.ingress), (0, 1, 2, 3, 3));
+
+        let stores_only = {
+            let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 1}\n  dataStores:\n    db: {engine: redis}\n";
+            prepare(text, "t.yaml", &PrInputs::default(), None).unwrap()
+        };
+        let w = Waves::of(&stores_only);
+        assert_eq!((w.stores, w.ingress), (1, 1));
+    }
+
+    #[test]
+    fn depths_follow_the_longest_chain() {
+        let m = model(
+            "    top: {image: a, dependsOn: [left, right]}\n    left: {image: a, dependsOn: [bottom]}\n    right: {image: a, dependsOn: [mid]}\n    mid: {image: a, dependsOn: [bottom]}\n    bottom: {image: a}\n",
+            "",
+        );
+        let depth = |n: &str| m.service(n).unwrap().depth;
+        assert_eq!((depth("bottom"), depth("left"), depth("mid"), depth("right"), depth("top")), (0, 1, 1, 2, 3));
+    }
+}
