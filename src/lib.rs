@@ -4,10 +4,12 @@
 pub mod engine;
 pub mod gitops;
 pub mod krm;
+#[cfg(feature = "aws")]
 pub mod lock;
 pub mod output;
 pub mod plan;
 pub mod render;
+#[cfg(feature = "kube")]
 pub mod restore;
 pub mod spec;
 pub mod template;
