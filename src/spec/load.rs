@@ -107,7 +107,8 @@ fn friendly(message: &str) -> String {
         .replace("expected i64", "expected a whole number")
         .replace("expected a boolean", "expected true or false")
         .replace("expected a sequence", "expected a list such as [a, b]")
-        .replace("expected a map", "expected a mapping such as {key: value}");
+        .replace("expected a map", "expected a mapping such as {key: value}")
+        .replace("recursion limit exceeded", "nested too deeply (a spec may nest at most 64 levels)");
     if let Some(rest) = message.strip_prefix("unknown variant `")
         && let Some((given, accepted)) = rest.split_once("`, expected one of ")
     {

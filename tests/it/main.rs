@@ -6,6 +6,7 @@ mod cli;
 mod function_modes;
 mod gitops;
 mod golden;
+mod hostile;
 mod invariants;
 mod lock;
 mod plan;
