@@ -30,7 +30,7 @@ pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
                 Some((line, column)) => format!("{message} (line {line}, column {column})"),
                 None => message,
             };
-            problems.push(Problem::error(e.path, message));
+            problems.push(Problem::error(shorten_path(&e.path), message));
             Err(Problems::new(file, problems))
         }
     }
@@ -107,8 +107,7 @@ fn friendly(message: &str) -> String {
         .replace("expected i64", "expected a whole number")
         .replace("expected a boolean", "expected true or false")
         .replace("expected a sequence", "expected a list such as [a, b]")
-        .replace("expected a map", "expected a mapping such as {key: value}")
-        .replace("recursion limit exceeded", "nested too deeply (a spec may nest at most 64 levels)");
+        .replace("expected a map", "expected a mapping such as {key: value}");
     if let Some(rest) = message.strip_prefix("unknown variant `")
         && let Some((given, accepted)) = rest.split_once("`, expected one of ")
     {
@@ -118,10 +117,28 @@ fn friendly(message: &str) -> String {
             out = format!("{out}, did you mean `{guess}`?");
         }
     }
+    if message.starts_with("budget breached: Depth") || message.starts_with("recursion limit") {
+        out = "nested too deeply (a spec may nest at most 64 levels)".to_owned();
+    } else if message.starts_with("budget breached") {
+        out = format!("too large for a spec ({})", message.trim_start_matches("budget breached: "));
+    } else if message.starts_with("alias replay limit exceeded") {
+        out = "aliases expand to too much (an alias bomb?); write the values out".to_owned();
+    }
     if message.starts_with("missing field") {
         out.push_str(" (required)");
     }
     out
+}
+
+/// Keeps hostile paths (thousands of levels) readable: the start, `…`, the end.
+fn shorten_path(path: &str) -> String {
+    const KEEP: usize = 48;
+    if path.chars().count() <= 2 * KEEP + 1 {
+        return path.to_owned();
+    }
+    let head: String = path.chars().take(KEEP).collect();
+    let tail: String = path.chars().rev().take(KEEP).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{head}…{tail}")
 }
 
 fn ticked<S: AsRef<str>>(names: &[S]) -> String {

@@ -53,7 +53,11 @@ mod tests {
         assert_eq!(deps[1].2, "redis://db:6379/0");
         assert_eq!(
             deps[2],
-            ("OTHER_URL", &Target::OtherPreview { pr: 9, namespace: "app-pr-9".into() }, "http://other.app-pr-9.svc.cluster.local")
+            (
+                "OTHER_URL",
+                &Target::OtherPreview { pr: 9, namespace: "app-pr-9".into() },
+                "http://other.app-pr-9.svc.cluster.local"
+            )
         );
         assert_eq!(deps[3], ("FIXED_URL", &Target::Url, "https://f.example.com"));
         assert_eq!(deps[4], ("BILLING_URL", &Target::Staging, "http://billing.staging.svc.cluster.local"));

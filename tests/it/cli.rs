@@ -40,7 +40,11 @@ fn usage_and_io_errors_exit_2_invalid_specs_exit_1() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read /no/such/preview.yaml"));
     let dir = tempdir();
-    let spec = write(dir.path(), "preview.yaml", "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: x}\nspec: {}\n");
+    let spec = write(
+        dir.path(),
+        "preview.yaml",
+        "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: x}\nspec: {}\n",
+    );
     let output = kpreview().arg("render").arg(&spec).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(output.stdout.is_empty(), "nothing is printed for an invalid spec");
@@ -61,7 +65,9 @@ fn pull_request_environment_variables_must_be_numbers() {
     let spec = write(dir.path(), "preview.yaml", &spec_text());
     let output = kpreview().arg("render").arg(&spec).env("PREVIEW_PR_NUMBER", "forty-two").output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("PREVIEW_PR_NUMBER=forty-two is not a pull request number"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("PREVIEW_PR_NUMBER=forty-two is not a pull request number")
+    );
 }
 
 #[test]

@@ -49,18 +49,21 @@ fn refused(name: &str, text: &str, expect: &str) {
     assert!(!dir.path().join("out").exists(), "{name}: nothing is written");
 }
 
-const HEAD: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: x}\nspec:\n  pullRequest: {number: 1}\n";
+const HEAD: &str =
+    "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: x}\nspec:\n  pullRequest: {number: 1}\n";
 
 #[test]
 fn an_alias_bomb_is_refused() {
     // A billion laughs inside a field kpreview does not know: ignoring it must not expand it.
-    let mut doc = format!("{HEAD}  services: {{a: {{image: x}}}}\n  lols:\n    - &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    let mut doc = format!(
+        "{HEAD}  services: {{a: {{image: x}}}}\n  lols:\n    - &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    );
     for i in 1..10 {
         let refs = (0..9).map(|_| format!("*a{}", i - 1)).collect::<Vec<_>>().join(", ");
         writeln!(doc, "    - &a{i} [{refs}]").unwrap();
     }
     doc.push_str("  bomb: *a9\n");
-    refused("alias bomb", &doc, "alias");
+    refused("alias bomb", &doc, "aliases expand to too much");
 }
 
 #[test]
@@ -97,7 +100,9 @@ fn templates_that_loop_or_explode_are_refused() {
     refused("nested loops", &loops, "steps");
     let grows = format!("{HEAD}  services:\n    a:\n      image: \"{{{{ 'x' * 1000000000 }}}}\"\n");
     refused("string repetition", &grows, "not allowed");
-    let concat = format!("{HEAD}  services:\n    a:\n      image: \"{{{{ (name ~ name ~ name) | replace('x', name * 9) }}}}\"\n");
+    let concat = format!(
+        "{HEAD}  services:\n    a:\n      image: \"{{{{ (name ~ name ~ name) | replace('x', name * 9) }}}}\"\n"
+    );
     refused("concatenation", &concat, "not allowed");
 }
 
@@ -147,9 +152,14 @@ fn yaml_1_1_ambiguous_strings_survive_kubectl_kustomize() {
     let out = dir.path().join("base");
     let output = kpreview().current_dir(&case.dir).args(["render", "preview.yaml", "-o"]).arg(&out).output().unwrap();
     assert!(output.status.success(), "{}", describe(&output));
-    let mut files: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     files.sort();
-    write(&out, "kustomization.yaml", &format!("resources:\n{}", files.iter().map(|f| format!("- {f}\n")).collect::<String>()));
+    write(
+        &out,
+        "kustomization.yaml",
+        &format!("resources:\n{}", files.iter().map(|f| format!("- {f}\n")).collect::<String>()),
+    );
     let built = Command::new("kubectl").arg("kustomize").arg(&out).output().expect("kubectl");
     assert!(built.status.success(), "{}", describe(&built));
     let stream = String::from_utf8(built.stdout).unwrap();

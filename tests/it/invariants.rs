@@ -55,7 +55,8 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
         let lock = std::fs::read_to_string(case.dir.join("preview.lock"))
             .ok()
             .map(|t| kpreview::spec::lockfile::Lock::parse(&t).unwrap());
-        let args: Vec<String> = std::fs::read_to_string(case.dir.join("args")).unwrap_or_default().lines().map(str::to_owned).collect();
+        let args: Vec<String> =
+            std::fs::read_to_string(case.dir.join("args")).unwrap_or_default().lines().map(str::to_owned).collect();
         let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
         let env: BTreeMap<String, String> = std::fs::read_to_string(case.dir.join("env"))
             .unwrap_or_default()
@@ -63,22 +64,33 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
             .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
             .collect();
         let pr = PrInputs {
-            flags: PrFields { number: flag("--pr").map(|n| n.parse().unwrap()), head_sha: flag("--sha"), branch: flag("--branch") },
+            flags: PrFields {
+                number: flag("--pr").map(|n| n.parse().unwrap()),
+                head_sha: flag("--sha"),
+                branch: flag("--branch"),
+            },
             env: PrFields {
                 number: env.get("PREVIEW_PR_NUMBER").map(|n| n.parse().unwrap()),
                 head_sha: env.get("PREVIEW_HEAD_SHA").cloned(),
                 branch: env.get("PREVIEW_BRANCH").cloned(),
             },
         };
-        let model = kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("a case that renders validates");
+        let model =
+            kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("a case that renders validates");
         out.push((case.name.clone(), model, parse(&yaml)));
     }
     for name in ["shop", "blog", "storefront"] {
         let dir = root().join("examples").join(name);
         let spec = std::fs::read_to_string(dir.join("preview.yaml")).unwrap();
-        let lock = std::fs::read_to_string(dir.join("preview.lock")).ok().map(|t| kpreview::spec::lockfile::Lock::parse(&t).unwrap());
+        let lock = std::fs::read_to_string(dir.join("preview.lock"))
+            .ok()
+            .map(|t| kpreview::spec::lockfile::Lock::parse(&t).unwrap());
         let pr = PrInputs {
-            flags: PrFields { number: Some(42), head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()), branch: None },
+            flags: PrFields {
+                number: Some(42),
+                head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
+                branch: None,
+            },
             env: PrFields::default(),
         };
         let model = kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("examples validate");
@@ -105,10 +117,22 @@ fn check_posture(name: &str, model: &Model, objects: &[Obj]) {
         assert_eq!(labels["app.kubernetes.io/managed-by"], "kpreview", "{}", at(o));
         assert_eq!(labels["kpreview.dev/preview"], model.namespace.as_str(), "{}", at(o));
         assert_eq!(labels["kpreview.dev/pr"], model.pr.number.to_string().as_str(), "{}", at(o));
-        assert!(!matches!(o.kind.as_str(), "Secret" | "ClusterRole" | "ClusterRoleBinding"), "{} must not be rendered", at(o));
-        assert!(o.namespace.is_empty() || o.namespace == model.namespace || &o.namespace == velero, "{} is outside the preview", at(o));
+        assert!(
+            !matches!(o.kind.as_str(), "Secret" | "ClusterRole" | "ClusterRoleBinding"),
+            "{} must not be rendered",
+            at(o)
+        );
+        assert!(
+            o.namespace.is_empty() || o.namespace == model.namespace || &o.namespace == velero,
+            "{} is outside the preview",
+            at(o)
+        );
         if o.namespace == *velero {
-            assert!(matches!(o.kind.as_str(), "Role" | "RoleBinding" | "Job"), "{}: only restore RBAC and cleanup live in Velero's namespace", at(o));
+            assert!(
+                matches!(o.kind.as_str(), "Role" | "RoleBinding" | "Job"),
+                "{}: only restore RBAC and cleanup live in Velero's namespace",
+                at(o)
+            );
         }
         if o.namespace.is_empty() {
             assert!(matches!(o.kind.as_str(), "Namespace" | "VolumeSnapshotContent"), "{} is cluster-scoped", at(o));
@@ -123,7 +147,12 @@ fn check_posture(name: &str, model: &Model, objects: &[Obj]) {
             "RoleBinding" => {
                 assert_eq!(&o.namespace, velero, "{}", at(o));
                 for subject in o.value["subjects"].as_array().unwrap() {
-                    assert_eq!(subject["namespace"], model.namespace.as_str(), "{}: binds only the preview's account", at(o));
+                    assert_eq!(
+                        subject["namespace"],
+                        model.namespace.as_str(),
+                        "{}: binds only the preview's account",
+                        at(o)
+                    );
                 }
             }
             "ResourceQuota" => {
@@ -166,7 +195,8 @@ fn check_pod(at: &str, pod: &Value) {
         assert!(volume.get("hostPath").is_none(), "{at}: hostPath volume");
     }
     assert!(security.get("runAsUser").is_none_or(|u| u.as_i64() != Some(0)), "{at}: uid 0");
-    let containers = pod["containers"].as_array().unwrap().iter().chain(pod["initContainers"].as_array().into_iter().flatten());
+    let containers =
+        pod["containers"].as_array().unwrap().iter().chain(pod["initContainers"].as_array().into_iter().flatten());
     for c in containers {
         let sc = &c["securityContext"];
         assert_eq!(sc["allowPrivilegeEscalation"], false, "{at}: {}", c["name"]);
@@ -190,10 +220,13 @@ fn check_pod(at: &str, pod: &Value) {
 /// and a default deny covers every pod.
 fn check_store_isolation(name: &str, model: &Model, objects: &[Obj]) {
     let policies: Vec<&Obj> = objects.iter().filter(|o| o.kind == "NetworkPolicy").collect();
-    let deny = policies.iter().find(|p| p.value["spec"]["podSelector"] == serde_json::json!({}) && p.value["spec"]["ingress"] == serde_json::json!([]));
+    let deny = policies.iter().find(|p| {
+        p.value["spec"]["podSelector"] == serde_json::json!({}) && p.value["spec"]["ingress"] == serde_json::json!([])
+    });
     assert!(deny.is_some(), "{name}: a default-deny ingress policy");
     for store in &model.stores {
-        let pod_labels = serde_json::json!({"app.kubernetes.io/name": store.name, "app.kubernetes.io/component": "datastore"});
+        let pod_labels =
+            serde_json::json!({"app.kubernetes.io/name": store.name, "app.kubernetes.io/component": "datastore"});
         for policy in &policies {
             let selector = &policy.value["spec"]["podSelector"]["matchLabels"];
             let selects = selector.as_object().is_none_or(|m| m.iter().all(|(k, v)| &pod_labels[k] == v));
@@ -225,25 +258,41 @@ fn check_order(name: &str, model: &Model, objects: &[Obj]) {
     // The stream is in apply order (the Namespace moved first, as Argo CD moves it).
     assert_eq!(objects[0].kind, "Namespace", "{name}: the Namespace comes first");
     for pair in objects[1..].windows(2) {
-        assert!((rank(&pair[0].phase), pair[0].wave) <= (rank(&pair[1].phase), pair[1].wave), "{name}: {} before {}", pair[0].name, pair[1].name);
+        assert!(
+            (rank(&pair[0].phase), pair[0].wave) <= (rank(&pair[1].phase), pair[1].wave),
+            "{name}: {} before {}",
+            pair[0].name,
+            pair[1].name
+        );
     }
-    let waves_of = |kind: &str, phase: &str| -> Vec<i64> { objects.iter().filter(|o| o.kind == kind && o.phase == phase).map(|o| o.wave).collect() };
+    let waves_of = |kind: &str, phase: &str| -> Vec<i64> {
+        objects.iter().filter(|o| o.kind == kind && o.phase == phase).map(|o| o.wave).collect()
+    };
     let max = |v: &[i64]| v.iter().copied().max();
     let min = |v: &[i64]| v.iter().copied().min();
 
     // PreSync: restore RBAC < restore Jobs.
-    let rbac: Vec<i64> = ["ServiceAccount", "Role", "RoleBinding"].iter().flat_map(|k| waves_of(k, "PreSync")).collect();
+    let rbac: Vec<i64> =
+        ["ServiceAccount", "Role", "RoleBinding"].iter().flat_map(|k| waves_of(k, "PreSync")).collect();
     let restore_jobs = waves_of("Job", "PreSync");
     if let (Some(rbac), Some(jobs)) = (max(&rbac), min(&restore_jobs)) {
         assert!(rbac < jobs, "{name}: restore RBAC before the restore Job");
     }
-    assert_eq!(restore_jobs.is_empty(), !model.stores.iter().any(|s| matches!(s.seed, kpreview::spec::model::Seed::Velero { .. })));
+    assert_eq!(
+        restore_jobs.is_empty(),
+        !model.stores.iter().any(|s| matches!(s.seed, kpreview::spec::model::Seed::Velero { .. }))
+    );
 
     // Sync: namespace-level ≤ snapshots < stores < migrations < services; Ingress last.
-    let setup: Vec<i64> = ["Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange"].iter().flat_map(|k| waves_of(k, "Sync")).collect();
-    let snapshots: Vec<i64> = ["VolumeSnapshot", "VolumeSnapshotContent"].iter().flat_map(|k| waves_of(k, "Sync")).collect();
+    let setup: Vec<i64> = ["Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange"]
+        .iter()
+        .flat_map(|k| waves_of(k, "Sync"))
+        .collect();
+    let snapshots: Vec<i64> =
+        ["VolumeSnapshot", "VolumeSnapshotContent"].iter().flat_map(|k| waves_of(k, "Sync")).collect();
     let stores = waves_of("StatefulSet", "Sync");
-    let migrations = objects.iter().filter(|o| o.kind == "Job" && o.phase == "Sync").map(|o| o.wave).collect::<Vec<_>>();
+    let migrations =
+        objects.iter().filter(|o| o.kind == "Job" && o.phase == "Sync").map(|o| o.wave).collect::<Vec<_>>();
     let deployments = waves_of("Deployment", "Sync");
     let ingresses = waves_of("Ingress", "Sync");
     let all_sync: Vec<i64> = objects.iter().filter(|o| o.phase == "Sync").map(|o| o.wave).collect();
@@ -264,7 +313,9 @@ fn check_order(name: &str, model: &Model, objects: &[Obj]) {
         assert!(min(&ingresses) == Some(last), "{name}: every Ingress in the last wave");
     }
     // A service comes after every preview service it depends on.
-    let wave_of = |kind: &str, n: &str| objects.iter().find(|o| o.kind == kind && o.name == n && o.phase == "Sync").map(|o| o.wave);
+    let wave_of = |kind: &str, n: &str| {
+        objects.iter().find(|o| o.kind == kind && o.name == n && o.phase == "Sync").map(|o| o.wave)
+    };
     for service in &model.services {
         let mine = wave_of("Deployment", &service.name).unwrap();
         for dep in service.depends_on.iter().filter(|d| d.target == Target::Service) {
@@ -292,7 +343,9 @@ fn check_minimal(name: &str, model: &Model, objects: &[Obj]) {
         "StatefulSet" => 2,
         "Job" => 3,
         "Deployment" => 4,
-        "Namespace" | "NetworkPolicy" | "ResourceQuota" | "LimitRange" | "VolumeSnapshot" | "VolumeSnapshotContent" => 0,
+        "Namespace" | "NetworkPolicy" | "ResourceQuota" | "LimitRange" | "VolumeSnapshot" | "VolumeSnapshotContent" => {
+            0
+        }
         _ => -1,
     };
     let depends = |later: &Obj, earlier: &Obj| -> bool {
