@@ -118,11 +118,11 @@ fn friendly(message: &str) -> String {
         }
     }
     if message.starts_with("budget breached: Depth") || message.starts_with("recursion limit") {
-        out = "nested too deeply (a spec may nest at most 64 levels)".to_owned();
+        "nested too deeply (a spec may nest at most 64 levels)".clone_into(&mut out);
     } else if message.starts_with("budget breached") {
         out = format!("too large for a spec ({})", message.trim_start_matches("budget breached: "));
     } else if message.starts_with("alias replay limit exceeded") {
-        out = "aliases expand to too much (an alias bomb?); write the values out".to_owned();
+        "aliases expand to too much (an alias bomb?); write the values out".clone_into(&mut out);
     }
     if message.starts_with("missing field") {
         out.push_str(" (required)");
@@ -176,10 +176,11 @@ mod tests {
     }
 
     #[test]
-    fn bad_enums_get_a_guess() {
-        let text = "apiVersion: v\nkind: Preview\nmetadata: {name: shop}\nspec:\n  dataStores:\n    db: {engine: postgresql}\n";
+    fn type_errors_speak_the_spec_s_language() {
+        let text = "apiVersion: v\nkind: Preview\nmetadata: {name: shop}\nspec:\n  services:\n    api: {port: abc}\n";
         let err = load(text, "p.yaml").unwrap_err();
-        assert_eq!(err.list[0].path, "spec.dataStores.db.engine");
-        assert!(err.list[0].message.contains("did you mean `postgres`?"), "{}", err.list[0].message);
+        assert_eq!(err.list[0].path, "spec.services.api.port");
+        assert!(err.list[0].message.starts_with("expected a whole number from 1 to 65535"), "{}", err.list[0].message);
+        assert_eq!(friendly("budget breached: Depth { depth: 65 }"), "nested too deeply (a spec may nest at most 64 levels)");
     }
 }

@@ -313,13 +313,13 @@ fn check_order(name: &str, model: &Model, objects: &[Obj]) {
         assert!(min(&ingresses) == Some(last), "{name}: every Ingress in the last wave");
     }
     // A service comes after every preview service it depends on.
-    let wave_of = |kind: &str, n: &str| {
+    let deployment_wave = |kind: &str, n: &str| {
         objects.iter().find(|o| o.kind == kind && o.name == n && o.phase == "Sync").map(|o| o.wave)
     };
     for service in &model.services {
-        let mine = wave_of("Deployment", &service.name).unwrap();
+        let mine = deployment_wave("Deployment", &service.name).unwrap();
         for dep in service.depends_on.iter().filter(|d| d.target == Target::Service) {
-            assert!(wave_of("Deployment", &dep.name).unwrap() < mine, "{name}: {} after {}", service.name, dep.name);
+            assert!(deployment_wave("Deployment", &dep.name).unwrap() < mine, "{name}: {} after {}", service.name, dep.name);
         }
     }
     // The namespace's objects come after it; hooks in Velero's namespace need no Namespace.
