@@ -181,6 +181,9 @@ mod tests {
         let err = load(text, "p.yaml").unwrap_err();
         assert_eq!(err.list[0].path, "spec.services.api.port");
         assert!(err.list[0].message.starts_with("expected a whole number from 1 to 65535"), "{}", err.list[0].message);
-        assert_eq!(friendly("budget breached: Depth { depth: 65 }"), "nested too deeply (a spec may nest at most 64 levels)");
+        assert_eq!(
+            friendly("budget breached: Depth { depth: 65 }"),
+            "nested too deeply (a spec may nest at most 64 levels)"
+        );
     }
 }

@@ -158,7 +158,10 @@ fn yaml_1_1_ambiguous_strings_survive_kubectl_kustomize() {
     write(
         &out,
         "kustomization.yaml",
-        &format!("resources:\n{}", files.iter().map(|f| format!("- {f}\n")).collect::<String>()),
+        &files.iter().fold(String::from("resources:\n"), |mut k, f| {
+            writeln!(k, "- {f}").unwrap();
+            k
+        }),
     );
     let built = Command::new("kubectl").arg("kustomize").arg(&out).output().expect("kubectl");
     assert!(built.status.success(), "{}", describe(&built));

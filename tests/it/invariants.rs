@@ -299,12 +299,19 @@ fn check_order(name: &str, model: &Model, objects: &[Obj]) {
     if let (Some(a), Some(b)) = (max(&setup), min(&snapshots)) {
         assert!(a <= b, "{name}: namespace-level objects ≤ snapshots");
     }
-    let chain = [&setup, &snapshots, &stores, &migrations, &deployments];
-    for (i, earlier) in chain.iter().enumerate() {
-        for later in &chain[i + 1..] {
+    let chain = [
+        ("namespace-level", &setup),
+        ("snapshots", &snapshots),
+        ("stores", &stores),
+        ("migrations", &migrations),
+        ("services", &deployments),
+    ];
+    for (i, (earlier_name, earlier)) in chain.iter().enumerate() {
+        for (j, (later_name, later)) in chain.iter().enumerate().skip(i + 1) {
             if let (Some(a), Some(b)) = (max(earlier), min(later)) {
-                let strict = !(i == 0 && std::ptr::eq(*later, &snapshots));
-                assert!(if strict { a < b } else { a <= b }, "{name}: order of groups {i} ({a}) and later ({b})");
+                // Only namespace-level objects and snapshots may share a wave.
+                let ok = if (i, j) == (0, 1) { a <= b } else { a < b };
+                assert!(ok, "{name}: {earlier_name} (wave {a}) must come before {later_name} (wave {b})");
             }
         }
     }
@@ -319,7 +326,12 @@ fn check_order(name: &str, model: &Model, objects: &[Obj]) {
     for service in &model.services {
         let mine = deployment_wave("Deployment", &service.name).unwrap();
         for dep in service.depends_on.iter().filter(|d| d.target == Target::Service) {
-            assert!(deployment_wave("Deployment", &dep.name).unwrap() < mine, "{name}: {} after {}", service.name, dep.name);
+            assert!(
+                deployment_wave("Deployment", &dep.name).unwrap() < mine,
+                "{name}: {} after {}",
+                service.name,
+                dep.name
+            );
         }
     }
     // The namespace's objects come after it; hooks in Velero's namespace need no Namespace.
