@@ -209,3 +209,39 @@ fn yaml_1_1_ambiguous_strings_survive_kubectl_kustomize() {
     }
     assert_eq!(env.len(), expected.len());
 }
+
+/// Every committed fuzz input (seed corpora and fixed crashers) keeps the fuzz targets'
+/// properties in every `cargo test`, without the fuzzer: no panic, a valid spec renders the same
+/// bytes twice, a lock that parses writes back to itself.
+#[test]
+fn committed_fuzz_inputs_keep_their_properties() {
+    use kpreview::spec::defaults::{PrFields, PrInputs};
+    use kpreview::spec::lockfile::Lock;
+    let inputs = |target: &str| -> Vec<std::path::PathBuf> {
+        ["corpus", "regressions"]
+            .iter()
+            .flat_map(|kind| std::fs::read_dir(root().join("fuzz").join(kind).join(target)).into_iter().flatten())
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .collect()
+    };
+    let pr = PrInputs {
+        flags: PrFields { number: Some(7), head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()), branch: Some("fuzz/branch".into()) },
+        env: PrFields::default(),
+    };
+    let specs = inputs("spec");
+    assert!(specs.len() > 20, "the spec corpus is committed");
+    for path in specs {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if let Ok(model) = kpreview::prepare(&text, "fuzz.yaml", &pr, None) {
+            let first = kpreview::render(&model).to_yaml().unwrap();
+            assert_eq!(first, kpreview::render(&model).to_yaml().unwrap(), "{}", path.display());
+        }
+    }
+    for path in inputs("lock_file") {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if let Ok(lock) = Lock::parse(&text) {
+            assert_eq!(Lock::parse(&lock.to_text().unwrap()).unwrap(), lock, "{}", path.display());
+        }
+    }
+}
