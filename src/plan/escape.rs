@@ -49,6 +49,9 @@ pub fn dot(text: &str) -> String {
 /// run inside it, padded when it starts or ends with one (CommonMark §6.1).
 pub fn code(text: &str) -> String {
     let text = visible(text);
+    if text.is_empty() {
+        return "` `".to_owned();
+    }
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {
@@ -56,7 +59,7 @@ pub fn code(text: &str) -> String {
         longest = longest.max(run);
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() { " " } else { "" };
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
