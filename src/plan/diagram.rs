@@ -78,7 +78,7 @@ impl NodeClass {
             NodeClass::Snapshot => "snapshot",
             NodeClass::Host => "host",
             NodeClass::Staging => "staging",
-            NodeClass::OtherPreview => "otherpr",
+            NodeClass::OtherPreview => "pr",
             NodeClass::Url => "url",
             NodeClass::SeedImage => "seedimage",
         }

@@ -22,7 +22,7 @@ pub fn dot(plan: &Plan) -> String {
     let _ = writeln!(
         out,
         "  graph [label=\"{}\", labelloc=t, fontsize=14, fontname=\"{FONT}\", rankdir=LR, newrank=true, \
-         nodesep=0.25, ranksep=0.45, pad=0.2];",
+         nodesep=0.25, ranksep=0.6, pad=0.2];",
         escape::dot(&diagram.title)
     );
     let _ = writeln!(
@@ -35,7 +35,7 @@ pub fn dot(plan: &Plan) -> String {
         let _ = writeln!(out, "  subgraph cluster_s{i} {{");
         let _ = writeln!(
             out,
-            "    label=\"{}\"; rank=same; style=\"rounded,filled\"; color=\"#d0d7de\"; fillcolor=\"#f6f8fa\";",
+            "    label=\"{}\"; fontsize=11; rank=same; style=\"rounded,filled\"; color=\"#d0d7de\"; fillcolor=\"#f6f8fa\";",
             escape::dot(&cluster.title)
         );
         for &node in &cluster.nodes {

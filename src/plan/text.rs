@@ -1,7 +1,7 @@
 //! The plan for a terminal: the preview at a glance, then its hosts, data stores and seeds,
-//! dependencies and every object in sync order, in aligned columns. Styled with ANSI escapes
-//! when asked; the binary prints through `anstream`, which drops them unless stdout is a
-//! terminal and `NO_COLOR` is unset.
+//! services (in the order they start) with their dependencies, and every object in sync order,
+//! in aligned columns. Styled with ANSI escapes when asked; the binary prints through
+//! `anstream`, which drops them unless stdout is a terminal and `NO_COLOR` is unset.
 
 use std::fmt::Write;
 
@@ -83,7 +83,9 @@ pub fn text(plan: &Plan, styled: bool) -> String {
     if !plan.services.is_empty() {
         section(&mut out, &paint("Services and what they depend on", HEADING));
         let mut rows = Vec::new();
-        for service in &plan.services {
+        let mut services: Vec<_> = plan.services.iter().collect();
+        services.sort_by_key(|s| (s.phase, s.wave, &s.name));
+        for service in services {
             let lead =
                 || vec![cell(&service.name, NAME), plain(format!("{} wave {}", service.phase.as_str(), service.wave))];
             if service.depends_on.is_empty() {
