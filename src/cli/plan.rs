@@ -16,7 +16,7 @@ const AFTER_HELP: &str = "\
 Examples:
   kpreview plan                                      # ./preview.yaml as a table in the terminal
   kpreview plan examples/shop/preview.yaml --pr 42 --sha 4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d
-  kpreview plan --format markdown >> comment.md      # summary and Mermaid diagram for a pull request
+  kpreview plan --format markdown > comment.md       # summary and diagram for a PR comment
   kpreview plan --format dot | dot -Tsvg > plan.svg  # a picture with Graphviz
   kpreview plan --format json | jq '.steps[] | {phase, wave}'
 

@@ -183,22 +183,23 @@ impl<'a> Objects<'a> {
     /// The restore Job whose arguments name `store` (`--store <name>`): the Job that actually
     /// restores it, however the renderer groups stores into Jobs.
     fn restore_job(&self, store: &Store) -> Result<&'a Object, PlanError> {
+        let restores = |o: &&Object| match &o.resource {
+            Resource::Job(job) => {
+                let component = job.metadata.labels.as_ref().and_then(|l| l.get(COMPONENT)).map(String::as_str);
+                let mut args = job
+                    .spec
+                    .iter()
+                    .filter_map(|s| s.template.spec.as_ref())
+                    .flat_map(|p| p.containers.iter())
+                    .filter_map(|c| c.args.as_ref());
+                component == Some(RESTORE_COMPONENT)
+                    && args.any(|a| a.windows(2).any(|w| w[0] == "--store" && w[1] == store.name))
+            }
+            _ => false,
+        };
         self.all
             .iter()
-            .find(|o| match &o.resource {
-                Resource::Job(job) => {
-                    let restore = job.metadata.labels.as_ref().and_then(|l| l.get(COMPONENT))
-                        == Some(&RESTORE_COMPONENT.to_owned());
-                    let args = job
-                        .spec
-                        .iter()
-                        .filter_map(|s| s.template.spec.as_ref())
-                        .flat_map(|p| p.containers.iter())
-                        .filter_map(|c| c.args.as_ref());
-                    restore && args.into_iter().any(|a| a.windows(2).any(|w| w[0] == "--store" && w[1] == store.name))
-                }
-                _ => false,
-            })
+            .find(restores)
             .ok_or_else(|| PlanError { what: format!("restore Job for data store `{}`", store.name) })
     }
 

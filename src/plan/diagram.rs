@@ -151,14 +151,11 @@ impl Diagram {
     }
 }
 
-/// Kinds folded into the node of the workload they belong to.
-const FOLDED: &[&str] = &["Service", "VolumeSnapshotContent"];
-
 #[derive(Default)]
 struct Builder {
     nodes: Vec<Node>,
-    /// Node of each drawn object, by (kind, name).
-    objects: BTreeMap<(String, String), usize>,
+    /// Node of each drawn object, by kind, namespace and name.
+    objects: BTreeMap<(String, String, String), usize>,
     /// Nodes outside the preview, by what they are.
     outside: BTreeMap<(NodeClass, String), usize>,
     edges: Vec<Link>,
@@ -175,36 +172,38 @@ impl Builder {
         if step.phase == Phase::PostDelete {
             title.push_str(" · when the preview is deleted");
         }
-        let (drawn, rest): (Vec<&PlanObject>, Vec<&PlanObject>) =
-            step.objects.iter().partition(|o| workload(plan, o).is_some());
-        let has_workload = |kind: &str, name: &str| drawn.iter().any(|o| o.kind == kind && o.name == name);
-        let rest: Vec<&PlanObject> = rest
-            .into_iter()
-            .filter(|o| {
-                let owned = match o.kind.as_str() {
-                    "Service" => has_workload("Deployment", &o.name) || has_workload("StatefulSet", &o.name),
-                    "VolumeSnapshotContent" => drawn.iter().any(|d| d.kind == "VolumeSnapshot"),
-                    _ => false,
-                };
-                !(FOLDED.contains(&o.kind.as_str()) && owned)
-            })
-            .collect();
+        let mut drawn = Vec::new();
+        let mut rest = Vec::new();
+        for object in &step.objects {
+            match workload(plan, object) {
+                Some(node) => drawn.push((object, node)),
+                None => rest.push(object),
+            }
+        }
+        let has = |kind: &str, name: &str| drawn.iter().any(|(o, _)| o.kind == kind && o.name == name);
+        // A Service belongs to the Deployment or StatefulSet of its name, a content to its snapshot.
+        let folded = |o: &PlanObject| match o.kind.as_str() {
+            "Service" => has("Deployment", &o.name) || has("StatefulSet", &o.name),
+            "VolumeSnapshotContent" => drawn.iter().any(|(d, _)| d.kind == "VolumeSnapshot"),
+            _ => false,
+        };
+        rest.retain(|o| !folded(o));
         let mut nodes = Vec::new();
         if !rest.is_empty() || drawn.is_empty() {
             nodes.push(self.node(summary(&step.objects, &rest), NodeClass::Setup));
         }
-        for object in drawn {
-            if let Some((lines, class)) = workload(plan, object) {
-                let index = self.node(lines, class);
-                self.objects.insert((object.kind.clone(), object.name.clone()), index);
-                nodes.push(index);
-            }
+        for (object, (lines, class)) in drawn {
+            let index = self.node(lines, class);
+            let key = (object.kind.clone(), object.namespace.clone().unwrap_or_default(), object.name.clone());
+            self.objects.insert(key, index);
+            nodes.push(index);
         }
         Cluster { title, nodes }
     }
 
-    fn drawn(&self, kind: &str, name: &str) -> Option<usize> {
-        self.objects.get(&(kind.to_owned(), name.to_owned())).copied()
+    /// The node of an object drawn on its own.
+    fn drawn(&self, kind: &str, namespace: &str, name: &str) -> Option<usize> {
+        self.objects.get(&(kind.to_owned(), namespace.to_owned(), name.to_owned())).copied()
     }
 
     fn external(&mut self, class: NodeClass, lines: Vec<String>) -> usize {
@@ -224,17 +223,18 @@ impl Builder {
     }
 
     fn edges(&mut self, plan: &Plan) {
+        let ns = plan.namespace.as_str();
         for store in &plan.stores {
-            let to = self.drawn("StatefulSet", &store.name);
+            let to = self.drawn("StatefulSet", ns, &store.name);
             match &store.seed {
                 SeedPlan::Empty => {}
                 SeedPlan::Velero { backup, base_namespace, job, .. } => {
-                    let from = self.drawn("Job", &job.name);
+                    let from = self.drawn("Job", &job.namespace, &job.name);
                     let label = vec![format!("Velero backup {backup}"), format!("of {base_namespace}")];
                     self.link(from, to, LinkStyle::Seed, label);
                 }
                 SeedPlan::Snapshot { handle, tags, volume_snapshot, .. } => {
-                    let from = self.drawn("VolumeSnapshot", volume_snapshot);
+                    let from = self.drawn("VolumeSnapshot", ns, volume_snapshot);
                     let mut label = vec![format!("snapshot {handle}")];
                     if let Some(tags) = tags {
                         let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -243,21 +243,21 @@ impl Builder {
                     self.link(from, to, LinkStyle::Seed, label);
                 }
                 SeedPlan::Image { image } => {
-                    let from = self.external(NodeClass::SeedImage, vec!["seed image".to_owned(), image.clone()]);
-                    self.link(Some(from), to, LinkStyle::Seed, Vec::new());
+                    let from = self.external(NodeClass::SeedImage, vec![image.clone()]);
+                    self.link(Some(from), to, LinkStyle::Seed, vec!["seed image".to_owned()]);
                 }
             }
         }
         for service in &plan.services {
-            let to = self.drawn("Deployment", &service.name);
+            let to = self.drawn("Deployment", ns, &service.name);
             if let Some(job) = &service.migration {
-                let from = self.drawn("Job", &job.name);
+                let from = self.drawn("Job", &job.namespace, &job.name);
                 self.link(from, to, LinkStyle::Migration, Vec::new());
             }
             for dep in &service.depends_on {
                 let (from, style) = match dep.kind {
-                    EdgeKind::Service => (self.drawn("Deployment", &dep.name), LinkStyle::Service),
-                    EdgeKind::Store => (self.drawn("StatefulSet", &dep.name), LinkStyle::Store),
+                    EdgeKind::Service => (self.drawn("Deployment", ns, &dep.name), LinkStyle::Service),
+                    EdgeKind::Store => (self.drawn("StatefulSet", ns, &dep.name), LinkStyle::Store),
                     EdgeKind::Staging => (
                         Some(self.external(NodeClass::Staging, vec![dep.name.clone(), "staging".to_owned()])),
                         LinkStyle::Staging,
@@ -275,7 +275,7 @@ impl Builder {
                 self.link(from, to, style, Vec::new());
             }
             if service.host.is_some() {
-                let host = self.drawn("Ingress", &service.name);
+                let host = self.drawn("Ingress", ns, &service.name);
                 self.link(to, host, LinkStyle::Ingress, Vec::new());
             }
         }

@@ -213,6 +213,45 @@ fn the_json_plan_and_the_manifests_agree_on_every_golden() {
     assert!(compared > 250, "only {compared} objects were compared");
 }
 
+/// Every key of a JSON value and every `kind` of ours (camelCase; Kubernetes kinds are PascalCase
+/// and not ours to document), except inside `tags` (the user's own keys).
+fn json_names(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                out.insert(key.clone());
+                if let Some(kind) = inner.as_str().filter(|k| key == "kind" && k.starts_with(char::is_lowercase)) {
+                    out.insert(kind.to_owned());
+                }
+                if key != "tags" {
+                    json_names(inner, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| json_names(item, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_field_of_the_json_plan_is_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/plan-json.md")).expect("docs/plan-json.md");
+    let mut names = std::collections::BTreeSet::new();
+    for case in rendering_cases() {
+        json_names(&serde_json::from_str(&stdout(&plan(&case, "json"))).expect("JSON"), &mut names);
+    }
+    for expected in
+        ["appliedWith", "hookDeletePolicy", "migration", "otherPreview", "velero", "snapshot", "image", "tags"]
+    {
+        assert!(names.contains(expected), "no golden shows `{expected}`: the check below would miss it");
+    }
+    let undocumented: Vec<&String> = names.iter().filter(|n| !doc.contains(&format!("`{n}`"))).collect();
+    assert!(undocumented.is_empty(), "docs/plan-json.md does not document {undocumented:?}");
+    let example = doc.split_once("```json\n").and_then(|(_, rest)| rest.split_once("```")).expect("an example").0;
+    let example: Value = serde_json::from_str(example).expect("the example is JSON");
+    assert_eq!(example["version"], 1);
+}
+
 fn graphviz(dot: &str) -> Output {
     let mut cmd = Command::new("dot");
     cmd.arg("-Tsvg");
