@@ -476,8 +476,8 @@ fn a_plan_refuses_manifests_of_another_spec() {
     assert!(error.to_string().contains("Deployment `api`"), "{error}");
 }
 
-/// Runs `scripts/plan-pictures` output checks: the committed DOT is what the code draws now, and
-/// the committed SVG is what Graphviz makes of it, so the README's picture cannot go stale.
+/// The committed DOT is what the code draws now, the committed SVG what Graphviz makes of it and
+/// the README's text what `plan` prints, so the README cannot go stale (`scripts/plan-pictures`).
 #[test]
 fn the_readme_picture_and_text_are_current() {
     let regenerate = "run scripts/plan-pictures and commit the result";
