@@ -81,6 +81,8 @@ pub fn install_plugin(args: &InstallPluginArgs) -> anyhow::Result<()> {
         Some(dir) => dir.clone(),
         None => default_home()?,
     };
+    // Printed for KUSTOMIZE_PLUGIN_HOME, which must not depend on where kustomize runs.
+    let home = std::path::absolute(&home).unwrap_or(home);
     let dir = home.join(PLUGIN_DIR);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let exe = std::env::current_exe().context("cannot find the running kpreview binary")?;
