@@ -98,7 +98,9 @@ fn summary(results: &[KrmResult]) -> Option<String> {
     }
     line.push_str(&first.message);
     if errors.len() > 1 {
-        line.push_str(&format!(" (and {} more errors in the function's results)", errors.len() - 1));
+        line.push_str(" (and ");
+        line.push_str(&(errors.len() - 1).to_string());
+        line.push_str(" more errors in the function's results)");
     }
     Some(line)
 }

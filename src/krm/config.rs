@@ -94,8 +94,8 @@ fn pr_fields(config: &Object) -> Result<PrFields, Vec<KrmResult>> {
     if problems.is_empty() { Ok(fields) } else { Err(problems) }
 }
 
-fn problem(reference: &ResourceRef, key: &str, message: String) -> KrmResult {
-    let mut result = KrmResult::new(Severity::Error, format!("function config: {message}"))
+fn problem(reference: &ResourceRef, key: &str, message: impl Into<String>) -> KrmResult {
+    let mut result = KrmResult::new(Severity::Error, format!("function config: {}", message.into()))
         .at(&crate::spec::problem::key_path("data", key));
     result.resource_ref = Some(reference.clone());
     result

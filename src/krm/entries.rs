@@ -49,14 +49,14 @@ impl Entry {
             (i == 0 || head.trim().is_empty()).then(|| &line[indent..])
         };
         let metadata = (0..lines.len()).find(|&i| content(i).is_some_and(|c| is_key_alone(c, "metadata")))?;
-        let children = self.block(&lines, metadata, indent);
+        let children = Self::block(&lines, metadata, indent);
         let child_indent = leading_spaces(lines[*children.first()?]);
         let annotations = children.iter().copied().find(|&i| {
             leading_spaces(lines[i]) == child_indent && is_key_alone(&lines[i][child_indent..], "annotations")
         });
         let (after, pad) = match annotations {
             Some(a) => {
-                let block = self.block(&lines, a, child_indent);
+                let block = Self::block(&lines, a, child_indent);
                 (*block.last()?, leading_spaces(lines[*block.first()?]))
             }
             None => (*children.last()?, child_indent),
@@ -94,7 +94,7 @@ impl Entry {
     }
 
     /// Indexes of the non-blank, non-comment lines below line `key` indented past `indent`.
-    fn block(&self, lines: &[&str], key: usize, indent: usize) -> Vec<usize> {
+    fn block(lines: &[&str], key: usize, indent: usize) -> Vec<usize> {
         (key + 1..lines.len())
             .filter(|&i| !is_blank_or_comment(lines[i]))
             .take_while(|&i| leading_spaces(lines[i]) > indent)

@@ -72,14 +72,14 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
         for spec in &specs {
             let outcome = render_spec(spec, &config.pr, env);
             let key = spec_key(spec.object);
-            if let Some(namespace) = &outcome.namespace {
-                if let Some(other) = namespaces.insert(namespace.clone(), key.clone()) {
-                    results.push(spec_result(
-                        spec.object,
-                        Severity::Error,
-                        format!("renders namespace {namespace}, as {other} does: give each spec its own namespace"),
-                    ));
-                }
+            if let Some(namespace) = &outcome.namespace
+                && let Some(other) = namespaces.insert(namespace.clone(), key.clone())
+            {
+                results.push(spec_result(
+                    spec.object,
+                    Severity::Error,
+                    format!("renders namespace {namespace}, as {other} does: give each spec its own namespace"),
+                ));
             }
             results.extend(outcome.results);
             if let Some(items) = outcome.items {
@@ -168,12 +168,9 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
     let key = spec_key(spec.object);
     let mut items = Vec::with_capacity(manifests.objects.len());
     for (object, name) in manifests.objects.iter().zip(manifests.file_names()) {
-        let mut value = match serde_json::to_value(&object.resource) {
-            Ok(Value::Object(value)) => value,
-            Ok(_) | Err(_) => {
-                let message = format!("cannot write {} {}", object.resource.kind(), object.resource.name());
-                return failed(vec![spec_result(spec.object, Severity::Error, message)]);
-            }
+        let Ok(Value::Object(mut value)) = serde_json::to_value(&object.resource) else {
+            let message = format!("cannot write {} {}", object.resource.kind(), object.resource.name());
+            return failed(vec![spec_result(spec.object, Severity::Error, message)]);
         };
         let file = join(&dir, &name);
         let annotations = annotations_mut(&mut value);
@@ -211,10 +208,11 @@ fn problem_results(spec: &Object, problems: &[Problem]) -> Vec<KrmResult> {
 /// (kpt and kustomize add annotations and re-indent it), so its lines would mislead.
 pub fn relocated(mut problems: Problems) -> Problems {
     for p in &mut problems.list {
-        if let Some(start) = p.message.rfind(" (line ") {
-            if p.message.ends_with(')') && p.message[start..].contains(", column ") {
-                p.message.truncate(start);
-            }
+        if let Some(start) = p.message.rfind(" (line ")
+            && p.message.ends_with(')')
+            && p.message[start..].contains(", column ")
+        {
+            p.message.truncate(start);
         }
     }
     problems

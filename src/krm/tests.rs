@@ -110,7 +110,7 @@ fn pr_fields_come_from_the_config_then_the_spec_then_the_environment() {
 #[test]
 fn a_config_that_is_also_an_item_renders_once() {
     let config = SPEC.strip_prefix("- ").expect("entry").replace("\n  ", "\n");
-    let config: String = config.lines().map(|l| format!("  {l}\n")).collect();
+    let config: String = config.lines().flat_map(|l| ["  ", l, "\n"]).collect();
     let (out, _) = run(list(&[SPEC], Some(&config)), PrFields::default());
     assert!(!out.has_errors(), "{:?}", out.results);
     let (alone, _) = run(list(&[SPEC], None), PrFields::default());

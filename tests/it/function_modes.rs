@@ -310,7 +310,7 @@ fn kpt_fn_render_runs_the_kptfile_pipeline() {
 #[test]
 fn without_a_subcommand_a_piped_resource_list_runs_the_function() {
     let spec = std::fs::read_to_string(root().join("functions/kpt/preview.yaml")).expect("spec");
-    let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    let indented: String = spec.lines().flat_map(|l| ["  ", l, "\n"]).collect();
     let list =
         format!("apiVersion: config.kubernetes.io/v1beta1\nkind: ResourceList\nitems: []\nfunctionConfig:\n{indented}");
     let bare = run_with_stdin(&mut kpreview(), list.as_bytes());
@@ -575,7 +575,7 @@ fn a_bad_spec_fails_every_mode_with_its_field_path() {
 
     // The function itself: results with the field path, exit 1, one line on stderr.
     let text = bad(&std::fs::read_to_string(root().join("functions/kpt/preview.yaml")).expect("spec"));
-    let indented: String = text.lines().map(|l| format!("  {l}\n")).collect();
+    let indented: String = text.lines().flat_map(|l| ["  ", l, "\n"]).collect();
     let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}", &indented[1..]);
     let output = run_with_stdin(kpreview().arg("fn"), list.as_bytes());
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
