@@ -41,8 +41,6 @@ pub struct Env<'a> {
 /// One spec to render.
 struct Spec<'a> {
     object: &'a Object,
-    /// Its index among the items, when it is one.
-    item: Option<usize>,
     /// The spec in the style it was written, when known (so `expose: yes` reads as the CLI reads it).
     source: Option<String>,
 }
@@ -87,7 +85,8 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
                 replaced.push(key);
             }
         }
-        let previews: Vec<usize> = specs.iter().filter_map(|s| s.item).collect();
+        // Every spec in the package is local config, rendered this run or not: none is ever applied.
+        let previews: Vec<usize> = (0..list.items.len()).filter(|&i| is_preview(list.items[i].object())).collect();
         (generated, replaced, results, previews)
     };
     for index in previews {
@@ -105,21 +104,21 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
 /// The specs the config selects: the config's own `Preview` (the item it also is, when kpt sent
 /// it both ways), or every `Preview` item.
 fn select<'a>(list: &'a ResourceList, selection: &Selection<'a>) -> Vec<Spec<'a>> {
-    let is_preview =
-        |o: &Object| string_at(o, "kind") == KIND && string_at(o, "apiVersion").starts_with("kpreview.dev/");
-    let items = list.items.iter().enumerate().filter(|(_, item)| is_preview(item.object()));
+    let items = list.items.iter().filter(|item| is_preview(item.object()));
     match selection {
-        Selection::All => {
-            items.map(|(i, item)| Spec { object: item.object(), item: Some(i), source: item.source() }).collect()
-        }
+        Selection::All => items.map(|item| Spec { object: item.object(), source: item.source() }).collect(),
         Selection::Preview(config) => {
-            let same = items.into_iter().find(|(_, item)| same_spec(config, item.object()));
+            let same = items.into_iter().find(|item| same_spec(config, item.object()));
             vec![match same {
-                Some((i, item)) => Spec { object: item.object(), item: Some(i), source: item.source() },
-                None => Spec { object: config, item: None, source: None },
+                Some(item) => Spec { object: item.object(), source: item.source() },
+                None => Spec { object: config, source: None },
             }]
         }
     }
+}
+
+fn is_preview(object: &Object) -> bool {
+    string_at(object, "kind") == KIND && string_at(object, "apiVersion").starts_with("kpreview.dev/")
 }
 
 /// Whether the function config and an item are the same spec: kpt passes `configPath` and an

@@ -157,3 +157,15 @@ fn two_specs_for_one_namespace_are_an_error() {
     let error = out.results.iter().find(|r| r.is_error()).expect("error");
     assert!(error.message.contains("as apps/preview.yaml does"), "{}", error.message);
 }
+
+#[test]
+fn a_selected_spec_renders_alone_and_every_spec_is_marked_local_config() {
+    let config = "  apiVersion: kpreview.dev/v1alpha1\n  kind: Preview\n  metadata: {name: blog}\n  spec:\n    pullRequest: {number: 4}\n    dataStores: {db: {engine: redis}}\n";
+    let (out, _) = run(list(&[SPEC], Some(config)), PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert_eq!(annotation(&out.items[0], LOCAL_CONFIG), Some("true"));
+    assert!(
+        out.items.iter().all(|i| annotation(i, GENERATED_BY) != Some("apps/preview.yaml")),
+        "shop was rendered too"
+    );
+}
