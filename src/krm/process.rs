@@ -47,7 +47,7 @@ struct Spec<'a> {
 
 /// Runs the function.
 pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
-    let (generated, replaced, mut results, previews) = {
+    let (generated, replaced, mut results) = {
         let config = match config::read(list.function_config.as_ref()) {
             Ok(config) => config,
             Err(results) => {
@@ -85,12 +85,11 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
                 replaced.push(key);
             }
         }
-        // Every spec in the package is local config, rendered this run or not: none is ever applied.
-        let previews: Vec<usize> = (0..list.items.len()).filter(|&i| is_preview(list.items[i].object())).collect();
-        (generated, replaced, results, previews)
+        (generated, replaced, results)
     };
-    for index in previews {
-        if let Err(e) = mark_local_config(&mut list.items[index]) {
+    // Every spec in the package is local config, rendered this run or not: none is ever applied.
+    for item in list.items.iter_mut().filter(|item| is_preview(item.object())) {
+        if let Err(e) = mark_local_config(item) {
             results.push(KrmResult::new(Severity::Error, e.to_string()));
         }
     }
