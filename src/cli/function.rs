@@ -1,35 +1,148 @@
-//! `kpreview fn`, `kpreview cmp`, `kpreview install-plugin`, and the kustomize legacy plugin
-//! entry point (the binary invoked as `Preview`).
+//! The ways orchestrators run kpreview: `kpreview fn` (and no subcommand with a piped stdin) for
+//! kpt and kustomize KRM functions, `kpreview cmp` for Argo CD, and the kustomize legacy plugin
+//! (the binary run as `Preview`, see [`kustomize`]). The only stdin/stdout code of these modes.
 
+mod kustomize;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::Args;
 
+use kpreview::krm::{Env, KrmResult, ResourceList, process};
+use kpreview::spec::defaults::PrInputs;
+use kpreview::yaml::MAX_STREAM_BYTES;
+use kpreview::{Manifests, prepare, render};
+
+use super::Invalid;
+use super::input::{env_fields, read_lock, read_spec};
+
+pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
+
+const FN_HELP: &str = "\
+Reads a ResourceList on stdin and writes it back with every Preview rendered: each input item
+unchanged, the spec marked config.kubernetes.io/local-config, the preview's objects added in a
+directory named after its namespace next to the spec. A re-run replaces what an earlier run added.
+Problems are results (with field paths); any error exits 1.
+
+Examples:
+  kpt fn eval pkg --exec kpreview -- pr=42 sha=$SHA branch=feature/x
+  kpt fn render pkg --allow-exec          # Kptfile pipeline: exec: kpreview, configPath: preview.yaml
+  kpt fn source pkg | kpreview fn | kpt fn sink pkg
+
+Pull-request fields: the ConfigMap function config (pr, sha, branch) wins over the spec, the spec
+over PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH.";
+
+const CMP_HELP: &str = "\
+Renders the spec in the current directory (the Application's source path) as a plain YAML stream,
+for an Argo CD Config Management Plugin sidecar (functions/argocd/plugin.yaml). Errors go to stderr
+with a non-zero exit, so Argo CD never applies (and prunes against) an empty render.
+
+Environment (an Application's plugin env `FOO` arrives as ARGOCD_ENV_FOO):
+  ARGOCD_ENV_PREVIEW_SPEC   the spec's path (default preview.yaml)
+  ARGOCD_ENV_PR_NUMBER, ARGOCD_ENV_HEAD_SHA, ARGOCD_ENV_BRANCH
+                            win over the spec's pullRequest, which wins over PREVIEW_*
+
+Example:
+  ARGOCD_ENV_PR_NUMBER=42 ARGOCD_ENV_HEAD_SHA=$SHA kpreview cmp";
+
+/// `kpreview fn`.
 #[derive(Debug, Args)]
+#[command(after_help = FN_HELP)]
 pub struct FnArgs {}
 
+/// `kpreview cmp`.
 #[derive(Debug, Args)]
-pub struct CmpArgs {}
-
-#[derive(Debug, Args)]
-pub struct InstallPluginArgs {}
-
-/// `Some` when the binary runs as the kustomize legacy plugin `Preview`.
-pub fn as_kustomize_plugin() -> Option<anyhow::Result<()>> {
-    None
+#[command(after_help = CMP_HELP)]
+pub struct CmpArgs {
+    /// The spec to render.
+    #[arg(long, env = "ARGOCD_ENV_PREVIEW_SPEC", default_value = "preview.yaml", value_name = "FILE")]
+    spec: PathBuf,
 }
 
-/// No subcommand: the KRM function when stdin is not a terminal, else `help`.
+/// No subcommand: the KRM function when stdin is not a terminal (kpt and kustomize run a
+/// container function's entrypoint without arguments), else `help`.
 pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
-    help()
+    if std::io::stdin().is_terminal() { help() } else { krm(&FnArgs {}) }
 }
 
+/// `kpreview fn`: `ResourceList` in, `ResourceList` out.
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview fn is not implemented yet")
+    let text = read_stdin()?;
+    let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
+    let pr_env = env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?;
+    let read = |dir: &Path| read_lock(dir).map_err(|e| format!("{e:#}"));
+    let output = process(list, &Env { pr_env, read_lock: &read });
+    let yaml = output.to_yaml()?;
+    std::io::stdout().lock().write_all(yaml.as_bytes()).context("cannot write to stdout")?;
+    // kpt treats an error result with exit 0 as success and writes the package: fail loudly.
+    match summary(&output.results) {
+        Some(line) => Err(Invalid(line).into()),
+        None => Ok(()),
+    }
 }
 
-pub fn cmp(_args: &CmpArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview cmp is not implemented yet")
+/// One line for stderr: the first error and how many more there are.
+fn summary(results: &[KrmResult]) -> Option<String> {
+    let errors: Vec<&KrmResult> = results.iter().filter(|r| r.is_error()).collect();
+    let first = errors.first()?;
+    let mut line = String::new();
+    if let Some(file) = &first.file {
+        line.push_str(&file.path);
+        line.push_str(": ");
+    }
+    if let Some(field) = &first.field {
+        line.push_str(&field.path);
+        line.push_str(": ");
+    }
+    line.push_str(&first.message);
+    if errors.len() > 1 {
+        line.push_str(" (and ");
+        line.push_str(&(errors.len() - 1).to_string());
+        line.push_str(" more errors in the function's results)");
+    }
+    Some(line)
 }
 
-pub fn install_plugin(_args: &InstallPluginArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview install-plugin is not implemented yet")
+fn read_stdin() -> anyhow::Result<String> {
+    let limit = u64::try_from(MAX_STREAM_BYTES).unwrap_or(u64::MAX) + 1;
+    let mut bytes = Vec::new();
+    std::io::stdin().take(limit).read_to_end(&mut bytes).context("cannot read stdin")?;
+    if bytes.len() > MAX_STREAM_BYTES {
+        return Err(
+            Invalid(format!("stdin is larger than the {MAX_STREAM_BYTES} bytes a ResourceList may have")).into()
+        );
+    }
+    String::from_utf8(bytes).map_err(|_| Invalid("stdin is not UTF-8 text".to_owned()).into())
+}
+
+/// `kpreview cmp`: the Argo CD Config Management Plugin's `generate` command.
+pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
+    let spec = read_spec(&args.spec).with_context(|| {
+        format!(
+            "the plugin renders {} in the Application's source path (set ARGOCD_ENV_PREVIEW_SPEC to change it)",
+            args.spec.display()
+        )
+    })?;
+    let lock = read_lock(&spec.dir)?;
+    let inputs = PrInputs {
+        flags: env_fields("ARGOCD_ENV_PR_NUMBER", "ARGOCD_ENV_HEAD_SHA", "ARGOCD_ENV_BRANCH")?,
+        env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
+    };
+    let model = prepare(&spec.text, &spec.name, &inputs, lock.as_ref())?;
+    for warning in &model.warnings {
+        eprintln!("warning: {}: {warning}", spec.name);
+    }
+    write_stream(&render(&model), &spec.name)
+}
+
+/// Writes a render as a `---` stream; an empty one is an error, as Argo CD would prune the
+/// whole preview for it.
+fn write_stream(manifests: &Manifests, spec: &str) -> anyhow::Result<()> {
+    if manifests.objects.is_empty() {
+        return Err(Invalid(format!("{spec} rendered no objects; refusing to print an empty preview")).into());
+    }
+    let text = manifests.to_yaml()?;
+    std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")
 }

@@ -1,1 +1,15 @@
-//! KRM function mode (kpt, kustomize): `ResourceList` in, `ResourceList` out.
+//! KRM function mode (kpt, kustomize): a `ResourceList` in, the same list out with every selected
+//! `Preview` rendered into new items. Pure; the stdin/stdout edge is `cli/function.rs`.
+
+pub mod config;
+pub mod entries;
+pub mod list;
+pub mod process;
+pub mod result;
+
+pub use list::{Item, ResourceList};
+pub use process::{Env, process};
+pub use result::{KrmResult, Severity};
+
+#[cfg(test)]
+mod tests;

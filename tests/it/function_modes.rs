@@ -1,1 +1,605 @@
-//! Placeholder until this capability lands.
+//! kpreview where users run it: kustomize (legacy plugin), kpt (`fn eval --exec`, `fn render`
+//! with a Kptfile pipeline), the Argo CD CMP, each with the real tool and compared object for
+//! object with `kpreview render`; the Argo CD objects of `overlays/` and `functions/`; and a bad
+//! spec through every mode.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::{describe, kpreview, kpreview_path, root, run_with_stdin, tempdir, validate_all, write};
+
+const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
+const GENERATED_BY: &str = "kpreview.dev/generated-by";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Every document of a YAML stream.
+fn docs(text: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            out.extend(doc(&current));
+            current.clear();
+        } else {
+            current.push_str(line);
+        }
+    }
+    out.extend(doc(&current));
+    out
+}
+
+fn doc(text: &str) -> Option<Value> {
+    let blank = text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    (!blank).then(|| kpreview::yaml::value_from_str(text, kpreview::yaml::Limits::Stream).expect("a YAML document"))
+}
+
+type Key = (String, String, String, String);
+
+/// Objects by apiVersion, kind, namespace and name.
+fn by_key(objects: Vec<Value>) -> BTreeMap<Key, Value> {
+    let mut map = BTreeMap::new();
+    for object in objects {
+        let field = |path: &[&str]| {
+            path.iter().try_fold(&object, |v, k| v.get(*k)).and_then(Value::as_str).unwrap_or_default().to_owned()
+        };
+        let key =
+            (field(&["apiVersion"]), field(&["kind"]), field(&["metadata", "namespace"]), field(&["metadata", "name"]));
+        assert!(map.insert(key.clone(), object).is_none(), "{key:?} twice");
+    }
+    map
+}
+
+/// Asserts two sets of objects are the same, naming the first difference.
+fn assert_same_objects(what: &str, actual: Vec<Value>, expected: Vec<Value>) {
+    let (actual, expected) = (by_key(actual), by_key(expected));
+    assert_eq!(actual.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{what}: other objects");
+    for (key, object) in &expected {
+        assert_eq!(&actual[key], object, "{what}: {key:?} differs");
+    }
+    assert!(!expected.is_empty(), "{what}: nothing rendered");
+}
+
+/// `kpreview render` of a spec with extra arguments.
+fn render(spec: &Path, args: &[&str]) -> String {
+    let output = kpreview().arg("render").arg(spec).args(args).output().expect("run kpreview render");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                out.insert(path.strip_prefix(base).expect("prefix").to_owned(), std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The objects kpt wrote under `dir`, without kpreview's bookkeeping annotation.
+fn generated_objects(dir: &Path) -> Vec<Value> {
+    let mut objects = Vec::new();
+    for (path, bytes) in snapshot(dir) {
+        for mut object in docs(&String::from_utf8(bytes).expect("UTF-8")) {
+            let annotations = object.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut);
+            let by = annotations.and_then(|a| a.remove(GENERATED_BY));
+            assert!(by.is_some(), "{} has no {GENERATED_BY}", path.display());
+            objects.push(object);
+        }
+    }
+    objects
+}
+
+fn kubectl_kustomize(dir: &Path, plugin_home: &Path, env: &[(&str, &str)]) -> Output {
+    Command::new("kubectl")
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(dir)
+        .env("KUSTOMIZE_PLUGIN_HOME", plugin_home)
+        .env_remove("PREVIEW_PR_NUMBER")
+        .env_remove("PREVIEW_HEAD_SHA")
+        .env_remove("PREVIEW_BRANCH")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run kubectl kustomize")
+}
+
+fn install_plugin(home: &Path) {
+    let output = kpreview().arg("install-plugin").arg("--dir").arg(home).output().expect("install-plugin");
+    assert!(output.status.success(), "{}", describe(&output));
+    let plugin = home.join("kpreview.dev/v1alpha1/preview/Preview");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&plugin.display().to_string()), "does not say where it put the plugin:\n{stdout}");
+}
+
+fn kpt(args: &[&str], dir: &Path) -> Output {
+    let bin_dir = kpreview_path().parent().expect("bin dir").to_owned();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    // The package goes before `--`, after which kpt reads the function's key=value pairs.
+    let split = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    Command::new("kpt")
+        .args(&args[..split])
+        .arg(dir)
+        .args(&args[split..])
+        .env("PATH", path)
+        .env_remove("PREVIEW_PR_NUMBER")
+        .env_remove("PREVIEW_HEAD_SHA")
+        .env_remove("PREVIEW_BRANCH")
+        .output()
+        .expect("run kpt")
+}
+
+/// A kpt package: `functions/kpt` plus files kpreview must leave alone, written with comments,
+/// quotes, flow collections and literal blocks that a re-serialisation would change. (Not folded
+/// blocks or odd indentation: kpt rewrites those itself, whatever the function returns.)
+fn package() -> tempfile::TempDir {
+    let dir = tempdir();
+    copy_dir(&root().join("functions/kpt"), dir.path());
+    write(
+        dir.path(),
+        "app/config.yaml",
+        "# settings of the app\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings # trailing\n  \
+         labels: {tier: 'front', team: \"shop\"}\ndata:\n  FEATURE: 'on'\n  COUNT: \"1\"\n  list: [a, b]\n  \
+         script: |\n    #!/bin/sh\n    echo hi\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n\
+         stringData:\n  token: \"x:y\" # quoted\n",
+    );
+    write(dir.path(), "README.md", "# not YAML\n");
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// kustomize
+
+#[test]
+fn kustomize_plugin_builds_the_overlays_as_render_does() {
+    let home = tempdir();
+    install_plugin(home.path());
+
+    let spec = root().join("overlays/base/spec/preview.yaml");
+    let pr = kubectl_kustomize(&root().join("overlays/pr-42"), home.path(), &[]);
+    assert!(pr.status.success(), "{}", describe(&pr));
+    let expected = render(&spec, &["--pr", "42", "--sha", SHA, "--branch", "feature/cart-v2"]);
+    assert_same_objects("overlays/pr-42", docs(&String::from_utf8_lossy(&pr.stdout)), docs(&expected));
+
+    let env = [("PREVIEW_PR_NUMBER", "7"), ("PREVIEW_HEAD_SHA", SHA)];
+    let base = kubectl_kustomize(&root().join("overlays/base"), home.path(), &env);
+    assert!(base.status.success(), "{}", describe(&base));
+    assert_same_objects(
+        "overlays/base",
+        docs(&String::from_utf8_lossy(&base.stdout)),
+        docs(&render(&spec, &["--pr", "7", "--sha", SHA])),
+    );
+
+    let example = root().join("functions/kustomize/plugin");
+    let plugin = kubectl_kustomize(&example, home.path(), &env);
+    assert!(plugin.status.success(), "{}", describe(&plugin));
+    let expected = render(&example.join("preview.yaml"), &["--pr", "7", "--sha", SHA]);
+    assert_same_objects("functions/kustomize/plugin", docs(&String::from_utf8_lossy(&plugin.stdout)), docs(&expected));
+}
+
+#[test]
+fn kustomize_plugin_reads_the_lock_file_of_its_kustomization() {
+    let home = tempdir();
+    install_plugin(home.path());
+    let dir = tempdir();
+    for file in ["preview.yaml", "preview.lock"] {
+        std::fs::copy(root().join("examples/blog").join(file), dir.path().join(file)).expect("copy");
+    }
+    write(dir.path(), "kustomization.yaml", "generators: [preview.yaml]\n");
+    let env = [("PREVIEW_PR_NUMBER", "5"), ("PREVIEW_HEAD_SHA", SHA)];
+    let output = kubectl_kustomize(dir.path(), home.path(), &env);
+    assert!(output.status.success(), "{}", describe(&output));
+    let expected = render(&dir.path().join("preview.yaml"), &["--pr", "5", "--sha", SHA]);
+    assert!(expected.contains("snapshotHandle: snap-"), "the example no longer pins a snapshot");
+    assert_same_objects("blog", docs(&String::from_utf8_lossy(&output.stdout)), docs(&expected));
+}
+
+/// The README's warning, kept true: `kubectl kustomize` runs no `exec:` function and says nothing.
+#[test]
+fn kubectl_kustomize_silently_skips_exec_functions() {
+    let output = kubectl_kustomize(&root().join("functions/kustomize/exec"), tempdir().path(), &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(docs(&String::from_utf8_lossy(&output.stdout)).is_empty(), "{}", describe(&output));
+}
+
+#[test]
+fn install_plugin_defaults_to_the_xdg_config_home() {
+    let config = tempdir();
+    let output = kpreview()
+        .arg("install-plugin")
+        .env_remove("KUSTOMIZE_PLUGIN_HOME")
+        .env("XDG_CONFIG_HOME", config.path())
+        .output()
+        .expect("install-plugin");
+    assert!(output.status.success(), "{}", describe(&output));
+    let plugin = config.path().join("kustomize/plugin/kpreview.dev/v1alpha1/preview/Preview");
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&plugin.display().to_string()), "{}", describe(&output));
+    let ran = Command::new(&plugin).arg("--help").output().expect("run the installed plugin");
+    assert!(ran.status.success(), "{}", describe(&ran));
+}
+
+// ---------------------------------------------------------------------------------------------
+// kpt
+
+/// Runs kpt twice on a package: the second run must change no byte. Returns the files after the
+/// first run.
+fn run_twice(args: &[&str], pkg: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let first = kpt(args, pkg);
+    assert!(first.status.success(), "{}", describe(&first));
+    let after_first = snapshot(pkg);
+    let second = kpt(args, pkg);
+    assert!(second.status.success(), "{}", describe(&second));
+    assert!(snapshot(pkg) == after_first, "a second `kpt {}` changed the package", args.join(" "));
+    after_first
+}
+
+#[test]
+fn kpt_fn_eval_adds_the_preview_and_leaves_every_other_file() {
+    let pkg = package();
+    let spec = pkg.path().join("preview.yaml");
+    let written = std::fs::read_to_string(&spec).expect("spec");
+    // Unmarked, so kpreview must add the annotation (in place: nothing else in the file changes).
+    std::fs::write(&spec, written.replace("  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", ""))
+        .expect("write");
+    let before = snapshot(pkg.path());
+    let identity = kpt(&["fn", "eval", "--exec", "cat"], pkg.path());
+    assert!(identity.status.success(), "{}", describe(&identity));
+    assert!(snapshot(pkg.path()) == before, "kpt itself rewrites the test package: make it simpler");
+    let exec = kpreview_path().display().to_string();
+
+    let after = run_twice(&["fn", "eval", "--exec", &exec, "--", "pr=43", &format!("sha={SHA}")], pkg.path());
+    for (path, bytes) in &before {
+        let now = after.get(path).unwrap_or_else(|| panic!("{} was deleted", path.display()));
+        if path == Path::new("preview.yaml") {
+            assert_eq!(String::from_utf8_lossy(now), written, "the spec should differ only by its annotation");
+        } else {
+            assert!(now == bytes, "{} changed:\n{}", path.display(), String::from_utf8_lossy(now));
+        }
+    }
+    let expected = render(&spec, &["--pr", "43", "--sha", SHA]);
+    assert_same_objects("kpt fn eval", generated_objects(&pkg.path().join("hello-pr-43")), docs(&expected));
+
+    // Another pull request replaces the preview rather than adding a second one.
+    let again = kpt(&["fn", "eval", "--exec", &exec, "--", "pr=44", &format!("sha={SHA}")], pkg.path());
+    assert!(again.status.success(), "{}", describe(&again));
+    let files = snapshot(pkg.path());
+    assert!(!files.keys().any(|p| p.starts_with("hello-pr-43")), "the old preview's files remain");
+    assert!(files.keys().any(|p| p.starts_with("hello-pr-44")));
+}
+
+#[test]
+fn kpt_fn_render_runs_the_kptfile_pipeline() {
+    let pkg = package();
+    let before = snapshot(pkg.path());
+    let after = run_twice(&["fn", "render", "--allow-exec"], pkg.path());
+    for (path, bytes) in &before {
+        assert!(after.get(path) == Some(bytes), "{} changed or went", path.display());
+    }
+    let expected = render(&pkg.path().join("preview.yaml"), &[]);
+    assert_same_objects("kpt fn render", generated_objects(&pkg.path().join("hello-pr-42")), docs(&expected));
+}
+
+#[test]
+fn without_a_subcommand_a_piped_resource_list_runs_the_function() {
+    let spec = std::fs::read_to_string(root().join("functions/kpt/preview.yaml")).expect("spec");
+    let indented: String = spec.lines().flat_map(|l| ["  ", l, "\n"]).collect();
+    let list =
+        format!("apiVersion: config.kubernetes.io/v1beta1\nkind: ResourceList\nitems: []\nfunctionConfig:\n{indented}");
+    let bare = run_with_stdin(&mut kpreview(), list.as_bytes());
+    let named = run_with_stdin(kpreview().arg("fn"), list.as_bytes());
+    assert!(bare.status.success(), "{}", describe(&bare));
+    assert_eq!(bare.stdout, named.stdout);
+    let out = kpreview::krm::ResourceList::parse(&String::from_utf8_lossy(&bare.stdout)).expect("a ResourceList");
+    assert_eq!(out.api_version, "config.kubernetes.io/v1beta1");
+    let objects: Vec<Value> = out.items.iter().map(|i| Value::Object(i.object().clone())).collect();
+    assert_eq!(objects.len(), docs(&render(&root().join("functions/kpt/preview.yaml"), &[])).len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argo CD
+
+fn plugin_config() -> Value {
+    doc(&std::fs::read_to_string(root().join("functions/argocd/plugin.yaml")).expect("plugin.yaml"))
+        .expect("a document")
+}
+
+/// The plugin's `generate` command, with the image's kpreview replaced by the binary under test.
+fn generate_command(dir: &Path) -> Command {
+    let plugin = plugin_config();
+    let command: Vec<&str> = plugin
+        .pointer("/spec/generate/command")
+        .and_then(Value::as_array)
+        .expect("generate.command")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.contains(&format!("ENTRYPOINT [\"{}\"]", command[0])),
+        "plugin.yaml runs {}, which the image does not have",
+        command[0]
+    );
+    let mut cmd = kpreview();
+    cmd.args(&command[1..]).current_dir(dir);
+    cmd
+}
+
+#[test]
+fn cmp_renders_the_source_directory_with_argo_cds_environment() {
+    let dir = tempdir();
+    copy_dir(&root().join("overlays/base/spec"), dir.path());
+    let spec = dir.path().join("preview.yaml");
+    // The spec's own pull request loses to the Application's plugin env.
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    std::fs::write(&spec, text.replace("spec:\n", "spec:\n  pullRequest: {number: 1, headSha: fffffff}\n"))
+        .expect("write");
+    let discover = plugin_config().pointer("/spec/discover/fileName").and_then(Value::as_str).map(str::to_owned);
+    assert!(dir.path().join(discover.expect("discover.fileName")).exists(), "discovery would not match");
+
+    let output = generate_command(dir.path())
+        .envs([
+            ("ARGOCD_ENV_PR_NUMBER", "42"),
+            ("ARGOCD_ENV_HEAD_SHA", SHA),
+            ("ARGOCD_ENV_BRANCH", "feature/cart-v2"),
+            ("ARGOCD_APP_NAME", "shop-pr-42"),
+            ("ARGOCD_APP_REVISION", SHA),
+        ])
+        .output()
+        .expect("run the plugin");
+    assert!(output.status.success(), "{}", describe(&output));
+    let expected = render(&spec, &["--pr", "42", "--sha", SHA, "--branch", "feature/cart-v2"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), expected, "the plugin's stream is render's");
+
+    std::fs::rename(&spec, dir.path().join("shop.yaml")).expect("rename");
+    let elsewhere = generate_command(dir.path())
+        .envs([("ARGOCD_ENV_PREVIEW_SPEC", "shop.yaml"), ("ARGOCD_ENV_PR_NUMBER", "42"), ("ARGOCD_ENV_HEAD_SHA", SHA)])
+        .output()
+        .expect("run the plugin");
+    assert!(elsewhere.status.success(), "{}", describe(&elsewhere));
+    let missing = generate_command(dir.path()).env("ARGOCD_ENV_PR_NUMBER", "42").output().expect("run the plugin");
+    assert!(!missing.status.success() && missing.stdout.is_empty(), "{}", describe(&missing));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("ARGOCD_ENV_PREVIEW_SPEC"), "{}", describe(&missing));
+}
+
+/// `overlays/platform` with Argo CD's install manifest (fetched from GitHub by the real
+/// kustomization) replaced by a stand-in repo-server of the same shape, since tests run offline.
+fn build_platform() -> String {
+    let dir = tempdir();
+    copy_dir(&root().join("overlays"), &dir.path().join("overlays"));
+    copy_dir(&root().join("functions"), &dir.path().join("functions"));
+    let argocd = dir.path().join("overlays/platform/argocd");
+    let kustomization = std::fs::read_to_string(argocd.join("kustomization.yaml")).expect("kustomization");
+    let remote = kustomization.lines().find(|l| l.contains("/manifests/install.yaml")).expect("the install URL");
+    std::fs::write(argocd.join("kustomization.yaml"), kustomization.replace(remote, "- install.yaml")).expect("write");
+    write(
+        &argocd,
+        "install.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\nspec:\n  selector:\n    \
+         matchLabels: {app.kubernetes.io/name: argocd-repo-server}\n  template:\n    metadata:\n      labels: \
+         {app.kubernetes.io/name: argocd-repo-server}\n    spec:\n      containers:\n      - name: argocd-repo-server\n        \
+         image: quay.io/argoproj/argocd:v3.2.1\n        volumeMounts:\n        - {name: plugins, mountPath: \
+         /home/argocd/cmp-server/plugins}\n      volumes:\n      - {name: var-files, emptyDir: {}}\n      - {name: \
+         plugins, emptyDir: {}}\n",
+    );
+    let output =
+        Command::new("kubectl").arg("kustomize").arg(dir.path().join("overlays/platform")).output().expect("kubectl");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str) -> &'a Value {
+    objects.iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("no {kind}"))
+}
+
+/// `*` matches any run of characters: the glob AppProject destinations use.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => text
+            .strip_prefix(head)
+            .is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))),
+    }
+}
+
+#[test]
+fn argo_cd_objects_validate_and_agree_with_each_other() {
+    let platform_yaml = build_platform();
+    let platform = docs(&platform_yaml);
+    let spec = root().join("overlays/base/spec/preview.yaml");
+    let preview_yaml = render(&spec, &["--pr", "42", "--sha", SHA]);
+    let preview = docs(&preview_yaml);
+
+    // ConfigManagementPlugin has no CRD (Argo CD reads the file, it is never applied): checked
+    // here against the fields of Argo CD's PluginConfigSpec instead, and run by the CMP test.
+    let plugin = plugin_config();
+    assert_eq!(
+        (plugin["apiVersion"].as_str(), plugin["kind"].as_str()),
+        (Some("argoproj.io/v1alpha1"), Some("ConfigManagementPlugin"))
+    );
+    let known = ["version", "init", "generate", "discover", "parameters", "preserveFileMode", "provideGitCreds"];
+    for key in plugin["spec"].as_object().expect("spec").keys() {
+        assert!(known.contains(&key.as_str()), "plugin.yaml: unknown spec.{key}");
+    }
+    assert!(plugin.pointer("/spec/generate/command/0").is_some(), "generate.command must be non-empty");
+    let plugin_name = format!(
+        "{}-{}",
+        plugin["metadata"]["name"].as_str().expect("name"),
+        plugin["spec"]["version"].as_str().expect("version")
+    );
+
+    let configmap = find(&platform, "ConfigMap");
+    let plugin_text = std::fs::read_to_string(root().join("functions/argocd/plugin.yaml")).expect("plugin.yaml");
+    assert_eq!(configmap["data"]["plugin.yaml"].as_str(), Some(plugin_text.as_str()));
+    let deployment = find(&platform, "Deployment");
+    let pod = &deployment["spec"]["template"]["spec"];
+    let sidecar = pod["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .find(|c| c["name"] == "kpreview-cmp")
+        .expect("the sidecar");
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    let volumes = pod["volumes"].as_array().expect("volumes");
+    assert!(
+        volumes.iter().any(|v| v["configMap"]["name"] == configmap["metadata"]["name"]),
+        "the sidecar mounts another ConfigMap"
+    );
+    for mount in sidecar["volumeMounts"].as_array().expect("mounts") {
+        assert!(volumes.iter().any(|v| v["name"] == mount["name"]), "no volume {}", mount["name"]);
+    }
+
+    let appset = find(&platform, "ApplicationSet");
+    assert_eq!(appset["spec"]["goTemplate"], true);
+    assert_eq!(appset["spec"]["goTemplateOptions"][0], "missingkey=error");
+    let template = &appset["spec"]["template"]["spec"];
+    assert_eq!(template["source"]["plugin"]["name"].as_str(), Some(plugin_name.as_str()));
+    let env: BTreeMap<&str, &str> = template["source"]["plugin"]["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .map(|e| (e["name"].as_str().expect("name"), e["value"].as_str().expect("value")))
+        .collect();
+    assert_eq!(
+        env,
+        BTreeMap::from([("PR_NUMBER", "{{.number}}"), ("HEAD_SHA", "{{.head_sha}}"), ("BRANCH", "{{.branch}}")])
+    );
+    assert_eq!(template["source"]["targetRevision"], "{{.head_sha}}");
+    assert!(
+        !appset.to_string().contains("CreateNamespace"),
+        "kpreview renders the Namespace; Argo CD must not create it"
+    );
+    assert!(root().join(template["source"]["path"].as_str().expect("path")).join("preview.yaml").exists());
+    let namespace = find(&preview, "Namespace")["metadata"]["name"].as_str().expect("namespace").to_owned();
+    assert_eq!(template["destination"]["namespace"].as_str().map(|t| t.replace("{{.number}}", "42")), Some(namespace));
+
+    let project = find(&platform, "AppProject");
+    assert_eq!(template["project"], project["metadata"]["name"]);
+    let allowed = |list: &str, group: &str, kind: &str| {
+        project["spec"][list].as_array().expect(list).iter().any(|e| e["group"] == group && e["kind"] == kind)
+    };
+    let mut rendered = preview.clone();
+    for example in ["shop", "blog", "storefront"] {
+        rendered.extend(docs(&render(
+            &root().join("examples").join(example).join("preview.yaml"),
+            &["--pr", "42", "--sha", SHA],
+        )));
+    }
+    for object in &rendered {
+        let kind = object["kind"].as_str().expect("kind");
+        let group = object["apiVersion"].as_str().expect("apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
+        match object.pointer("/metadata/namespace").and_then(Value::as_str) {
+            None => assert!(allowed("clusterResourceWhitelist", group, kind), "the project refuses {group}/{kind}"),
+            Some(ns) => {
+                assert!(allowed("namespaceResourceWhitelist", group, kind), "the project refuses {group}/{kind}");
+                let destinations = project["spec"]["destinations"].as_array().expect("destinations");
+                assert!(
+                    destinations.iter().any(|d| glob(d["namespace"].as_str().unwrap_or(""), ns)),
+                    "the project refuses namespace {ns}"
+                );
+            }
+        }
+    }
+
+    let cleanup =
+        platform.iter().find(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == "kpreview-cleanup");
+    assert_eq!(cleanup.map(|o| &o["metadata"]["namespace"]), Some(&Value::from("velero")));
+
+    let mut streams = vec![("platform".to_owned(), platform_yaml), ("preview".to_owned(), preview_yaml)];
+    for dir in ["functions/kustomize/exec", "functions/kustomize/container"] {
+        let spec = root().join(dir).join("preview.yaml");
+        streams.push((dir.replace('/', "-"), render(&spec, &["--pr", "42", "--sha", SHA])));
+    }
+    assert!(validate_all(&streams) > 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A bad spec through every mode
+
+const BAD_PORT: &str = "port: 99999";
+const FIELD: &str = "spec.services.web.port";
+
+fn bad(text: &str) -> String {
+    let bad = text.replace("port: 8080", BAD_PORT);
+    assert_ne!(bad, text, "the example has no port to break");
+    bad
+}
+
+#[test]
+fn a_bad_spec_fails_every_mode_with_its_field_path() {
+    // kpt: the package is left as it was, and the result names the field.
+    let pkg = package();
+    let spec = pkg.path().join("preview.yaml");
+    std::fs::write(&spec, bad(&std::fs::read_to_string(&spec).expect("spec"))).expect("write");
+    let before = snapshot(pkg.path());
+    let results = pkg.path().join("..").join(format!("results-{}", std::process::id()));
+    let exec = kpreview_path().display().to_string();
+    let results_arg = format!("--results-dir={}", results.display());
+    for args in [vec!["fn", "eval", "--exec", &exec, &results_arg], vec!["fn", "render", "--allow-exec", &results_arg]]
+    {
+        let output = kpt(&args, pkg.path());
+        assert!(!output.status.success(), "{}", describe(&output));
+        assert!(snapshot(pkg.path()) == before, "a failed `kpt {}` changed the package", args.join(" "));
+        let report = std::fs::read_to_string(results.join("results.yaml")).expect("results.yaml");
+        assert!(report.contains(&format!("path: {FIELD}")) && report.contains("severity: error"), "{report}");
+    }
+    let _ = std::fs::remove_dir_all(&results);
+
+    // The function itself: results with the field path, exit 1, one line on stderr.
+    let text = bad(&std::fs::read_to_string(root().join("functions/kpt/preview.yaml")).expect("spec"));
+    let indented: String = text.lines().flat_map(|l| ["  ", l, "\n"]).collect();
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}", &indented[1..]);
+    let output = run_with_stdin(kpreview().arg("fn"), list.as_bytes());
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let out = doc(&String::from_utf8_lossy(&output.stdout)).expect("a ResourceList");
+    let results = out["results"].as_array().expect("results");
+    let error = results.iter().find(|r| r["severity"] == "error").expect("an error result");
+    assert_eq!(error["field"]["path"], FIELD);
+    assert_eq!(error["resourceRef"]["name"], "hello");
+    assert_eq!(out["items"].as_array().map(Vec::len), Some(1), "the input item still passes through");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(FIELD), "{stderr}");
+
+    // kustomize and the CMP: a non-zero exit, the field on stderr, nothing on stdout.
+    let home = tempdir();
+    install_plugin(home.path());
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &text);
+    write(dir.path(), "kustomization.yaml", "generators: [preview.yaml]\n");
+    let kustomize = kubectl_kustomize(dir.path(), home.path(), &[]);
+    let cmp = generate_command(dir.path()).env("ARGOCD_ENV_PR_NUMBER", "42").output().expect("cmp");
+    for (mode, output) in [("kustomize", kustomize), ("cmp", cmp)] {
+        assert!(!output.status.success() && output.stdout.is_empty(), "{mode}: {}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(FIELD) && stderr.contains("65535"), "{mode}: {stderr}");
+    }
+}

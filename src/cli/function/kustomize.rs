@@ -1,0 +1,134 @@
+//! kustomize's legacy exec plugin: the binary installed as `<plugin home>/kpreview.dev/
+//! v1alpha1/preview/Preview`, which `kubectl kustomize --enable-alpha-plugins` runs with the
+//! generator config's path as its only argument, and `kpreview install-plugin`, which puts it there.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use kpreview::krm::process::relocated;
+use kpreview::{prepare, render};
+
+use super::super::Invalid;
+use super::super::input::{PrArgs, read_lock, read_spec};
+use super::write_stream;
+
+/// The executable's name kustomize looks for: the generator's `kind`.
+const PLUGIN_NAME: &str = "Preview";
+/// Its directory under the plugin home: `<group>/<version>/<lowercase kind>`.
+const PLUGIN_DIR: &str = "kpreview.dev/v1alpha1/preview";
+
+const INSTALL_HELP: &str = "\
+Copies this kpreview binary to <plugin home>/kpreview.dev/v1alpha1/preview/Preview, where
+`kubectl kustomize --enable-alpha-plugins` finds it for a kustomization with
+`generators: [preview.yaml]`. Run it again after upgrading kpreview.
+
+Examples:
+  kpreview install-plugin
+  kpreview install-plugin --dir ./plugins && KUSTOMIZE_PLUGIN_HOME=$PWD/plugins \\
+    kubectl kustomize --enable-alpha-plugins overlays/base";
+
+/// `kpreview install-plugin`.
+#[derive(Debug, Args)]
+#[command(after_help = INSTALL_HELP)]
+pub struct InstallPluginArgs {
+    /// Plugin home to install into [default: $KUSTOMIZE_PLUGIN_HOME, else
+    /// $XDG_CONFIG_HOME/kustomize/plugin, else ~/.config/kustomize/plugin].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+/// `Some` when the binary runs as the kustomize legacy plugin `Preview`.
+pub fn as_kustomize_plugin() -> Option<anyhow::Result<()>> {
+    let mut args = std::env::args_os();
+    let argv0 = args.next()?;
+    (Path::new(&argv0).file_name()? == PLUGIN_NAME).then(|| generate(args.next()))
+}
+
+/// Renders the generator config kustomize wrote to a temporary file (`config`), or passed in
+/// `KUSTOMIZE_PLUGIN_CONFIG_STRING`, as a YAML stream.
+fn generate(config: Option<OsString>) -> anyhow::Result<()> {
+    let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    let text = match config {
+        Some(flag) if flag == "-h" || flag == "--help" => {
+            println!("{PLUGIN_NAME}: kpreview as a kustomize generator plugin; see `kpreview install-plugin --help`");
+            return Ok(());
+        }
+        Some(path) => read_spec(Path::new(&path))?.text,
+        None => std::env::var("KUSTOMIZE_PLUGIN_CONFIG_STRING").map_err(|_| {
+            Invalid(format!(
+                "{PLUGIN_NAME} is kpreview's kustomize plugin: kustomize runs it with the generator config's path; \
+                 run `kpreview --help` for the other ways in"
+            ))
+        })?,
+    };
+    // kustomize hands over a re-serialised copy in a temporary file; name what the user wrote.
+    let name = format!("the Preview generator of {}", root.display());
+    let lock = read_lock(&root)?;
+    let model = prepare(&text, &name, &PrArgs::default().inputs()?, lock.as_ref()).map_err(relocated)?;
+    for warning in &model.warnings {
+        eprintln!("warning: {name}: {warning}");
+    }
+    write_stream(&render(&model), &name)
+}
+
+/// `kpreview install-plugin`.
+pub fn install_plugin(args: &InstallPluginArgs) -> anyhow::Result<()> {
+    let home = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => default_home()?,
+    };
+    // Printed for KUSTOMIZE_PLUGIN_HOME, which must not depend on where kustomize runs.
+    let home = std::path::absolute(&home).unwrap_or(home);
+    let dir = home.join(PLUGIN_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let exe = std::env::current_exe().context("cannot find the running kpreview binary")?;
+    let mut source = std::fs::File::open(&exe).with_context(|| format!("cannot read {}", exe.display()))?;
+    // A temporary file renamed into place: kustomize never runs a half-copied plugin.
+    let mut copy =
+        tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::copy(&mut source, &mut copy).with_context(|| format!("cannot copy {}", exe.display()))?;
+    copy.flush()?;
+    make_executable(copy.path())?;
+    let target = dir.join(PLUGIN_NAME);
+    copy.persist(&target).with_context(|| format!("cannot write {}", target.display()))?;
+    println!("installed {} as {}", exe.display(), target.display());
+    let searched = std::env::var_os("KUSTOMIZE_PLUGIN_HOME").map(PathBuf::from);
+    if args.dir.is_some() && searched.as_deref() != Some(home.as_path()) {
+        println!("kustomize looks there only with KUSTOMIZE_PLUGIN_HOME={}", home.display());
+    }
+    println!(
+        "use it with: kubectl kustomize --enable-alpha-plugins DIR   (DIR's kustomization: generators: [preview.yaml])"
+    );
+    Ok(())
+}
+
+/// Where kustomize looks first: `$KUSTOMIZE_PLUGIN_HOME`, `$XDG_CONFIG_HOME/kustomize/plugin`,
+/// `~/.config/kustomize/plugin`.
+fn default_home() -> anyhow::Result<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(home) = var("KUSTOMIZE_PLUGIN_HOME") {
+        return Ok(home);
+    }
+    if let Some(config) = var("XDG_CONFIG_HOME") {
+        return Ok(config.join("kustomize/plugin"));
+    }
+    var("HOME").map(|home| home.join(".config/kustomize/plugin")).ok_or_else(|| {
+        Invalid("neither KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME nor HOME is set: pass --dir".to_owned()).into()
+    })
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}

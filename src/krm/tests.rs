@@ -1,0 +1,171 @@
+//! The function on ResourceLists as kpt and kustomize send them.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use super::list::ResourceList;
+use super::process::{Env, GENERATED_BY, LOCAL_CONFIG, process};
+use super::result::Severity;
+use crate::spec::defaults::PrFields;
+use crate::spec::lockfile::Lock;
+
+const SPEC: &str = "\
+- apiVersion: kpreview.dev/v1alpha1
+  kind: Preview
+  metadata:
+    name: shop
+    annotations:
+      config.kubernetes.io/path: 'apps/preview.yaml'
+      internal.config.kubernetes.io/path: 'apps/preview.yaml'
+      internal.config.kubernetes.io/package-path: '/pkg'
+      config.k8s.io/id: '2'
+  spec:
+    pullRequest: {number: 3, headSha: abc1234}
+    services:
+      api: {image: 'registry.example.com/api:{{ pr.shortSha }}', port: 8080, expose: yes}
+    domain: preview.example.com
+";
+
+const CONFIG_MAP: &str = "\
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: other # kept
+    annotations:
+      config.kubernetes.io/path: 'cm.yaml'
+      config.k8s.io/id: '1'
+  data: {a: 'b', n: \"1\"}
+";
+
+fn list(items: &[&str], config: Option<&str>) -> ResourceList {
+    let mut text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n".to_owned();
+    for item in items {
+        text.push_str(item);
+    }
+    if let Some(config) = config {
+        text.push_str("functionConfig:\n");
+        text.push_str(config);
+    }
+    ResourceList::parse(&text).expect("a ResourceList")
+}
+
+fn run(input: ResourceList, env: PrFields) -> (ResourceList, Vec<PathBuf>) {
+    let asked = RefCell::new(Vec::new());
+    let read_lock = |dir: &Path| -> Result<Option<Lock>, String> {
+        asked.borrow_mut().push(dir.to_owned());
+        Ok(None)
+    };
+    let output = process(input, &Env { pr_env: env, read_lock: &read_lock });
+    (output, asked.into_inner())
+}
+
+fn annotation<'a>(item: &'a super::Item, key: &str) -> Option<&'a str> {
+    item.object().get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+#[test]
+fn renders_next_to_the_spec_and_passes_everything_through() {
+    let (out, asked) = run(list(&[CONFIG_MAP, SPEC], None), PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert_eq!(asked, [PathBuf::from("/pkg/apps")]);
+    let yaml = out.to_yaml().expect("yaml");
+    assert!(yaml.contains(CONFIG_MAP), "the ConfigMap is not passed through verbatim:\n{yaml}");
+    assert_eq!(annotation(&out.items[1], LOCAL_CONFIG), Some("true"));
+    assert_eq!(annotation(&out.items[1], "config.k8s.io/id"), Some("2"));
+    let generated = &out.items[2..];
+    let kinds: Vec<_> = generated.iter().filter_map(|i| i.object().get("kind")?.as_str()).collect();
+    for kind in ["Namespace", "ResourceQuota", "LimitRange", "NetworkPolicy", "Deployment", "Service", "Ingress"] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    for item in generated {
+        let path = annotation(item, "config.kubernetes.io/path").expect("path");
+        assert!(path.starts_with("apps/shop-pr-3/0"), "{path}");
+        assert_eq!(annotation(item, "internal.config.kubernetes.io/path"), Some(path));
+        assert_eq!(annotation(item, GENERATED_BY), Some("apps/preview.yaml"));
+    }
+    let info = out.results.iter().find(|r| r.severity == Severity::Info).expect("info");
+    let summary = format!("rendered {} objects of preview shop-pr-3 into apps/shop-pr-3/", generated.len());
+    assert_eq!(info.message, summary);
+}
+
+#[test]
+fn a_rerun_replaces_what_it_generated() {
+    let (first, _) = run(list(&[CONFIG_MAP, SPEC], None), PrFields::default());
+    let again = ResourceList::parse(&first.to_yaml().expect("yaml")).expect("parse");
+    let (second, _) = run(again, PrFields::default());
+    assert_eq!(second.to_yaml().expect("yaml"), first.to_yaml().expect("yaml"));
+}
+
+#[test]
+fn pr_fields_come_from_the_config_then_the_spec_then_the_environment() {
+    let config = "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {pr: '9'}\n";
+    let env = PrFields { number: Some(1), head_sha: Some("fffffff".to_owned()), branch: Some("main".to_owned()) };
+    let (out, _) = run(list(&[SPEC], Some(config)), env);
+    assert!(!out.has_errors(), "{:?}", out.results);
+    let yaml = out.to_yaml().expect("yaml");
+    assert!(yaml.contains("shop-pr-9/000-namespace-shop-pr-9.yaml"), "{yaml}");
+    assert!(yaml.contains("registry.example.com/api:abc1234"), "the spec's sha loses to nothing here:\n{yaml}");
+}
+
+#[test]
+fn a_config_that_is_also_an_item_renders_once() {
+    let config = SPEC.strip_prefix("- ").expect("entry").replace("\n  ", "\n");
+    let config: String = config.lines().flat_map(|l| ["  ", l, "\n"]).collect();
+    let (out, _) = run(list(&[SPEC], Some(&config)), PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    let (alone, _) = run(list(&[SPEC], None), PrFields::default());
+    assert_eq!(out.items, alone.items);
+}
+
+#[test]
+fn a_config_from_outside_the_package_renders_at_its_root() {
+    let config = "  apiVersion: kpreview.dev/v1alpha1\n  kind: Preview\n  metadata: {name: blog}\n  spec:\n    pullRequest: {number: 4}\n    dataStores: {db: {engine: redis}}\n";
+    let (out, asked) = run(list(&[CONFIG_MAP], Some(config)), PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert_eq!(asked, [PathBuf::from(".")]);
+    let last = out.items.last().expect("items");
+    assert!(annotation(last, "config.kubernetes.io/path").expect("path").starts_with("blog-pr-4/"));
+    assert_eq!(annotation(last, GENERATED_BY), Some("Preview/blog"));
+}
+
+#[test]
+fn problems_are_results_at_their_fields_and_nothing_is_replaced() {
+    let (first, _) = run(list(&[SPEC], None), PrFields::default());
+    let broken = first.to_yaml().expect("yaml").replace("port: 8080", "port: 99999");
+    let (out, _) = run(ResourceList::parse(&broken).expect("parse"), PrFields::default());
+    assert!(out.has_errors());
+    let error = out.results.iter().find(|r| r.is_error()).expect("error");
+    assert_eq!(error.field.as_ref().map(|f| f.path.as_str()), Some("spec.services.api.port"));
+    assert_eq!(error.file.as_ref().map(|f| f.path.as_str()), Some("apps/preview.yaml"));
+    assert_eq!(error.resource_ref.as_ref().map(|r| r.name.as_str()), Some("shop"));
+    assert!(!error.message.contains("(line "), "{}", error.message);
+    assert_eq!(out.items.len(), first.items.len(), "an earlier run's items stay when this one fails");
+}
+
+#[test]
+fn a_package_without_a_spec_is_an_error() {
+    let (out, _) = run(list(&[CONFIG_MAP], None), PrFields::default());
+    assert!(out.has_errors());
+    assert!(out.results[0].message.starts_with("no Preview to render"), "{}", out.results[0].message);
+    assert_eq!(out.items.len(), 1);
+}
+
+#[test]
+fn two_specs_for_one_namespace_are_an_error() {
+    let copy = SPEC.replace("apps/preview.yaml", "apps/copy.yaml");
+    let (out, _) = run(list(&[SPEC, &copy], None), PrFields::default());
+    let error = out.results.iter().find(|r| r.is_error()).expect("error");
+    assert!(error.message.contains("as apps/preview.yaml does"), "{}", error.message);
+}
+
+#[test]
+fn a_selected_spec_renders_alone_and_every_spec_is_marked_local_config() {
+    let config = "  apiVersion: kpreview.dev/v1alpha1\n  kind: Preview\n  metadata: {name: blog}\n  spec:\n    pullRequest: {number: 4}\n    dataStores: {db: {engine: redis}}\n";
+    let (out, _) = run(list(&[SPEC], Some(config)), PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert_eq!(annotation(&out.items[0], LOCAL_CONFIG), Some("true"));
+    assert!(
+        out.items.iter().all(|i| annotation(i, GENERATED_BY) != Some("apps/preview.yaml")),
+        "shop was rendered too"
+    );
+}
