@@ -40,8 +40,10 @@ impl Repo {
             Ok(_) => self.commit_at(&tracking),
             Err(error) => {
                 // A missing branch and an unreachable remote both fail the fetch; ask which.
-                let heads = self.git.call(["ls-remote", "--heads", remote, &format!("refs/heads/{branch}")]).run()?;
-                if heads.text().is_empty() { Ok(None) } else { Err(error.into()) }
+                match self.git.call(["ls-remote", "--heads", remote, &format!("refs/heads/{branch}")]).run() {
+                    Ok(heads) if heads.text().is_empty() => Ok(None),
+                    _ => Err(error.into()),
+                }
             }
         }
     }

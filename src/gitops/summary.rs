@@ -101,11 +101,8 @@ impl Summary {
             }
             md.push('\n');
         }
-        let _ = writeln!(
-            md,
-            "Expires **{}**, {} after this publish; every publish extends it, and closing the pull request removes it.\n",
-            self.expires, self.ttl
-        );
+        let _ =
+            writeln!(md, "Expires **{}**, {} after this publish; every publish extends it.\n", self.expires, self.ttl);
         md.push_str(SYNC_PLAN_MARKER);
         md.push('\n');
         if let Some(plan) = sync_plan {

@@ -116,3 +116,68 @@ fn eight_publishers_and_a_gc_in_separate_clones_all_land() {
     assert_eq!(subjects.iter().filter(|s| s.starts_with("Publish preview shop-pr-1")).count(), 9);
     assert_eq!(subjects.iter().filter(|s| s.as_str() == "Expire 3 previews").count(), 1);
 }
+
+#[test]
+fn the_first_publishers_into_an_empty_remote_create_its_branch_and_then_share_it() {
+    let world = World::new();
+    world.git(&world.root(), &["init", "-q", "--bare", "-b", "main", "empty.git"]);
+    let spec = world.spec("shop", "48h");
+    let mut branch = String::new();
+    for (name, pr) in [("first", "1"), ("second", "2")] {
+        world.git(&world.root(), &["clone", "-q", "empty.git", name]);
+        let clone = world.root().join(name);
+        branch = world.git(&clone, &["symbolic-ref", "--short", "HEAD"]);
+        world.ok(&[
+            "publish",
+            &spec.to_string_lossy(),
+            "--repo",
+            &clone.to_string_lossy(),
+            "--pr",
+            pr,
+            "--sha",
+            SHA,
+            "--push",
+        ]);
+        assert_eq!(world.git(&clone, &["status", "--porcelain"]), "");
+    }
+    let remote = world.root().join("empty.git");
+    assert_eq!(world.previews(&remote, &branch).keys().collect::<Vec<_>>(), ["shop-pr-1", "shop-pr-2"]);
+    assert_eq!(world.subjects(&remote, &branch).len(), 2, "the first commit is a root commit");
+}
+
+#[test]
+fn an_unreachable_remote_names_the_git_command_that_failed() {
+    let world = World::new();
+    let clone = world.clone("ci");
+    world.git(&clone, &["remote", "set-url", "origin", &world.root().join("gone.git").to_string_lossy()]);
+    let spec = world.spec("shop", "48h");
+    let out = world.fails(
+        2,
+        &["publish", &spec.to_string_lossy(), "--repo", &clone.to_string_lossy(), "--pr", "1", "--sha", SHA, "--push"],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "fetch --quiet --no-tags origin +refs/heads/main:refs/remotes/origin/main` failed (exit status: 128)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("does not appear to be a git repository"), "{err}");
+    let out = world.fails(
+        2,
+        &[
+            "publish",
+            &spec.to_string_lossy(),
+            "--repo",
+            &clone.to_string_lossy(),
+            "--pr",
+            "1",
+            "--sha",
+            SHA,
+            "--push",
+            "--remote",
+            "upstream",
+        ],
+    );
+    assert!(stderr(&out).contains("has no remote `upstream`"), "{}", stderr(&out));
+}

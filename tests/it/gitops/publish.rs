@@ -189,7 +189,7 @@ fn the_summary_lists_urls_seeds_and_expiry_and_goes_to_a_file_too() {
 | postgres (PostgreSQL) | Velero backup `nightly-anonymized` of namespace `preview-base` |
 | redis (Redis) | nothing: starts empty |
 
-Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends it, and closing the pull request removes it.
+Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends it.
 
 <!-- kpreview:sync-plan -->
 "
