@@ -182,7 +182,11 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     let done = publish_preview(&repo, &publication, push.as_ref(), &mut say)?;
     let dir = format!("previews/{}", publication.namespace);
     match &done.commit {
-        None => say(&format!("{dir} already holds exactly this; nothing to commit")),
+        None => {
+            let holder =
+                push.as_ref().map_or_else(|| repo.branch().to_owned(), |p| format!("{}/{}", p.remote, repo.branch()));
+            say(&format!("{dir} on {holder} already holds exactly this; nothing to commit"));
+        }
         Some(commit) => say(&format!(
             "{} {dir} ({} objects, PR #{}, expires {}): {}",
             if done.existed { "updated" } else { "published" },
@@ -192,7 +196,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
             landed(Some(commit), &repo, push.as_ref())
         )),
     }
-    // The sync-plan diagram of `kpreview plan` goes here once it exists (issue: plan).
+    // The Mermaid sync-plan diagram of `kpreview plan` is passed here once that command exists.
     let markdown = summary(&model, &done.meta).to_markdown(None);
     if let Some(path) = &args.summary {
         write_atomically(path, &markdown).with_context(|| {
@@ -209,7 +213,7 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let done = unpublish_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
     for (name, reason) in &done.unreadable {
-        say(&format!("warning: left previews/{name} alone: cannot read its preview.json ({reason})"));
+        say(&format!("warning: left previews/{name} alone: {reason}"));
     }
     let of_app = args.app.as_ref().map(|a| format!(" of app {a}")).unwrap_or_default();
     if done.removed.is_empty() {

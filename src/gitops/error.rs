@@ -78,13 +78,19 @@ pub enum GitOpsError {
         /// The pull request being published.
         pr: u64,
     },
-    /// A metadata file that cannot be read where one must be.
-    #[error("previews/{namespace}/preview.json: {reason}; fix or remove that directory")]
+    /// A preview directory kpreview cannot read where it must.
+    #[error("previews/{namespace}: {reason}; fix or remove that directory")]
     BadMetadata {
         /// The preview directory.
         namespace: String,
         /// Why.
         reason: String,
+    },
+    /// `previews` at the top of the repository is not a directory.
+    #[error("`previews` at the top of {dir} is a file; kpreview keeps each preview in previews/<namespace>/")]
+    PreviewsNotADirectory {
+        /// The repository.
+        dir: PathBuf,
     },
     /// The remote refused the push for a reason a retry cannot fix.
     #[error("{remote} refused the push to {branch}: {reason}; nothing was changed locally")]
@@ -98,7 +104,8 @@ pub enum GitOpsError {
     },
     /// Every attempt lost the race to another publisher.
     #[error(
-        "gave up after {attempts} attempts: {remote}/{branch} kept moving under us (other publishers); nothing was changed locally, run again or raise --attempts"
+        "gave up after {attempts} attempt{}: {remote}/{branch} kept moving under us (other publishers); nothing was changed locally, run again or raise --attempts",
+        if *.attempts == 1 { "" } else { "s" }
     )]
     GaveUp {
         /// How many pushes were tried.

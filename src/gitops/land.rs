@@ -48,31 +48,52 @@ pub fn land<T>(
     repo: &Repo,
     push: Option<&Push>,
     report: &mut dyn FnMut(&str),
+    prepare: impl FnMut(&Snapshot) -> Result<Prepared<T>, GitOpsError>,
+) -> Result<Outcome<T>, GitOpsError> {
+    match push {
+        None => land_locally(repo, prepare),
+        Some(push) => land_on_remote(repo, push, report, prepare),
+    }
+}
+
+fn land_locally<T>(
+    repo: &Repo,
     mut prepare: impl FnMut(&Snapshot) -> Result<Prepared<T>, GitOpsError>,
 ) -> Result<Outcome<T>, GitOpsError> {
     let local = repo.tip()?;
-    let Some(push) = push else {
-        let snapshot = Snapshot::read(repo, local.as_ref())?;
-        let prepared = prepare(&snapshot)?;
-        let Some(applied) = snapshot.apply(repo, &prepared.changes)? else {
-            return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
-        };
-        repo.refuse_dirty(&differing(&snapshot.previews, &applied.previews))?;
-        let commit = repo.commit(&applied.tree, local.as_ref(), &prepared.message)?;
-        repo.check_checkout(local.as_ref(), &commit)?;
-        advance(repo, local.as_ref(), &commit, &prepared.message)?;
-        return Ok(Outcome { commit: Some(commit), pushed: false, value: prepared.value });
+    let snapshot = Snapshot::read(repo, local.as_ref())?;
+    let prepared = prepare(&snapshot)?;
+    let Some(applied) = snapshot.apply(repo, &prepared.changes)? else {
+        return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
     };
+    repo.refuse_dirty(&differing(&snapshot.previews, &applied.previews))?;
+    let commit = repo.commit(&applied.tree, local.as_ref(), &prepared.message)?;
+    repo.check_checkout(local.as_ref(), &commit)?;
+    advance(repo, local.as_ref(), &commit, &prepared.message)?;
+    Ok(Outcome { commit: Some(commit), pushed: false, value: prepared.value })
+}
+
+fn land_on_remote<T>(
+    repo: &Repo,
+    push: &Push,
+    report: &mut dyn FnMut(&str),
+    mut prepare: impl FnMut(&Snapshot) -> Result<Prepared<T>, GitOpsError>,
+) -> Result<Outcome<T>, GitOpsError> {
     repo.require_remote(&push.remote)?;
+    let attempts = push.attempts.max(1);
+    let local = repo.tip()?;
     let checked_out = Snapshot::read(repo, local.as_ref())?;
-    for attempt in 1..=push.attempts.max(1) {
+    for attempt in 1..=attempts {
         let remote_tip = repo.fetch(&push.remote)?;
         refuse_diverged(repo, local.as_ref(), remote_tip.as_ref(), &push.remote)?;
         let base = Snapshot::read(repo, remote_tip.as_ref())?;
         let prepared = prepare(&base)?;
+        // Nothing to change on the remote; the local checkout is left where it is.
         let Some(applied) = base.apply(repo, &prepared.changes)? else {
             return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
         };
+        // The local checkout jumps from its commit to the new one, so the previews that differ
+        // between those two (others' changes included) must be clean.
         repo.refuse_dirty(&differing(&checked_out.previews, &applied.previews))?;
         let commit = repo.commit(&applied.tree, remote_tip.as_ref(), &prepared.message)?;
         repo.check_checkout(local.as_ref(), &commit)?;
@@ -87,22 +108,21 @@ pub fn land<T>(
                 })?;
                 return Ok(Outcome { commit: Some(commit), pushed: true, value: prepared.value });
             }
-            Pushed::Stale(reason) if attempt < push.attempts => {
+            Pushed::Stale(reason) if attempt < attempts => {
                 let wait = backoff(attempt);
                 report(&format!(
-                    "push to {}/{} lost a race ({reason}): another publisher landed first; fetching and re-applying in {:.1}s (attempt {} of {})",
+                    "push to {}/{} lost a race ({reason}): another publisher landed first; fetching and re-applying in {:.1}s (attempt {} of {attempts})",
                     push.remote,
                     repo.branch(),
                     wait.as_secs_f64(),
                     attempt + 1,
-                    push.attempts
                 ));
                 std::thread::sleep(wait);
             }
             Pushed::Stale(_) => {}
         }
     }
-    Err(GitOpsError::GaveUp { attempts: push.attempts, remote: push.remote.clone(), branch: repo.branch().to_owned() })
+    Err(GitOpsError::GaveUp { attempts, remote: push.remote.clone(), branch: repo.branch().to_owned() })
 }
 
 /// The local branch must be behind (or at) the remote's: landing on the remote's tip and then

@@ -51,12 +51,7 @@ impl Snapshot {
         };
         let previews = match root.iter().find(|e| e.name == PREVIEWS) {
             Some(e) if e.kind == "tree" => repo.ls_tree(&e.oid)?.into_iter().map(|e| (e.name.clone(), e)).collect(),
-            Some(_) => {
-                return Err(GitOpsError::BadMetadata {
-                    namespace: String::new(),
-                    reason: format!("`{PREVIEWS}` at the top of the repository is a file, not a directory"),
-                });
-            }
+            Some(_) => return Err(GitOpsError::PreviewsNotADirectory { dir: repo.dir().to_owned() }),
             None => BTreeMap::new(),
         };
         Ok(Self { commit: commit.cloned(), root, previews })
@@ -84,8 +79,12 @@ impl Snapshot {
             let status = match (blob(live), blob(removed)) {
                 (Some(bytes), _) => match PreviewMeta::from_json(&bytes) {
                     Ok(m) if m.namespace == entry.name => Status::Live(m),
-                    Ok(m) => Status::Unreadable(format!("it names namespace `{}`, not its directory's", m.namespace)),
-                    Err(e) => Status::Unreadable(e),
+                    Ok(m) => Status::Unreadable(format!(
+                        "{} names namespace `{}`, not its directory's",
+                        meta::FILE_NAME,
+                        m.namespace
+                    )),
+                    Err(e) => Status::Unreadable(format!("{}: {e}", meta::FILE_NAME)),
                 },
                 (None, Some(bytes)) => Tombstone::from_json(&bytes)
                     .map_or_else(|e| Status::Unreadable(format!("{}: {e}", meta::REMOVED_FILE_NAME)), Status::Removed),

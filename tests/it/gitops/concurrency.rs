@@ -8,14 +8,11 @@ use crate::support::describe;
 
 const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
 
-#[test]
-fn a_push_that_loses_the_race_is_fetched_reapplied_and_lands() {
-    let world = World::new();
-    let spec = world.spec("shop", "48h");
+/// A clone `ours` whose next push is preceded, once, by a rival clone's push of PR 1: from
+/// our pre-push hook, which runs after the remote told git where main is, so our push is stale.
+fn raced(world: &World, spec: &std::path::Path) -> std::path::PathBuf {
     let rival = world.clone("rival");
     world.ok(&["publish", &spec.to_string_lossy(), "--repo", &rival.to_string_lossy(), "--pr", "1", "--sha", SHA]);
-    // The rival lands between our fetch and our push, exactly once: from our pre-push hook,
-    // which runs after the remote told git where main is.
     let ours = world.clone("ours");
     let hook = ours.join(".git/hooks/pre-push");
     let marker = world.root().join("rival-pushed");
@@ -29,6 +26,14 @@ fn a_push_that_loses_the_race_is_fetched_reapplied_and_lands() {
     )
     .unwrap();
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ours
+}
+
+#[test]
+fn a_push_that_loses_the_race_is_fetched_reapplied_and_lands() {
+    let world = World::new();
+    let spec = world.spec("shop", "48h");
+    let ours = raced(&world, &spec);
     let out = world.ok(&[
         "publish",
         &spec.to_string_lossy(),
@@ -47,6 +52,30 @@ fn a_push_that_loses_the_race_is_fetched_reapplied_and_lands() {
     assert_eq!(world.git(&ours, &["rev-parse", "HEAD"]), world.git(&world.remote(), &["rev-parse", "main"]));
     assert_eq!(world.git(&ours, &["status", "--porcelain"]), "");
     assert!(ours.join("previews/shop-pr-1/preview.json").exists(), "the clone now has the rival's preview too");
+}
+
+#[test]
+fn a_publisher_out_of_attempts_gives_up_and_changes_nothing() {
+    let world = World::new();
+    let spec = world.spec("shop", "48h");
+    let ours = raced(&world, &spec);
+    let before = super::fixture::state(&ours);
+    let args = ["publish", &spec.to_string_lossy(), "--repo", &ours.to_string_lossy(), "--pr", "2", "--sha", SHA];
+    let out = world.fails(2, &[&args[..], &["--push", "--attempts", "1"]].concat());
+    assert!(
+        stderr(&out).contains(
+            "gave up after 1 attempt: origin/main kept moving under us (other publishers); nothing was changed locally"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let after = super::fixture::state(&ours);
+    let moved: Vec<&String> = before.keys().filter(|k| before.get(*k) != after.get(*k)).collect();
+    assert!(
+        moved.iter().all(|k| k.starts_with(".git/refs/remotes/") || k.starts_with(".git/logs/refs/remotes/")),
+        "only the fetch moved: {moved:?}"
+    );
+    assert_eq!(world.previews(&world.remote(), "main").keys().collect::<Vec<_>>(), ["shop-pr-1"]);
 }
 
 #[test]

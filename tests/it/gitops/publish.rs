@@ -240,7 +240,7 @@ fn a_namespace_held_by_another_pull_request_or_by_foreign_files_is_refused() {
     let out = world
         .fails(2, &["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "5", "--sha", SHA]);
     assert!(
-        stderr(&out).contains("previews/shop-pr-5/preview.json: it holds neither preview.json nor removed.json"),
+        stderr(&out).contains("previews/shop-pr-5: it holds neither preview.json nor removed.json, so kpreview did not write it; fix or remove that directory"),
         "{}",
         stderr(&out)
     );
