@@ -1,24 +1,274 @@
-//! `kpreview publish`, `kpreview unpublish`, `kpreview gc`.
+//! `kpreview publish`, `kpreview unpublish`, `kpreview gc`: the GitOps repository from CI.
+//! Status goes to stderr; stdout carries only what a pipeline consumes (the PR-comment Markdown,
+//! gc's plan as JSON).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use clap::Args;
+use jiff::Timestamp;
 
+use kpreview::gitops::gc::{self, Policy};
+use kpreview::gitops::meta::{format_time, parse_time};
+use kpreview::gitops::publish::{Publication, publish as publish_preview};
+use kpreview::gitops::summary::summary;
+use kpreview::gitops::unpublish::unpublish as unpublish_pr;
+use kpreview::gitops::{Push, Repo, Ttl};
+use kpreview::{prepare, render};
+
+use super::Invalid;
+use super::input::{PrArgs, read_lock, read_spec};
+
+pub const PUBLISH_HELP: &str = "\
+Examples:
+  kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --branch $BRANCH
+  kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --push --summary comment.md
+
+Writes previews/<namespace>/manifests/ (one file per object) and previews/<namespace>/preview.json
+(app, namespace, pr, sha, branch, created, updated, ttl, expires) and commits them on the
+repository's checked-out branch; --push lands the commit on the remote, re-applying it when
+another publisher pushed first. All or nothing: on any error the repository, its index and its
+work tree are as they were. Publishing the same content at the same --now commits nothing;
+a later --now extends the preview's life. The Markdown summary for a PR comment goes to stdout.";
+
+pub const UNPUBLISH_HELP: &str = "\
+Examples:
+  kpreview unpublish --repo gitops --pr 42 --push           # the pull request was closed
+  kpreview unpublish --repo gitops --pr 42 --app shop       # only the shop app's preview
+
+Removes every preview of the pull request in one commit; exits 0 and says so when there is none.
+A removed preview's preview.json becomes removed.json, so the ApplicationSet deletes its
+Application; its manifests stay for Argo CD to finish deleting, until gc purges them.";
+
+pub const GC_HELP: &str = "\
+Examples:
+  kpreview gc --repo gitops --push                          # on a schedule
+  kpreview gc --repo gitops --max 50 --dry-run              # what would go, as JSON
+  kpreview gc --repo gitops --ttl 24h --now 2026-11-21T10:00:00Z
+
+A preview expires at its latest publish plus its TTL (its own, or --ttl for all). gc removes the
+expired, then the oldest by creation beyond --max, and purges the manifests of previews removed
+more than --grace ago, in one commit. It prints the plan as JSON on stdout: {now, ttl, max, grace,
+previews, kept, remove: [{namespace, app, pr, reason, detail, created, updated, ttl, expires}],
+purge: [{namespace, app, pr, removed, reason}], skipped: [{path, reason}]}; a removal's reason is
+`expired` or `over-max`.";
+
+/// `--push`, `--remote`, `--attempts`.
 #[derive(Debug, Args)]
-pub struct PublishArgs {}
-
-#[derive(Debug, Args)]
-pub struct UnpublishArgs {}
-
-#[derive(Debug, Args)]
-pub struct GcArgs {}
-
-pub fn publish(_args: &PublishArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview publish is not implemented yet")
+pub struct PushArgs {
+    /// Also land the commit on the remote: fetch its branch, apply the change there, push; when
+    /// another publisher pushed first, fetch and re-apply (bounded, with jittered backoff).
+    #[arg(long)]
+    push: bool,
+    /// The remote to push to; its branch has the name of the checked-out one.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    remote: String,
+    /// How many pushes to try before giving up.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    attempts: u32,
 }
 
-pub fn unpublish(_args: &UnpublishArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview unpublish is not implemented yet")
+impl PushArgs {
+    fn push(&self) -> Option<Push> {
+        self.push.then(|| Push { remote: self.remote.clone(), attempts: self.attempts })
+    }
 }
 
-pub fn gc(_args: &GcArgs) -> anyhow::Result<()> {
-    anyhow::bail!("kpreview gc is not implemented yet")
+#[derive(Debug, Args)]
+#[command(after_help = PUBLISH_HELP)]
+pub struct PublishArgs {
+    /// The spec.
+    #[arg(default_value = "preview.yaml")]
+    spec: PathBuf,
+    /// The GitOps repository: a clone, on the branch previews live on.
+    #[arg(long, value_name = "DIR")]
+    repo: PathBuf,
+    #[command(flatten)]
+    pr: PrArgs,
+    /// The time of this publish (default: now); `updated` and `expires` follow from it.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<Timestamp>,
+    #[command(flatten)]
+    push: PushArgs,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = UNPUBLISH_HELP)]
+pub struct UnpublishArgs {
+    /// The GitOps repository.
+    #[arg(long, value_name = "DIR")]
+    repo: PathBuf,
+    /// The pull request whose previews go.
+    #[arg(long, value_name = "N")]
+    pr: u64,
+    /// Only the preview of this app (`metadata.name` of its spec), when one repository holds many.
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+    /// The time recorded as the removal (default: now); gc purges the manifests `--grace` later.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<Timestamp>,
+    #[command(flatten)]
+    push: PushArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = GC_HELP)]
+pub struct GcArgs {
+    /// The GitOps repository.
+    #[arg(long, value_name = "DIR")]
+    repo: PathBuf,
+    /// A TTL for every preview instead of each one's own (a Go duration such as `48h`).
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse)]
+    ttl: Option<Ttl>,
+    /// Keep at most N previews: beyond that, the first created go.
+    #[arg(long, value_name = "N")]
+    max: Option<usize>,
+    /// The time to judge expiry at (default: now).
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<Timestamp>,
+    /// How long a removed preview's manifests stay (Argo CD renders them again while it deletes
+    /// the preview's Application, to run its PostDelete hooks); a later gc purges them.
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "1h")]
+    grace: Ttl,
+    /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch).
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    push: PushArgs,
+}
+
+fn say(message: &str) {
+    eprintln!("{message}");
+}
+
+fn landed(commit: Option<&kpreview::gitops::repo::Oid>, repo: &Repo, push: Option<&Push>) -> String {
+    let commit = commit.map_or("?", |c| c.short());
+    match push {
+        Some(p) => format!("{commit} on {} and {}/{}", repo.branch(), p.remote, repo.branch()),
+        None => format!("{commit} on {}", repo.branch()),
+    }
+}
+
+pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
+    let spec = read_spec(&args.spec)?;
+    let lock = read_lock(&spec.dir)?;
+    let model = prepare(&spec.text, &spec.name, &args.pr.inputs()?, lock.as_ref())?;
+    for warning in &model.warnings {
+        eprintln!("warning: {}: {warning}", spec.name);
+    }
+    let sha = model.pr.head_sha.clone().ok_or_else(|| {
+        Invalid(format!(
+            "{}: publish records the head commit: give it with --sha, spec.pullRequest.headSha or PREVIEW_HEAD_SHA",
+            spec.name
+        ))
+    })?;
+    let files = render(&model).files()?;
+    let repo = Repo::open(&args.repo)?;
+    let push = args.push.push();
+    let publication = Publication {
+        app: model.app.clone(),
+        namespace: model.namespace.clone(),
+        pr: model.pr.number,
+        sha,
+        branch: model.pr.branch.clone(),
+        ttl: Ttl { text: model.ttl.text.clone(), seconds: model.ttl.seconds },
+        files,
+        now: args.now.unwrap_or_else(Timestamp::now),
+    };
+    let done = publish_preview(&repo, &publication, push.as_ref(), &mut say)?;
+    let dir = format!("previews/{}", publication.namespace);
+    match &done.commit {
+        None => {
+            let holder =
+                push.as_ref().map_or_else(|| repo.branch().to_owned(), |p| format!("{}/{}", p.remote, repo.branch()));
+            say(&format!("{dir} on {holder} already holds exactly this; nothing to commit"));
+        }
+        Some(commit) => say(&format!(
+            "{} {dir} ({} objects, PR #{}, expires {}): {}",
+            if done.existed { "updated" } else { "published" },
+            publication.files.len(),
+            publication.pr,
+            format_time(done.meta.expires()),
+            landed(Some(commit), &repo, push.as_ref())
+        )),
+    }
+    // The Mermaid sync-plan diagram of `kpreview plan` is passed here once that command exists.
+    let markdown = summary(&model, &done.meta).to_markdown(None);
+    if let Some(path) = &args.summary {
+        write_atomically(path, &markdown).with_context(|| {
+            format!("the preview is published, but the summary could not be written to {}", path.display())
+        })?;
+    }
+    std::io::stdout().lock().write_all(markdown.as_bytes()).context("cannot write to stdout")?;
+    Ok(())
+}
+
+pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
+    let repo = Repo::open(&args.repo)?;
+    let push = args.push.push();
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let done = unpublish_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
+    for (name, reason) in &done.unreadable {
+        say(&format!("warning: left previews/{name} alone: {reason}"));
+    }
+    let of_app = args.app.as_ref().map(|a| format!(" of app {a}")).unwrap_or_default();
+    if done.removed.is_empty() {
+        let already: Vec<String> =
+            done.already.iter().map(|t| format!("{} (removed {})", t.meta.namespace, format_time(t.removed))).collect();
+        let note =
+            if already.is_empty() { String::new() } else { format!(" (already removed: {})", already.join(", ")) };
+        say(&format!("no preview of PR #{}{of_app} in {}{note}; nothing to do", args.pr, repo.dir().display()));
+    } else {
+        let names: Vec<&str> = done.removed.iter().map(|m| m.namespace.as_str()).collect();
+        say(&format!("removed {}: {}", names.join(", "), landed(done.commit.as_ref(), &repo, push.as_ref())));
+    }
+    Ok(())
+}
+
+pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
+    let repo = Repo::open(&args.repo)?;
+    let policy = Policy {
+        now: args.now.unwrap_or_else(Timestamp::now),
+        ttl: args.ttl.clone(),
+        max: args.max,
+        grace: args.grace.clone(),
+    };
+    let push = args.push.push();
+    let plan = if args.dry_run {
+        gc::dry_run(&repo, &policy, push.as_ref().map(|p| p.remote.as_str()))?
+    } else {
+        let done = gc::collect(&repo, &policy, push.as_ref(), &mut say)?;
+        match &done.commit {
+            None => say(&format!("nothing to remove among {} previews", done.plan.previews)),
+            Some(commit) => say(&format!(
+                "removed {} of {} previews, purged {} removed earlier: {}",
+                done.plan.remove.len(),
+                done.plan.previews,
+                done.plan.purge.len(),
+                landed(Some(commit), &repo, push.as_ref())
+            )),
+        }
+        done.plan
+    };
+    for skipped in &plan.skipped {
+        say(&format!("warning: left {} alone: {}", skipped.path, skipped.reason));
+    }
+    std::io::stdout().lock().write_all(plan.to_json().as_bytes()).context("cannot write to stdout")?;
+    Ok(())
+}
+
+/// Writes `text` to `path` through a temporary file beside it, so a reader never sees half.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.persist(path)?;
+    Ok(())
 }

@@ -1,1 +1,11 @@
-//! Placeholder until this capability lands.
+//! The GitOps lifecycle through the binary, with real git: a bare remote, clones, concurrent
+//! publishers as separate processes, failures injected at every step.
+
+mod atomic;
+mod concurrency;
+mod fixture;
+mod gc;
+mod overlay;
+mod publish;
+mod scale;
+mod unpublish;

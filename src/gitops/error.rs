@@ -1,0 +1,142 @@
+//! What can stop a change to the GitOps repository. Each says what was found and what to do;
+//! none of them leaves the repository, its index or its work tree changed.
+
+use std::path::PathBuf;
+
+use super::git::GitError;
+
+/// A publish, unpublish or gc that did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum GitOpsError {
+    /// A git command failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// `--repo` is not a git repository.
+    #[error("{dir} is not a git repository ({reason}); clone the GitOps repository and pass its directory as --repo")]
+    NotARepository {
+        /// What was given.
+        dir: PathBuf,
+        /// git's answer.
+        reason: String,
+    },
+    /// HEAD is not a branch, so there is nothing to commit onto.
+    #[error(
+        "{dir} has no branch checked out (detached HEAD); switch to the branch previews live on, e.g. `git -C {dir} switch main`"
+    )]
+    DetachedHead {
+        /// The repository.
+        dir: PathBuf,
+    },
+    /// Local changes under `previews/` that the change would overwrite.
+    #[error(
+        "{dir} has uncommitted changes under previews/ that this would overwrite: {}; commit, stash or discard them first (`git -C {dir} stash --include-untracked`)",
+        .paths.join(", ")
+    )]
+    Dirty {
+        /// The repository.
+        dir: PathBuf,
+        /// Some of the paths (`M previews/shop-pr-1/preview.json`).
+        paths: Vec<String>,
+    },
+    /// The work tree cannot take the new commit for another reason git names.
+    #[error("the checkout in {dir} cannot be updated to the new commit: {reason}")]
+    Checkout {
+        /// The repository.
+        dir: PathBuf,
+        /// git's reason.
+        reason: String,
+    },
+    /// The local branch has commits the remote lacks; landing on the remote would drop them.
+    #[error(
+        "the local branch `{branch}` has commits that {remote}/{branch} does not have; kpreview publishes onto {remote}/{branch} and would drop them: push them (`git push {remote} {branch}`) or reset the branch first"
+    )]
+    Diverged {
+        /// The branch.
+        branch: String,
+        /// The remote.
+        remote: String,
+    },
+    /// `--remote` names no configured remote.
+    #[error("{dir} has no remote `{remote}`; add it (`git -C {dir} remote add {remote} URL`) or pass --remote")]
+    NoRemote {
+        /// The repository.
+        dir: PathBuf,
+        /// The name given.
+        remote: String,
+    },
+    /// The preview's directory belongs to a different preview.
+    #[error(
+        "previews/{namespace} already holds the preview of {holder}, not of {app} PR #{pr}; make the spec's namespace unique per app and pull request (the default `{{{{ name }}}}-pr-{{{{ pr.number }}}}` is)"
+    )]
+    Taken {
+        /// The namespace.
+        namespace: String,
+        /// Who holds it: `app shop PR #12`.
+        holder: String,
+        /// The app being published.
+        app: String,
+        /// The pull request being published.
+        pr: u64,
+    },
+    /// A preview directory kpreview cannot read where it must.
+    #[error("previews/{namespace}: {reason}; fix or remove that directory")]
+    BadMetadata {
+        /// The preview directory.
+        namespace: String,
+        /// Why.
+        reason: String,
+    },
+    /// `previews` at the top of the repository is not a directory.
+    #[error("`previews` at the top of {dir} is a file; kpreview keeps each preview in previews/<namespace>/")]
+    PreviewsNotADirectory {
+        /// The repository.
+        dir: PathBuf,
+    },
+    /// The remote refused the push for a reason a retry cannot fix.
+    #[error("{remote} refused the push to {branch}: {reason}; nothing was changed locally")]
+    PushRefused {
+        /// The remote.
+        remote: String,
+        /// The branch.
+        branch: String,
+        /// The remote's reason and messages.
+        reason: String,
+    },
+    /// Every attempt lost the race to another publisher.
+    #[error(
+        "gave up after {attempts} attempt{}: {remote}/{branch} kept moving under us (other publishers); nothing was changed locally, run again or raise --attempts",
+        if *.attempts == 1 { "" } else { "s" }
+    )]
+    GaveUp {
+        /// How many pushes were tried.
+        attempts: u32,
+        /// The remote.
+        remote: String,
+        /// The branch.
+        branch: String,
+    },
+    /// The remote has the change, the local checkout could not follow.
+    #[error(
+        "{what} landed on {remote}/{branch} as {commit}, but the local checkout could not follow: {reason}; run `git pull` in the repository"
+    )]
+    LocalBehind {
+        /// What landed.
+        what: String,
+        /// The remote.
+        remote: String,
+        /// The branch.
+        branch: String,
+        /// The commit that landed.
+        commit: String,
+        /// Why the local update failed.
+        reason: String,
+    },
+    /// A file could not be written to a scratch directory.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,395 @@
+//! Expiry: a preview expires at its latest publish plus its TTL (or `--ttl` for all); gc removes
+//! the expired, then the oldest by creation beyond `--max`, and purges the manifests of previews
+//! removed more than `--grace` ago, in one commit. The plan is a pure function of the metadata
+//! and the policy, made again on every commit gc lands on, so a preview republished meanwhile is
+//! never removed for an expiry it no longer has.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::error::GitOpsError;
+use super::land::{Prepared, Push, land};
+use super::meta::{PreviewMeta, Tombstone, Ttl, format_time};
+use super::repo::{Oid, Repo};
+use super::tree::{Change, Dir, PREVIEWS, Snapshot, Status, retire};
+
+/// What gc removes.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The time to judge expiry at.
+    pub now: Timestamp,
+    /// A TTL for every preview instead of each one's own.
+    pub ttl: Option<Ttl>,
+    /// The most previews to keep.
+    pub max: Option<usize>,
+    /// How long a removed preview's manifests stay for Argo CD to finish deleting it.
+    pub grace: Ttl,
+}
+
+/// What gc will do (or did): the `--dry-run` JSON. Keys and order are part of the interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// The time expiry was judged at.
+    pub now: String,
+    /// `--ttl`, when given.
+    pub ttl: Option<String>,
+    /// `--max`, when given.
+    pub max: Option<usize>,
+    /// `--grace`.
+    pub grace: String,
+    /// Live previews found.
+    pub previews: usize,
+    /// Previews left after removal.
+    pub kept: usize,
+    /// What goes: expired ones first (soonest expired first), then those beyond `--max` (oldest
+    /// first).
+    pub remove: Vec<Removal>,
+    /// Removed previews whose manifests go now, by namespace.
+    pub purge: Vec<Purge>,
+    /// Directories under `previews/` gc cannot judge and leaves alone, and why.
+    pub skipped: Vec<Skipped>,
+}
+
+/// One preview that goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Removal {
+    /// Its namespace (directory).
+    pub namespace: String,
+    /// Its app.
+    pub app: String,
+    /// Its pull request.
+    pub pr: u64,
+    /// `expired` or `over-max`.
+    pub reason: Reason,
+    /// The same in words.
+    pub detail: String,
+    /// First publish.
+    pub created: String,
+    /// Latest publish.
+    pub updated: String,
+    /// The TTL applied.
+    pub ttl: String,
+    /// When it expires (or expired) under that TTL.
+    pub expires: String,
+}
+
+/// A removed preview whose directory goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Purge {
+    /// Its namespace (directory).
+    pub namespace: String,
+    /// Its app.
+    pub app: String,
+    /// Its pull request.
+    pub pr: u64,
+    /// When it was removed.
+    pub removed: String,
+    /// Why it was removed.
+    pub reason: String,
+}
+
+/// Why a preview goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// Its latest publish plus its TTL is not after `now`.
+    Expired,
+    /// It is among the oldest beyond `--max`.
+    OverMax,
+}
+
+impl Reason {
+    /// As in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::OverMax => "over-max",
+        }
+    }
+}
+
+/// A directory gc leaves alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// `previews/<name>`.
+    pub path: String,
+    /// Why it cannot be judged.
+    pub reason: String,
+}
+
+/// Plans gc over every directory under `previews/`.
+pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
+    let mut skipped = Vec::new();
+    let mut purge = Vec::new();
+    let mut live = Vec::new();
+    let mut expired = Vec::new();
+    for (name, dir) in dirs {
+        match &dir.status {
+            Status::Unreadable(reason) => {
+                skipped.push(Skipped { path: format!("{PREVIEWS}/{name}"), reason: reason.clone() });
+            }
+            Status::Removed(t) => {
+                if policy.grace.after(t.removed) <= policy.now {
+                    purge.push(Purge {
+                        namespace: name.clone(),
+                        app: t.meta.app.clone(),
+                        pr: t.meta.pr,
+                        removed: format_time(t.removed),
+                        reason: t.reason.clone(),
+                    });
+                }
+            }
+            Status::Live(m) => {
+                let ttl = policy.ttl.as_ref().unwrap_or(&m.ttl);
+                let end = ttl.after(m.updated);
+                if end <= policy.now {
+                    let detail = format!(
+                        "expired at {} (latest publish {} + ttl {})",
+                        format_time(end),
+                        format_time(m.updated),
+                        ttl.text
+                    );
+                    expired.push((end, removal(m, ttl, Reason::Expired, detail)));
+                } else {
+                    live.push((m, ttl));
+                }
+            }
+        }
+    }
+    let previews = live.len() + expired.len();
+    expired.sort_by(|(a, ra), (b, rb)| a.cmp(b).then_with(|| ra.namespace.cmp(&rb.namespace)));
+    let mut remove: Vec<Removal> = expired.into_iter().map(|(_, r)| r).collect();
+    if let Some(max) = policy.max.filter(|&max| live.len() > max) {
+        // FIFO: the first created go first; a tie goes to the one published least recently,
+        // then to the namespace, so the same repository always yields the same plan.
+        live.sort_by(|(a, _), (b, _)| {
+            a.created.cmp(&b.created).then(a.updated.cmp(&b.updated)).then_with(|| a.namespace.cmp(&b.namespace))
+        });
+        let over = live.len() - max;
+        for (m, ttl) in live.drain(..over) {
+            let detail = format!("oldest beyond --max {max} (created {})", format_time(m.created));
+            remove.push(removal(m, ttl, Reason::OverMax, detail));
+        }
+    }
+    Plan {
+        now: format_time(policy.now),
+        ttl: policy.ttl.as_ref().map(|t| t.text.clone()),
+        max: policy.max,
+        grace: policy.grace.text.clone(),
+        previews,
+        kept: live.len(),
+        remove,
+        purge,
+        skipped,
+    }
+}
+
+fn removal(m: &PreviewMeta, ttl: &Ttl, reason: Reason, detail: String) -> Removal {
+    Removal {
+        namespace: m.namespace.clone(),
+        app: m.app.clone(),
+        pr: m.pr,
+        reason,
+        detail,
+        created: format_time(m.created),
+        updated: format_time(m.updated),
+        ttl: ttl.text.clone(),
+        expires: format_time(ttl.after(m.updated)),
+    }
+}
+
+impl Plan {
+    /// Pretty JSON ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    fn message(&self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let (n, m) = (self.remove.len(), self.purge.len());
+        let mut text = match (n, m) {
+            (_, 0) => format!("Expire {n} preview{}\n\n", plural(n)),
+            (0, _) => format!("Purge {m} removed preview{}\n\n", plural(m)),
+            _ => format!("Expire {n} preview{}, purge {m} removed\n\n", plural(n)),
+        };
+        for r in &self.remove {
+            let _ = writeln!(text, "{} (app {}, PR #{}): {}", r.namespace, r.app, r.pr, r.detail);
+        }
+        if n > 0 {
+            text.push_str("\nTheir manifests stay beside removed.json until a gc after --grace purges them.\n");
+        }
+        for p in &self.purge {
+            let _ = writeln!(
+                text,
+                "purged {} (app {}, PR #{}): removed {} ({})",
+                p.namespace, p.app, p.pr, p.removed, p.reason
+            );
+        }
+        text
+    }
+}
+
+/// What a gc did.
+#[derive(Debug)]
+pub struct Collected {
+    /// The plan that was carried out.
+    pub plan: Plan,
+    /// The commit made; `None` when nothing went.
+    pub commit: Option<Oid>,
+    /// Whether it was pushed.
+    pub pushed: bool,
+}
+
+/// The plan for the branch's tip, or, with `remote`, for the remote's (fetched); changes nothing
+/// else.
+pub fn dry_run(repo: &Repo, policy: &Policy, remote: Option<&str>) -> Result<Plan, GitOpsError> {
+    let tip = match remote {
+        Some(remote) => {
+            repo.require_remote(remote)?;
+            repo.fetch(remote)?
+        }
+        None => repo.tip()?,
+    };
+    let snapshot = Snapshot::read(repo, tip.as_ref())?;
+    Ok(plan(&snapshot.all_dirs(repo)?, policy))
+}
+
+/// Carries out the plan in one commit.
+pub fn collect(
+    repo: &Repo,
+    policy: &Policy,
+    push: Option<&Push>,
+    report: &mut dyn FnMut(&str),
+) -> Result<Collected, GitOpsError> {
+    let outcome = land(repo, push, report, |snapshot| {
+        let dirs = snapshot.all_dirs(repo)?;
+        let plan = plan(&dirs, policy);
+        let retirees: Vec<(Tombstone, Option<Oid>)> = plan
+            .remove
+            .iter()
+            .filter_map(|r| match dirs.get(&r.namespace) {
+                Some(Dir { status: Status::Live(meta), manifests }) => Some((
+                    Tombstone { meta: meta.clone(), removed: policy.now, reason: r.reason.as_str().to_owned() },
+                    manifests.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let mut changes = retire(repo, &retirees)?;
+        changes.extend(plan.purge.iter().map(|p| Change::Remove { namespace: p.namespace.clone() }));
+        Ok(Prepared { changes, message: plan.message(), value: plan })
+    })?;
+    Ok(Collected { plan: outcome.value, commit: outcome.commit, pushed: outcome.pushed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gitops::meta::parse_time;
+
+    fn meta(name: &str, created: &str, updated: &str, ttl: &str) -> (String, Dir) {
+        let m = PreviewMeta {
+            app: "shop".into(),
+            namespace: name.into(),
+            pr: name.rsplit('-').next().unwrap().parse().unwrap(),
+            sha: "abc".into(),
+            branch: None,
+            created: parse_time(created).unwrap(),
+            updated: parse_time(updated).unwrap(),
+            ttl: Ttl::parse(ttl).unwrap(),
+        };
+        (name.to_owned(), Dir { status: Status::Live(m), manifests: None })
+    }
+
+    fn policy(now: &str, ttl: Option<&str>, max: Option<usize>) -> Policy {
+        Policy {
+            now: parse_time(now).unwrap(),
+            ttl: ttl.map(|t| Ttl::parse(t).unwrap()),
+            max,
+            grace: Ttl::parse("1h").unwrap(),
+        }
+    }
+
+    fn gone(plan: &Plan) -> Vec<(&str, Reason)> {
+        plan.remove.iter().map(|r| (r.namespace.as_str(), r.reason)).collect()
+    }
+
+    #[test]
+    fn expires_at_the_latest_publish_plus_the_ttl() {
+        let metas = BTreeMap::from([
+            meta("shop-pr-1", "2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z", "48h"),
+            meta("shop-pr-2", "2026-01-01T00:00:00Z", "2026-01-03T00:00:01Z", "48h"),
+            meta("shop-pr-3", "2026-01-04T00:00:00Z", "2026-01-04T00:00:00Z", "1h"),
+        ]);
+        let plan = plan(&metas, &policy("2026-01-05T00:00:00Z", None, None));
+        assert_eq!(gone(&plan), [("shop-pr-3", Reason::Expired), ("shop-pr-1", Reason::Expired)]);
+        assert_eq!((plan.previews, plan.kept), (3, 1));
+        assert_eq!(
+            plan.remove[1].detail,
+            "expired at 2026-01-05T00:00:00Z (latest publish 2026-01-03T00:00:00Z + ttl 48h)"
+        );
+    }
+
+    #[test]
+    fn a_ttl_for_all_overrides_each_previews_own() {
+        let metas = BTreeMap::from([meta("shop-pr-1", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "480h")]);
+        let plan = plan(&metas, &policy("2026-01-02T00:00:00Z", Some("24h"), None));
+        assert_eq!(gone(&plan), [("shop-pr-1", Reason::Expired)]);
+        assert_eq!(plan.remove[0].ttl, "24h");
+    }
+
+    #[test]
+    fn beyond_max_the_first_created_go_first_ties_by_update_then_name() {
+        let metas = BTreeMap::from([
+            meta("shop-pr-1", "2026-01-02T00:00:00Z", "2026-01-02T00:00:00Z", "48h"),
+            meta("shop-pr-2", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "48h"),
+            meta("shop-pr-3", "2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z", "48h"),
+            meta("shop-pr-4", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "48h"),
+            meta("shop-pr-5", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "48h"),
+        ]);
+        let plan = plan(&metas, &policy("2026-01-02T06:00:00Z", None, Some(2)));
+        assert_eq!(
+            gone(&plan),
+            [("shop-pr-5", Reason::Expired), ("shop-pr-3", Reason::OverMax), ("shop-pr-2", Reason::OverMax),]
+        );
+        assert_eq!(plan.kept, 2);
+    }
+
+    #[test]
+    fn unreadable_metadata_is_skipped_not_removed() {
+        let mut metas = BTreeMap::from([meta("shop-pr-1", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "1h")]);
+        metas.insert(
+            "notes".into(),
+            Dir { status: Status::Unreadable("no preview.json in it".into()), manifests: None },
+        );
+        let plan = plan(&metas, &policy("2026-01-01T00:00:00Z", None, Some(0)));
+        assert_eq!(gone(&plan), [("shop-pr-1", Reason::Expired)]);
+        assert_eq!(plan.skipped, [Skipped { path: "previews/notes".into(), reason: "no preview.json in it".into() }]);
+    }
+
+    #[test]
+    fn purges_what_was_removed_more_than_the_grace_ago() {
+        let tombstone = |name: &str, removed: &str| {
+            let (_, dir) = meta(name, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "48h");
+            let Status::Live(meta) = dir.status else { unreachable!() };
+            let t = Tombstone { meta, removed: parse_time(removed).unwrap(), reason: "unpublished".into() };
+            (name.to_owned(), Dir { status: Status::Removed(t), manifests: None })
+        };
+        let dirs = BTreeMap::from([
+            tombstone("shop-pr-1", "2026-01-01T10:00:00Z"),
+            tombstone("shop-pr-2", "2026-01-01T10:00:01Z"),
+        ]);
+        let plan = plan(&dirs, &policy("2026-01-01T11:00:00Z", None, Some(0)));
+        let purged: Vec<&str> = plan.purge.iter().map(|p| p.namespace.as_str()).collect();
+        assert_eq!(purged, ["shop-pr-1"]);
+        assert_eq!((plan.previews, plan.remove.len()), (0, 0), "removed previews do not count against --max");
+    }
+}

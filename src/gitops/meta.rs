@@ -1,0 +1,234 @@
+//! `preview.json`, the metadata of one published preview: what the Argo CD ApplicationSet's git
+//! files generator turns into template parameters, and what gc decides on.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::spec::check::{format_duration, parse_duration};
+
+/// The file's name inside `previews/<namespace>/`.
+pub const FILE_NAME: &str = "preview.json";
+/// What replaces it when the preview is removed (see [`Tombstone`]).
+pub const REMOVED_FILE_NAME: &str = "removed.json";
+
+/// The metadata of one preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewMeta {
+    /// The application family (`metadata.name` of the spec).
+    pub app: String,
+    /// The preview's namespace, also its directory name.
+    pub namespace: String,
+    /// The pull request number.
+    pub pr: u64,
+    /// The head commit that was rendered.
+    pub sha: String,
+    /// The pull request's source branch, when known.
+    pub branch: Option<String>,
+    /// The first publish of this preview.
+    pub created: Timestamp,
+    /// The latest publish.
+    pub updated: Timestamp,
+    /// How long after `updated` the preview lives.
+    pub ttl: Ttl,
+}
+
+/// A lifetime as the spec wrote it and in seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ttl {
+    /// As written (`48h`).
+    pub text: String,
+    /// In seconds.
+    pub seconds: u64,
+}
+
+impl Ttl {
+    /// Parses a Go duration (`48h`, `90m`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        parse_duration(text).map(|seconds| Self { text: text.to_owned(), seconds })
+    }
+
+    /// A lifetime of `seconds`, written the way Go prints it.
+    pub fn from_seconds(seconds: u64) -> Self {
+        Self { text: format_duration(seconds), seconds }
+    }
+
+    /// The instant this long after `start` (the latest representable one if it overflows).
+    pub fn after(&self, start: Timestamp) -> Timestamp {
+        let seconds = i64::try_from(self.seconds).unwrap_or(i64::MAX);
+        start.saturating_add(SignedDuration::from_secs(seconds)).unwrap_or(Timestamp::MAX)
+    }
+}
+
+/// The JSON shape: every value a string, keys in this order. Strings, because the git files
+/// generator reads JSON numbers as floats and Go templates print a PR number of a million as
+/// `1e+06`; and every key always present, because the ApplicationSet uses `missingkey=error`.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    app: String,
+    namespace: String,
+    pr: String,
+    sha: String,
+    branch: String,
+    created: String,
+    updated: String,
+    ttl: String,
+    expires: String,
+}
+
+impl PreviewMeta {
+    /// When the preview expires: its latest publish plus its TTL.
+    pub fn expires(&self) -> Timestamp {
+        self.ttl.after(self.updated)
+    }
+
+    /// The file's content: pretty JSON in a fixed key order, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let wire = Wire {
+            app: self.app.clone(),
+            namespace: self.namespace.clone(),
+            pr: self.pr.to_string(),
+            sha: self.sha.clone(),
+            branch: self.branch.clone().unwrap_or_default(),
+            created: format_time(self.created),
+            updated: format_time(self.updated),
+            ttl: self.ttl.text.clone(),
+            expires: format_time(self.expires()),
+        };
+        // Strings only: serializing cannot fail.
+        let mut text = serde_json::to_string_pretty(&wire).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Reads a file written by [`PreviewMeta::to_json`]. `expires` is not read back: it follows
+    /// from `updated` and `ttl`, which gc may override.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let wire: Wire = serde_json::from_slice(bytes).map_err(|e| format!("not kpreview metadata: {e}"))?;
+        let pr = wire.pr.parse::<u64>().map_err(|_| format!("pr: `{}` is not a pull request number", wire.pr))?;
+        let time = |field: &str, text: &str| parse_time(text).map_err(|e| format!("{field}: {e}"));
+        Ok(Self {
+            app: wire.app,
+            namespace: wire.namespace,
+            pr,
+            sha: wire.sha,
+            branch: Some(wire.branch).filter(|b| !b.is_empty()),
+            created: time("created", &wire.created)?,
+            updated: time("updated", &wire.updated)?,
+            ttl: Ttl::parse(&wire.ttl).map_err(|e| format!("ttl: {e}"))?,
+        })
+    }
+}
+
+/// A removed preview. Its `preview.json` is gone, so the ApplicationSet deletes its Application;
+/// its manifests stay until a later gc purges them, because Argo CD renders them again from the
+/// branch while it deletes the Application (to run PostDelete hooks) and wedges if it cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    /// The metadata it had.
+    pub meta: PreviewMeta,
+    /// When it was removed.
+    pub removed: Timestamp,
+    /// Why: `expired`, `over-max` or `unpublished`.
+    pub reason: String,
+}
+
+/// The JSON shape of `removed.json`: that of `preview.json` plus two keys.
+#[derive(Serialize, Deserialize)]
+struct TombstoneWire {
+    #[serde(flatten)]
+    meta: Wire,
+    removed: String,
+    reason: String,
+}
+
+impl Tombstone {
+    /// The file's content, like `preview.json` with `removed` and `reason` at the end.
+    pub fn to_json(&self) -> String {
+        let meta: Wire = serde_json::from_str(&self.meta.to_json()).unwrap_or_else(|_| unreachable!("own output"));
+        let wire = TombstoneWire { meta, removed: format_time(self.removed), reason: self.reason.clone() };
+        let mut text = serde_json::to_string_pretty(&wire).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Reads a file written by [`Tombstone::to_json`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let wire: TombstoneWire =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a kpreview tombstone: {e}"))?;
+        let meta = serde_json::to_vec(&wire.meta).map_err(|e| e.to_string())?;
+        Ok(Self {
+            meta: PreviewMeta::from_json(&meta)?,
+            removed: parse_time(&wire.removed).map_err(|e| format!("removed: {e}"))?,
+            reason: wire.reason,
+        })
+    }
+}
+
+/// An RFC 3339 time in UTC to the second (`2026-11-21T10:00:00Z`): no fractions, so the files
+/// and gc's plan read the same however the clock was read.
+pub fn format_time(time: Timestamp) -> String {
+    Timestamp::from_second(time.as_second()).unwrap_or(time).to_string()
+}
+
+/// Parses an RFC 3339 time with an offset (`2026-11-21T10:00:00Z`, `…+02:00`), to the second.
+pub fn parse_time(text: &str) -> Result<Timestamp, String> {
+    let time: Timestamp = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as `2026-11-21T10:00:00Z` ({e})"))?;
+    Ok(Timestamp::from_second(time.as_second()).unwrap_or(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> PreviewMeta {
+        PreviewMeta {
+            app: "shop".into(),
+            namespace: "shop-pr-7".into(),
+            pr: 7,
+            sha: "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d".into(),
+            branch: None,
+            created: parse_time("2026-11-20T08:00:00Z").unwrap(),
+            updated: parse_time("2026-11-21T10:00:00.75+02:00").unwrap(),
+            ttl: Ttl::parse("48h").unwrap(),
+        }
+    }
+
+    #[test]
+    fn writes_every_key_as_a_string_in_a_fixed_order() {
+        let text = meta().to_json();
+        let keys: Vec<&str> = text.lines().filter_map(|l| l.trim().split('"').nth(1)).collect();
+        assert_eq!(keys, ["app", "namespace", "pr", "sha", "branch", "created", "updated", "ttl", "expires"]);
+        assert!(text.contains(r#""pr": "7""#), "{text}");
+        assert!(text.contains(r#""branch": """#), "{text}");
+        assert!(text.contains(r#""updated": "2026-11-21T08:00:00Z""#), "{text}");
+        assert!(text.contains(r#""expires": "2026-11-23T08:00:00Z""#), "{text}");
+        assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn reads_back_what_it_wrote() {
+        let m = meta();
+        assert_eq!(PreviewMeta::from_json(m.to_json().as_bytes()).unwrap(), m);
+    }
+
+    #[test]
+    fn a_tombstone_is_the_metadata_plus_when_and_why() {
+        let t =
+            Tombstone { meta: meta(), removed: parse_time("2026-11-24T00:00:00Z").unwrap(), reason: "expired".into() };
+        let text = t.to_json();
+        assert!(text.ends_with("  \"removed\": \"2026-11-24T00:00:00Z\",\n  \"reason\": \"expired\"\n}\n"), "{text}");
+        assert_eq!(Tombstone::from_json(text.as_bytes()).unwrap(), t);
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        let text = meta().to_json().replace("2026-11-20T08:00:00Z", "yesterday");
+        let err = PreviewMeta::from_json(text.as_bytes()).unwrap_err();
+        assert!(err.starts_with("created: `yesterday` is not an RFC 3339 time"), "{err}");
+        let err = PreviewMeta::from_json(b"{}").unwrap_err();
+        assert!(err.contains("missing field"), "{err}");
+    }
+}

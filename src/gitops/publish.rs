@@ -1,0 +1,125 @@
+//! Publishing one preview: its manifests and metadata become `previews/<namespace>/` in one
+//! commit. The manifests are written as objects once; only `preview.json` is recomputed for each
+//! commit the change lands on, since `created` comes from the preview already there.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+
+use super::error::GitOpsError;
+use super::land::{Prepared, Push, land};
+use super::meta::{self, PreviewMeta, Ttl, format_time};
+use super::repo::{Entry, Oid, Repo};
+use super::tree::{Change, MANIFESTS, Snapshot, Status};
+
+/// A rendered preview to publish.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    /// The application family.
+    pub app: String,
+    /// The preview's namespace: its directory under `previews/`.
+    pub namespace: String,
+    /// The pull request.
+    pub pr: u64,
+    /// The head commit rendered.
+    pub sha: String,
+    /// The pull request's branch, when known.
+    pub branch: Option<String>,
+    /// Its lifetime after each publish.
+    pub ttl: Ttl,
+    /// The manifests: file name and content, one object per file.
+    pub files: Vec<(String, String)>,
+    /// The time of this publish.
+    pub now: Timestamp,
+}
+
+/// What a publish did.
+#[derive(Debug)]
+pub struct Published {
+    /// The metadata now in the repository.
+    pub meta: PreviewMeta,
+    /// Whether the preview was live before (a removed one published again is new).
+    pub existed: bool,
+    /// The commit made; `None` when the repository already held exactly this.
+    pub commit: Option<Oid>,
+    /// Whether the commit was pushed.
+    pub pushed: bool,
+}
+
+/// Publishes `publication` on the repository's branch (and, with `push`, its remote).
+pub fn publish(
+    repo: &Repo,
+    publication: &Publication,
+    push: Option<&Push>,
+    report: &mut dyn FnMut(&str),
+) -> Result<Published, GitOpsError> {
+    let contents: Vec<&str> = publication.files.iter().map(|(_, content)| content.as_str()).collect();
+    let blobs = repo.write_blobs(&contents)?;
+    let entries: Vec<Entry> =
+        publication.files.iter().zip(blobs).map(|((name, _), oid)| Entry::file(name, oid)).collect();
+    let manifests = repo.mktree(&entries)?;
+    let outcome = land(repo, push, report, |snapshot| prepare(repo, publication, &manifests, snapshot))?;
+    let (meta, existed) = outcome.value;
+    Ok(Published { meta, existed, commit: outcome.commit, pushed: outcome.pushed })
+}
+
+fn prepare(
+    repo: &Repo,
+    p: &Publication,
+    manifests: &Oid,
+    snapshot: &Snapshot,
+) -> Result<Prepared<(PreviewMeta, bool)>, GitOpsError> {
+    let ns = p.namespace.as_str();
+    let earlier = match snapshot.previews.get(ns) {
+        None => None,
+        Some(_) => Some(
+            snapshot
+                .dirs(repo, [ns])?
+                .remove(ns)
+                .map_or_else(|| Status::Unreadable("it is a file, not a directory".into()), |dir| dir.status),
+        ),
+    };
+    let (created, existed) = match &earlier {
+        None | Some(Status::Removed(_)) => (p.now, false),
+        Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => (m.created, true),
+        Some(Status::Live(m)) => {
+            return Err(GitOpsError::Taken {
+                namespace: ns.to_owned(),
+                holder: format!("app {} PR #{}", m.app, m.pr),
+                app: p.app.clone(),
+                pr: p.pr,
+            });
+        }
+        // Not ours, or damaged: replacing it could destroy someone's work.
+        Some(Status::Unreadable(reason)) => {
+            return Err(GitOpsError::BadMetadata { namespace: ns.to_owned(), reason: reason.clone() });
+        }
+    };
+    let meta = PreviewMeta {
+        app: p.app.clone(),
+        namespace: p.namespace.clone(),
+        pr: p.pr,
+        sha: p.sha.clone(),
+        branch: p.branch.clone(),
+        created,
+        updated: p.now,
+        ttl: p.ttl.clone(),
+    };
+    let json = repo.write_blob(meta.to_json().as_bytes())?;
+    let tree = repo.mktree(&[Entry::tree(MANIFESTS, manifests.clone()), Entry::file(meta::FILE_NAME, json)])?;
+    let message = message(p, &meta, existed);
+    Ok(Prepared { changes: vec![Change::Put { namespace: ns.to_owned(), tree }], message, value: (meta, existed) })
+}
+
+/// `Publish preview shop-pr-7: PR #7 at 4f9c2d1`, then the metadata, one field a line.
+fn message(p: &Publication, meta: &PreviewMeta, existed: bool) -> String {
+    let verb = if existed { "Update" } else { "Publish" };
+    let short: String = p.sha.chars().take(7).collect();
+    let mut text = format!("{verb} preview {}: PR #{} at {short}\n\n", p.namespace, p.pr);
+    let _ = writeln!(text, "app: {}\nnamespace: {}\npull request: #{}\nsha: {}", p.app, p.namespace, p.pr, p.sha);
+    if let Some(branch) = &p.branch {
+        let _ = writeln!(text, "branch: {branch}");
+    }
+    let _ = writeln!(text, "objects: {}\nexpires: {} (ttl {})", p.files.len(), format_time(meta.expires()), p.ttl.text);
+    text
+}

@@ -1,0 +1,85 @@
+//! Talking to the remote: fetch its branch, push a commit onto it, and tell a lost race (retry)
+//! from a refusal (stop).
+
+use super::error::GitOpsError;
+use super::repo::{Oid, Repo};
+
+/// What became of a push.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// The remote branch is now the commit.
+    Landed,
+    /// Someone else moved the branch first: fetch, re-apply, try again.
+    Stale(String),
+}
+
+/// Push results that mean another push won the race, not that this one is wrong: the branch
+/// moved since the fetch (`fetch first`, `non-fast-forward`), or it moved while the remote was
+/// taking this push (receive-pack's compare-and-swap on the ref failed).
+const LOST_RACE: [&str; 6] =
+    ["fetch first", "non-fast-forward", "stale info", "failed to update ref", "cannot lock ref", "incorrect old value"];
+
+impl Repo {
+    /// Fails unless `remote` is a configured remote.
+    pub fn require_remote(&self, remote: &str) -> Result<(), GitOpsError> {
+        let out = self.git.call(["config", "--get", &format!("remote.{remote}.url")]).ok_codes(&[1]).run()?;
+        if out.code == 0 {
+            Ok(())
+        } else {
+            Err(GitOpsError::NoRemote { dir: self.dir().to_owned(), remote: remote.to_owned() })
+        }
+    }
+
+    /// Fetches the remote's branch (of the same name as the local one) and returns its tip;
+    /// `None` when the remote has no such branch yet.
+    pub fn fetch(&self, remote: &str) -> Result<Option<Oid>, GitOpsError> {
+        let branch = self.branch();
+        let tracking = format!("refs/remotes/{remote}/{branch}");
+        let refspec = format!("+refs/heads/{branch}:{tracking}");
+        match self.git.call(["fetch", "--quiet", "--no-tags", remote, &refspec]).run() {
+            Ok(_) => self.commit_at(&tracking),
+            Err(error) => {
+                // A missing branch and an unreachable remote both fail the fetch; ask which.
+                match self.git.call(["ls-remote", "--heads", remote, &format!("refs/heads/{branch}")]).run() {
+                    Ok(heads) if heads.text().is_empty() => Ok(None),
+                    _ => Err(error.into()),
+                }
+            }
+        }
+    }
+
+    /// Pushes `commit` to the remote's branch, without force: it lands only as a fast-forward.
+    pub fn push(&self, remote: &str, commit: &Oid) -> Result<Pushed, GitOpsError> {
+        let dst = self.branch_ref();
+        let refspec = format!("{commit}:{dst}");
+        let out = self.git.call(["push", "--porcelain", remote, &refspec]).ok_codes(&[1]).run()?;
+        // `--porcelain` prints `<flag>\t<src>:<dst>\t<summary>` per ref; `!` means rejected.
+        let text = out.text();
+        let status = text.lines().find(|l| l.split('\t').nth(1).is_some_and(|r| r.ends_with(&format!(":{dst}"))));
+        let refused = |reason: String| GitOpsError::PushRefused {
+            remote: remote.to_owned(),
+            branch: self.branch().to_owned(),
+            reason,
+        };
+        match status {
+            Some(line) if !line.starts_with('!') && out.code == 0 => Ok(Pushed::Landed),
+            Some(line) => {
+                let summary = line.split('\t').nth(2).unwrap_or(line).to_owned();
+                if LOST_RACE.iter().any(|r| summary.contains(r)) {
+                    Ok(Pushed::Stale(summary))
+                } else {
+                    let remote_says: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("remote:")).collect();
+                    Err(refused(if remote_says.is_empty() {
+                        summary
+                    } else {
+                        format!(
+                            "{summary} ({})",
+                            remote_says.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+                        )
+                    }))
+                }
+            }
+            None => Err(refused(if out.stderr.is_empty() { text } else { out.stderr })),
+        }
+    }
+}
