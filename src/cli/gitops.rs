@@ -166,7 +166,9 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
             spec.name
         ))
     })?;
-    let files = render(&model).files()?;
+    let manifests = render(&model);
+    let files = manifests.files()?;
+    let diagram = kpreview::plan::mermaid_for(&model, &manifests)?;
     let repo = Repo::open(&args.repo)?;
     let push = args.push.push();
     let publication = Publication {
@@ -196,8 +198,8 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
             landed(Some(commit), &repo, push.as_ref())
         )),
     }
-    // The Mermaid sync-plan diagram of `kpreview plan` is passed here once that command exists.
-    let markdown = summary(&model, &done.meta).to_markdown(None);
+    let sync_plan = format!("<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>", diagram.trim_end());
+    let markdown = summary(&model, &done.meta).to_markdown(Some(&sync_plan));
     if let Some(path) = &args.summary {
         write_atomically(path, &markdown).with_context(|| {
             format!("the preview is published, but the summary could not be written to {}", path.display())

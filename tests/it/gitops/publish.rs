@@ -173,8 +173,18 @@ fn the_summary_lists_urls_seeds_and_expiry_and_goes_to_a_file_too() {
     ]);
     let md = stdout(&out);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), md, "--summary holds what stdout shows");
+    let (md, plan) = md.split_once("<!-- kpreview:sync-plan -->\n").expect("the sync-plan marker");
+    let mermaid = crate::support::kpreview().args(["plan", "--format", "mermaid"]).arg(&shop).output().unwrap();
     assert_eq!(
-        md,
+        plan,
+        format!(
+            "\n<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>\n",
+            String::from_utf8_lossy(&mermaid.stdout).trim_end()
+        ),
+        "the summary ends with the plan's Mermaid diagram"
+    );
+    assert_eq!(
+        format!("{md}<!-- kpreview:sync-plan -->\n"),
         "<!-- kpreview:summary shop-pr-123 -->
 ### Preview `shop-pr-123` of #123 at `4f9c2d1`
 
