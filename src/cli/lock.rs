@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::lock::LockError;
 use kpreview::lock::ec2::{Ec2, Options};
 use kpreview::lock::file::{Written, write};
 use kpreview::lock::pin::{Change, changes};
 use kpreview::lock::resolve::{Progress, resolve};
 use kpreview::lock::selectors::{describe_tags, selectors};
-use kpreview::lock::LockError;
 use kpreview::spec::defaults::{self, PrInputs};
 use kpreview::spec::load::load;
 use kpreview::spec::lockfile::{Lock, LockedSnapshot};
@@ -90,14 +90,15 @@ pub fn lock(args: &LockArgs) -> anyhow::Result<()> {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        runtime.block_on(async {
-            let ec2 = Ec2::connect(&options).await?;
-            resolve(&ec2, &selectors, show).await
-        })
-        .map_err(|e| match e {
-            LockError::NotFound { .. } => anyhow::Error::new(Invalid(e.to_string())),
-            other => other.into(),
-        })?
+        runtime
+            .block_on(async {
+                let ec2 = Ec2::connect(&options).await?;
+                resolve(&ec2, &selectors, |progress| show(&progress)).await
+            })
+            .map_err(|e| match e {
+                LockError::NotFound { .. } => anyhow::Error::new(Invalid(e.to_string())),
+                other => other.into(),
+            })?
     };
     for change in changes(old.as_ref(), &new) {
         eprintln!("{}", describe(&change));
@@ -110,13 +111,11 @@ pub fn lock(args: &LockArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show(progress: Progress<'_>) {
+fn show(progress: &Progress<'_>) {
     match progress {
-        Progress::Asking { selector, region } => eprintln!(
-            "asking EC2 in {region} for snapshots of {} tagged {}…",
-            selector.store,
-            selector.describe()
-        ),
+        Progress::Asking { selector, region } => {
+            eprintln!("asking EC2 in {region} for snapshots of {} tagged {}…", selector.store, selector.describe());
+        }
         Progress::Answered { found, chosen, .. } => {
             let count = found.candidates.len();
             let pages = found.pages;
@@ -154,4 +153,3 @@ fn describe(change: &Change) -> String {
         ),
     }
 }
-

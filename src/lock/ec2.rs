@@ -89,11 +89,7 @@ impl Ec2 {
         let start = snapshot.start_time().ok_or_else(|| malformed("a start time"))?;
         let nanos = i32::try_from(start.subsec_nanos()).map_err(|_| malformed("a valid start time"))?;
         let start_time = Timestamp::new(start.secs(), nanos).map_err(|_| malformed("a valid start time"))?;
-        Ok(Candidate {
-            snapshot_id: id.to_owned(),
-            start_time,
-            volume_size_gib: snapshot.volume_size().map(i64::from),
-        })
+        Ok(Candidate { snapshot_id: id.to_owned(), start_time, volume_size_gib: snapshot.volume_size().map(i64::from) })
     }
 }
 
@@ -110,8 +106,12 @@ where
             let code = inner.code().unwrap_or("error");
             let message = inner.message().unwrap_or("(no message)");
             let hint = match code {
-                "AuthFailure" | "UnauthorizedOperation" | "InvalidClientTokenId" | "SignatureDoesNotMatch"
-                | "ExpiredToken" | "RequestExpired" => {
+                "AuthFailure"
+                | "UnauthorizedOperation"
+                | "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "RequestExpired" => {
                     "; check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, the CI role) and that they may \
                      call ec2:DescribeSnapshots"
                 }

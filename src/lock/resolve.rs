@@ -54,5 +54,9 @@ pub async fn resolve(
             }),
         }
     }
-    if unmatched.is_empty() { Ok(lock) } else { Err(LockError::NotFound { region: ec2.region().to_owned(), unmatched }) }
+    if unmatched.is_empty() {
+        Ok(lock)
+    } else {
+        Err(LockError::NotFound { region: ec2.region().to_owned(), unmatched })
+    }
 }
