@@ -10,7 +10,7 @@ use kube::{Client, Error as KubeError, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use super::crd::Restore;
-use super::error::RestoreError;
+use super::error::{RestoreError, api_message};
 use crate::render::meta::{MANAGED_BY, PREVIEW};
 
 /// Deletes every Restore, Role and RoleBinding in `velero_namespace` that kpreview made for
@@ -52,7 +52,7 @@ where
     let list = match api.list(&ListParams::default().labels(selector)).await {
         Ok(list) => list,
         Err(e) => {
-            failures.push(format!("cannot list {kind}s in {namespace}: {e}"));
+            failures.push(format!("cannot list {kind}s in {namespace}: {}", api_message(&e)));
             return 0;
         }
     };
@@ -66,7 +66,7 @@ where
                 removed += 1;
             }
             Err(KubeError::Api(status)) if status.code == 404 => {}
-            Err(e) => failures.push(format!("cannot delete {kind} {namespace}/{name}: {e}")),
+            Err(e) => failures.push(format!("cannot delete {kind} {namespace}/{name}: {}", api_message(&e))),
         }
     }
     removed

@@ -10,20 +10,20 @@ pub enum RestoreError {
     #[error("cannot find the Kubernetes API (in-cluster service account or KUBECONFIG): {0}")]
     Config(String),
     /// The API refused or failed a request.
-    #[error("cannot {action}: {source}")]
+    #[error("cannot {action}: {message}")]
     Api {
         /// What was attempted, such as `create Restore velero/x`.
         action: String,
-        /// The API's answer.
-        source: kube::Error,
+        /// The API's answer ([`api_message`]).
+        message: String,
     },
     /// Watching failed in a way retrying cannot fix (forbidden, unknown resource).
-    #[error("cannot watch Restore {reference}: {source}")]
+    #[error("cannot watch Restore {reference}: {message}")]
     Watch {
         /// `velero/<name>`.
         reference: String,
-        /// Why.
-        source: kube::runtime::watcher::Error,
+        /// The API's answer ([`watch_message`]).
+        message: String,
     },
     /// A Restore of that name exists but asks for something else.
     #[error(
@@ -87,4 +87,37 @@ pub enum RestoreError {
         /// One message per object or list that failed.
         failures: Vec<String>,
     },
+}
+
+/// What the API said: its message, code and reason when it answered, the error chain when it
+/// could not be reached.
+pub fn api_message(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        other => chain(other),
+    }
+}
+
+/// What the API said when a watch failed.
+pub fn watch_message(error: &kube::runtime::watcher::Error) -> String {
+    use kube::runtime::watcher::Error;
+    match error {
+        Error::InitialListFailed(e) | Error::WatchStartFailed(e) | Error::WatchFailed(e) => api_message(e),
+        Error::WatchError(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Error::NoResourceVersion => error.to_string(),
+    }
+}
+
+/// An error and its sources as `a: b: c`, leaving out a source its parent already quotes.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -14,7 +14,7 @@ use kube::{Client, Error as KubeError};
 use tokio::time::{Instant, timeout_at};
 
 use super::crd::{Restore, RestoreStatus};
-use super::error::RestoreError;
+use super::error::{RestoreError, api_message, watch_message};
 use super::phase::{Outcome, details, outcome, phase, summary};
 use super::request::Request;
 
@@ -78,19 +78,25 @@ pub async fn run(
             Ok(Event::InitDone) => {}
             Ok(Event::Delete(_)) => return Err(RestoreError::Deleted { reference: request.reference() }),
             Err(error) if fatal(&error) => {
-                return Err(RestoreError::Watch { reference: request.reference(), source: error });
+                return Err(RestoreError::Watch { reference: request.reference(), message: watch_message(&error) });
             }
             Err(error) => log(format!("watch of Restore {} interrupted ({error}); retrying", request.reference())),
         }
     }
 }
 
+/// Adopts the Restore an earlier attempt made, else creates it; a Restore created between the
+/// two requests (another pod of the same Job) is adopted too.
 async fn create_or_adopt(
     api: &Api<Restore>,
     request: &Request,
     log: &mut impl FnMut(String),
 ) -> Result<(Restore, bool), RestoreError> {
     let reference = request.reference();
+    let read = |e| RestoreError::Api { action: format!("read Restore {reference}"), message: api_message(&e) };
+    if let Some(existing) = api.get_opt(&request.name()).await.map_err(read)? {
+        return adopt(request, existing, log);
+    }
     match api.create(&PostParams::default(), &request.restore()).await {
         Ok(created) => {
             log(format!(
@@ -103,25 +109,23 @@ async fn create_or_adopt(
             Ok((created, false))
         }
         Err(KubeError::Api(status)) if status.code == 409 => {
-            let existing = api
-                .get(&request.name())
-                .await
-                .map_err(|source| RestoreError::Api { action: format!("read Restore {reference}"), source })?;
-            if let Some(why) = request.conflict(&existing) {
-                return Err(RestoreError::Conflict {
-                    namespace: request.velero_namespace.clone(),
-                    name: request.name(),
-                    why,
-                });
-            }
-            log(format!(
-                "adopting Restore {reference}, made by an earlier attempt: {}",
-                summary(existing.status.as_ref())
-            ));
-            Ok((existing, true))
+            let existing = api.get(&request.name()).await.map_err(read)?;
+            adopt(request, existing, log)
         }
-        Err(source) => Err(RestoreError::Api { action: format!("create Restore {reference}"), source }),
+        Err(e) => Err(RestoreError::Api { action: format!("create Restore {reference}"), message: api_message(&e) }),
     }
+}
+
+fn adopt(request: &Request, existing: Restore, log: &mut impl FnMut(String)) -> Result<(Restore, bool), RestoreError> {
+    if let Some(why) = request.conflict(&existing) {
+        return Err(RestoreError::Conflict { namespace: request.velero_namespace.clone(), name: request.name(), why });
+    }
+    log(format!(
+        "adopting Restore {}, made by an earlier attempt: {}",
+        request.reference(),
+        summary(existing.status.as_ref())
+    ));
+    Ok((existing, true))
 }
 
 /// `Some` when the Restore has ended well, an error when it ended badly, `None` while it runs.
@@ -143,7 +147,8 @@ fn stores_text(request: &Request) -> String {
     if request.stores.is_empty() { String::new() } else { format!(" (stores {})", request.stores.join(", ")) }
 }
 
-/// Errors no retry can fix: the credentials, the RBAC, or Velero's CRD being absent.
+/// Errors no retry can fix: a request the API refuses, the credentials, the RBAC, or Velero's
+/// CRD being absent.
 fn fatal(error: &watcher::Error) -> bool {
     let code = match error {
         watcher::Error::InitialListFailed(KubeError::Api(status))
@@ -152,5 +157,5 @@ fn fatal(error: &watcher::Error) -> bool {
         | watcher::Error::WatchError(status) => status.code,
         _ => return false,
     };
-    matches!(code, 401 | 403 | 404)
+    matches!(code, 400 | 401 | 403 | 404)
 }
