@@ -372,6 +372,23 @@ fn an_unreachable_endpoint_is_a_clear_error_and_writes_nothing() {
     assert!(err.contains("Connection refused"), "{err}");
     assert!(err.contains("cannot reach EC2: check the network, `--endpoint-url` and AWS_ENDPOINT_URL"), "{err}");
     assert!(!dir.path().join("preview.lock").exists());
+    let home = tempdir();
+    let output = kpreview()
+        .arg("lock")
+        .arg(&spec)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run kpreview lock");
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("error: no AWS region: pass `--region`, or set AWS_REGION"),
+        "{}",
+        describe(&output)
+    );
 }
 
 #[test]
