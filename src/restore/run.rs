@@ -80,7 +80,13 @@ pub async fn run(
             Err(error) if fatal(&error) => {
                 return Err(RestoreError::Watch { reference: request.reference(), message: watch_message(&error) });
             }
-            Err(error) => log(format!("watch of Restore {} interrupted ({error}); retrying", request.reference())),
+            Err(error) => {
+                log(format!(
+                    "watch of Restore {} interrupted ({}); retrying",
+                    request.reference(),
+                    watch_message(&error)
+                ));
+            }
         }
     }
 }
