@@ -1,0 +1,123 @@
+//! What can go wrong restoring into a preview or cleaning up after one.
+
+/// Why `kpreview restore` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// Bad arguments.
+    #[error("{0}")]
+    Invalid(String),
+    /// No Kubernetes API to talk to.
+    #[error("cannot find the Kubernetes API (in-cluster service account or KUBECONFIG): {0}")]
+    Config(String),
+    /// The API refused or failed a request.
+    #[error("cannot {action}: {message}")]
+    Api {
+        /// What was attempted, such as `create Restore velero/x`.
+        action: String,
+        /// The API's answer ([`api_message`]).
+        message: String,
+    },
+    /// Watching failed in a way retrying cannot fix (forbidden, unknown resource).
+    #[error("cannot watch Restore {reference}: {message}")]
+    Watch {
+        /// `velero/<name>`.
+        reference: String,
+        /// The API's answer ([`watch_message`]).
+        message: String,
+    },
+    /// A Restore of that name exists but asks for something else.
+    #[error(
+        "Restore {namespace}/{name} already exists and is not this restore: {why}; delete it (`kubectl -n \
+         {namespace} delete restore {name}`) and sync again"
+    )]
+    Conflict {
+        /// Velero's namespace.
+        namespace: String,
+        /// The Restore's name.
+        name: String,
+        /// What differs.
+        why: String,
+    },
+    /// The Restore ended in a failed phase.
+    #[error(
+        "Restore {namespace}/{name} {when} {phase}: {details}; see `velero restore describe {name} --details` and \
+         `velero restore logs {name}`; to retry, delete it (`kubectl -n {namespace} delete restore {name}`) and sync \
+         again, as a retried Job adopts the failed Restore"
+    )]
+    Ended {
+        /// Velero's namespace.
+        namespace: String,
+        /// The Restore's name.
+        name: String,
+        /// `ended` or `had already ended` (made by an earlier attempt).
+        when: &'static str,
+        /// The phase.
+        phase: String,
+        /// Counts, validation errors, failure reason.
+        details: String,
+    },
+    /// The Restore did not end in time.
+    #[error(
+        "timed out after {after} waiting for Restore {namespace}/{name} (last seen: {last}); Velero keeps working on \
+         it and a retried Job adopts it; see `velero restore describe {name}`, or raise spec.restore.timeout"
+    )]
+    Timeout {
+        /// Velero's namespace.
+        namespace: String,
+        /// The Restore's name.
+        name: String,
+        /// The timeout, as given.
+        after: String,
+        /// The last summary seen.
+        last: String,
+    },
+    /// The Restore went away while being watched.
+    #[error("Restore {reference} was deleted before it finished")]
+    Deleted {
+        /// `velero/<name>`.
+        reference: String,
+    },
+    /// Cleanup could not remove everything.
+    #[error("could not remove everything preview {preview} left in namespace {namespace}: {}", .failures.join("; "))]
+    Cleanup {
+        /// The preview namespace.
+        preview: String,
+        /// Velero's namespace.
+        namespace: String,
+        /// One message per object or list that failed.
+        failures: Vec<String>,
+    },
+}
+
+/// What the API said: its message, code and reason when it answered, the error chain when it
+/// could not be reached.
+pub fn api_message(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        other => chain(other),
+    }
+}
+
+/// What the API said when a watch failed.
+pub fn watch_message(error: &kube::runtime::watcher::Error) -> String {
+    use kube::runtime::watcher::Error;
+    match error {
+        Error::InitialListFailed(e) | Error::WatchStartFailed(e) | Error::WatchFailed(e) => api_message(e),
+        Error::WatchError(status) => format!("{} ({} {})", status.message, status.code, status.reason),
+        Error::NoResourceVersion => error.to_string(),
+    }
+}
+
+/// An error and its sources as `a: b: c`, leaving out a source its parent already quotes.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = cause.source();
+    }
+    text
+}
