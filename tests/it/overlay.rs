@@ -72,7 +72,7 @@ fn app(root: &Path, pull_request: Option<&str>, overlay_extra: &str) -> PathBuf 
         "preview/feature-flags.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\ndata:\n  checkout-v2: \"on\"\n",
     );
-    let patch: String = SIDECAR_PATCH.lines().map(|l| format!("    {l}\n")).collect();
+    let patch = SIDECAR_PATCH.lines().map(|l| format!("    {l}\n")).collect::<Vec<_>>().concat();
     write(
         &app,
         "preview/kustomization.yaml",
@@ -237,7 +237,7 @@ fn an_overlay_is_published_exactly_as_kubectl_kustomize_builds_it() {
     for dir in [".config/kustomize", "kustomize", "xdg"] {
         assert!(!world.root().join(dir).exists(), "{dir} was created");
     }
-    let stream: String = files.iter().map(|(_, o)| format!("---\n{}", kpreview::yaml::to_string(o).unwrap())).collect();
+    let stream = files.iter().map(|(_, o)| kpreview::yaml::to_string(o).unwrap()).collect::<Vec<_>>().join("---\n");
     validate_manifests("overlay", &stream);
 }
 
