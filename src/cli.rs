@@ -61,7 +61,7 @@ enum Command {
     Cmp(function::CmpArgs),
     /// Install kpreview as a kustomize legacy exec plugin (for `kubectl kustomize`).
     InstallPlugin(function::InstallPluginArgs),
-    /// Render a spec into a GitOps repository and commit it.
+    /// Render a spec, or build a kustomize overlay, into a GitOps repository and commit it.
     Publish(gitops::PublishArgs),
     /// Remove a pull request's preview from a GitOps repository.
     Unpublish(gitops::UnpublishArgs),

@@ -96,6 +96,22 @@ pub fn value_from_str(text: &str, limits: Limits) -> Result<serde_json::Value, R
     read(text, limits, true, None)
 }
 
+/// Most documents a stream may hold: a preview is dozens of objects, a whole app's kustomize
+/// build a few hundred.
+pub const MAX_STREAM_DOCUMENTS: usize = 10_000;
+
+/// Reads every document of a `---`-separated stream (what `kubectl kustomize` prints) as untyped
+/// values, in order, each as [`value_from_str`] reads one; empty documents are skipped. The whole
+/// stream shares one [`Limits::Stream`] budget. An error's location is the line in the stream.
+pub fn values_from_stream(text: &str) -> Result<Vec<serde_json::Value>, ReadError> {
+    check_size(text, Limits::Stream)?;
+    let mut options = Limits::Stream.options(true);
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_documents = MAX_STREAM_DOCUMENTS;
+    }
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| read_error(String::new(), &e))
+}
+
 /// Reads one typed document strictly: the first problem fails it. For files kpreview writes
 /// itself (lock files, metadata).
 pub fn from_str<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, ReadError> {
@@ -202,4 +218,31 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> Vec<Seg> {
     }
     segs.reverse();
     segs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_reads_as_its_documents_in_order_without_empty_ones() {
+        let values = values_from_stream("---\nkind: A\nv: on\n---\n---\nkind: B\nn: 1_000\n").unwrap();
+        assert_eq!(
+            values,
+            [serde_json::json!({"kind": "A", "v": "on"}), serde_json::json!({"kind": "B", "n": "1_000"})]
+        );
+        assert!(values_from_stream("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_broken_document_names_its_line_in_the_stream() {
+        let err = values_from_stream("kind: A\n---\nkind: [B\n").unwrap_err();
+        assert_eq!(err.location.map(|(line, _)| line), Some(3), "{err}");
+    }
+
+    #[test]
+    fn a_separator_storm_is_refused() {
+        let storm = "a: 1\n---\n".repeat(MAX_STREAM_DOCUMENTS + 1);
+        assert!(values_from_stream(&storm).is_err());
+    }
 }

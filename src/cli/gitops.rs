@@ -11,10 +11,12 @@ use jiff::Timestamp;
 
 use kpreview::gitops::gc::{self, Policy};
 use kpreview::gitops::meta::{format_time, parse_time};
-use kpreview::gitops::publish::{Publication, publish as publish_preview};
+use kpreview::gitops::overlay::{self, DEFAULT_KUSTOMIZE};
+use kpreview::gitops::publish::{Publication, Published, publish as publish_preview};
 use kpreview::gitops::summary::summary;
 use kpreview::gitops::unpublish::unpublish as unpublish_pr;
 use kpreview::gitops::{Push, Repo, Ttl};
+use kpreview::spec::defaults::PrFields;
 use kpreview::{prepare, render};
 
 use super::Invalid;
@@ -24,13 +26,23 @@ pub const PUBLISH_HELP: &str = "\
 Examples:
   kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --branch $BRANCH
   kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --push --summary comment.md
+  kpreview publish --overlay deploy/preview --repo gitops --pr 42 --sha $SHA --push
+  kpreview publish --overlay deploy/preview --repo gitops --pr 42 --sha $SHA \\
+    --kustomize \"kustomize build --enable-alpha-plugins --enable-exec\"
 
 Writes previews/<namespace>/manifests/ (one file per object) and previews/<namespace>/preview.json
 (app, namespace, pr, sha, branch, created, updated, ttl, expires) and commits them on the
 repository's checked-out branch; --push lands the commit on the remote, re-applying it when
 another publisher pushed first. All or nothing: on any error the repository, its index and its
 work tree are as they were. Publishing the same content at the same --now commits nothing;
-a later --now extends the preview's life. The Markdown summary for a PR comment goes to stdout.";
+a later --now extends the preview's life. The Markdown summary for a PR comment goes to stdout.
+
+--overlay DIR publishes what kustomize builds from DIR instead of a bare spec: DIR's
+kustomization uses the spec as a generator and adds its own patches. kpreview's kustomize plugin
+is offered for that one build only (a temporary KUSTOMIZE_PLUGIN_HOME; nothing is installed), with
+--pr, --sha and --branch passed as KPREVIEW_PR_NUMBER, KPREVIEW_HEAD_SHA, KPREVIEW_BRANCH, which
+the plugin puts before the spec's pullRequest. The preview's app, namespace, pull request and TTL
+are read from the Namespace the generator rendered; a build with no objects or no preview fails.";
 
 pub const UNPUBLISH_HELP: &str = "\
 Examples:
@@ -79,8 +91,16 @@ impl PushArgs {
 #[command(after_help = PUBLISH_HELP)]
 pub struct PublishArgs {
     /// The spec.
-    #[arg(default_value = "preview.yaml")]
+    #[arg(default_value = "preview.yaml", conflicts_with = "overlay")]
     spec: PathBuf,
+    /// Publish what kustomize builds from this directory (a kustomization using the spec as a
+    /// generator, plus patches) instead of a bare spec.
+    #[arg(long, value_name = "DIR")]
+    overlay: Option<PathBuf>,
+    /// The command that builds --overlay; the directory is appended. Split at spaces, run
+    /// without a shell.
+    #[arg(long, value_name = "CMD", requires = "overlay", default_value = DEFAULT_KUSTOMIZE)]
+    kustomize: String,
     /// The GitOps repository: a clone, on the branch previews live on.
     #[arg(long, value_name = "DIR")]
     repo: PathBuf,
@@ -154,6 +174,9 @@ fn landed(commit: Option<&kpreview::gitops::repo::Oid>, repo: &Repo, push: Optio
 }
 
 pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.overlay {
+        return publish_overlay(args, dir);
+    }
     let spec = read_spec(&args.spec)?;
     let lock = read_lock(&spec.dir)?;
     let model = prepare(&spec.text, &spec.name, &args.pr.inputs()?, lock.as_ref())?;
@@ -169,8 +192,6 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     let manifests = render(&model);
     let files = manifests.files()?;
     let diagram = kpreview::plan::mermaid_for(&model, &manifests)?;
-    let repo = Repo::open(&args.repo)?;
-    let push = args.push.push();
     let publication = Publication {
         app: model.app.clone(),
         namespace: model.namespace.clone(),
@@ -181,7 +202,54 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         files,
         now: args.now.unwrap_or_else(Timestamp::now),
     };
-    let done = publish_preview(&repo, &publication, push.as_ref(), &mut say)?;
+    let done = land_publication(args, &publication)?;
+    let sync_plan =
+        format!("<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>", diagram.trim_end());
+    emit_summary(args, &summary(&model, &done.meta).to_markdown(Some(&sync_plan)))
+}
+
+/// `publish --overlay DIR`: build, read the objects as one preview, publish them as they are.
+fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
+    let command = overlay::build::parse_command(&args.kustomize).map_err(overlay_error)?;
+    let exe =
+        std::env::current_exe().context("cannot find the running kpreview binary to offer kustomize as its plugin")?;
+    let given = PrFields { number: args.pr.pr, head_sha: args.pr.sha.clone(), branch: args.pr.branch.clone() };
+    let request = overlay::build::Build { dir, command: &command, exe: &exe, pr: &given };
+    let built = overlay::build(&request, &mut say).map_err(overlay_error)?;
+    // kustomize's warnings and the plugin's (a spec's "did you mean") matter on success too.
+    if !built.stderr.trim().is_empty() {
+        eprint!("{}", built.stderr);
+    }
+    let name = dir.display().to_string();
+    let preview = overlay::read(&built.stream, &name, &given).map_err(overlay_error)?;
+    let sha = preview.sha.clone().ok_or_else(|| {
+        Invalid(format!(
+            "{name}: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the generator writes it on the Namespace as kpreview.dev/head-sha)"
+        ))
+    })?;
+    let publication = Publication {
+        app: preview.app.clone(),
+        namespace: preview.namespace.clone(),
+        pr: preview.pr,
+        sha,
+        branch: preview.branch.clone(),
+        ttl: preview.ttl.clone(),
+        files: preview.files()?,
+        now: args.now.unwrap_or_else(Timestamp::now),
+    };
+    let done = land_publication(args, &publication)?;
+    emit_summary(args, &overlay::summary::summary(&preview.objects, &done.meta).to_markdown(None))
+}
+
+fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
+    if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
+}
+
+/// Commits (and pushes) a rendered preview and says what happened on stderr.
+fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Result<Published> {
+    let repo = Repo::open(&args.repo)?;
+    let push = args.push.push();
+    let done = publish_preview(&repo, publication, push.as_ref(), &mut say)?;
     let dir = format!("previews/{}", publication.namespace);
     match &done.commit {
         None => {
@@ -198,15 +266,17 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
             landed(Some(commit), &repo, push.as_ref())
         )),
     }
-    let sync_plan = format!("<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>", diagram.trim_end());
-    let markdown = summary(&model, &done.meta).to_markdown(Some(&sync_plan));
+    Ok(done)
+}
+
+/// The PR-comment Markdown: to `--summary` and stdout.
+fn emit_summary(args: &PublishArgs, markdown: &str) -> anyhow::Result<()> {
     if let Some(path) = &args.summary {
-        write_atomically(path, &markdown).with_context(|| {
+        write_atomically(path, markdown).with_context(|| {
             format!("the preview is published, but the summary could not be written to {}", path.display())
         })?;
     }
-    std::io::stdout().lock().write_all(markdown.as_bytes()).context("cannot write to stdout")?;
-    Ok(())
+    std::io::stdout().lock().write_all(markdown.as_bytes()).context("cannot write to stdout")
 }
 
 pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {

@@ -7,6 +7,7 @@ pub mod gc;
 pub mod git;
 pub mod land;
 pub mod meta;
+pub mod overlay;
 pub mod publish;
 pub mod remote;
 pub mod repo;

@@ -52,7 +52,8 @@ pub fn summary(model: &Model, meta: &PreviewMeta) -> Summary {
     }
 }
 
-fn engine(engine: Engine) -> &'static str {
+/// The engine's name as people write it; also what an overlay's summary says.
+pub(crate) fn engine(engine: Engine) -> &'static str {
     match engine {
         Engine::Postgres => "PostgreSQL",
         Engine::Redis => "Redis",
@@ -60,7 +61,8 @@ fn engine(engine: Engine) -> &'static str {
     }
 }
 
-fn seed(seed: &Seed) -> String {
+/// Where a store's data comes from, in words; also what an overlay's summary says.
+pub(crate) fn seed(seed: &Seed) -> String {
     match seed {
         Seed::Empty => "nothing: starts empty".to_owned(),
         Seed::Velero { backup, namespace } => format!("Velero backup `{backup}` of namespace `{namespace}`"),

@@ -3,7 +3,7 @@
 
 mod atomic;
 mod concurrency;
-mod fixture;
+pub mod fixture;
 mod gc;
 mod overlay;
 mod publish;

@@ -9,5 +9,6 @@ mod golden;
 mod hostile;
 mod invariants;
 mod lock;
+mod overlay;
 mod plan;
 mod restore;

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::gitops::overlay::FLAG_VARS;
 use kpreview::krm::process::relocated;
+use kpreview::spec::defaults::PrInputs;
 use kpreview::{prepare, render};
 
 use super::super::Invalid;
-use super::super::input::{PrArgs, read_lock, read_spec};
+use super::super::input::{env_fields, read_lock, read_spec};
 use super::write_stream;
 
 /// The executable's name kustomize looks for: the generator's `kind`.
@@ -68,7 +70,14 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
     // kustomize hands over a re-serialised copy in a temporary file; name what the user wrote.
     let name = format!("the Preview generator of {}", root.display());
     let lock = read_lock(&root)?;
-    let model = prepare(&text, &name, &PrArgs::default().inputs()?, lock.as_ref()).map_err(relocated)?;
+    // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
+    // --branch through), so they win over the spec, which wins over PREVIEW_*.
+    let [number, sha, branch] = FLAG_VARS;
+    let inputs = PrInputs {
+        flags: env_fields(number, sha, branch)?,
+        env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
+    };
+    let model = prepare(&text, &name, &inputs, lock.as_ref()).map_err(relocated)?;
     for warning in &model.warnings {
         eprintln!("warning: {name}: {warning}");
     }

@@ -1,0 +1,128 @@
+//! What stops an overlay from being published. Each names the overlay and what to do; all of them
+//! happen before the GitOps repository is opened.
+
+use std::path::PathBuf;
+
+/// An overlay that could not be built or read as one preview.
+#[derive(Debug, thiserror::Error)]
+pub enum OverlayError {
+    /// `--kustomize` is empty or uses shell syntax it cannot honour.
+    #[error("--kustomize `{command}`: {reason}")]
+    Command {
+        /// What was given.
+        command: String,
+        /// Why it cannot run.
+        reason: String,
+    },
+    /// The kustomize program could not be started.
+    #[error(
+        "cannot run `{program}` to build {dir}: {reason}; install it or name another with --kustomize (e.g. \"kustomize build --enable-alpha-plugins --enable-exec\")"
+    )]
+    Spawn {
+        /// The program.
+        program: String,
+        /// The overlay.
+        dir: PathBuf,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// kustomize ran and failed: a bad patch, a bad spec, a missing file.
+    #[error("`{command} {dir}` failed ({status}):\n{stderr}", dir = .dir.display(), stderr = .stderr.trim_end())]
+    Failed {
+        /// The command line without the directory.
+        command: String,
+        /// The overlay.
+        dir: PathBuf,
+        /// Its exit status.
+        status: String,
+        /// What it printed on stderr.
+        stderr: String,
+    },
+    /// kustomize printed more than a manifest stream may hold.
+    #[error("`{command}` printed more than the {limit} bytes a manifest stream may have")]
+    TooLarge {
+        /// The command line.
+        command: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// The temporary plugin home could not be made, or the output not read.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// What kustomize printed is not a stream of Kubernetes objects.
+    #[error("{overlay}: {reason}")]
+    Stream {
+        /// The overlay.
+        overlay: String,
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// The build printed no objects: publishing that would make Argo CD prune the preview.
+    #[error(
+        "{overlay} built no objects; refusing to publish an empty preview (Argo CD would prune everything it deployed)"
+    )]
+    Empty {
+        /// The overlay.
+        overlay: String,
+    },
+    /// No kpreview Namespace among the objects: the overlay has no Preview generator.
+    #[error(
+        "{overlay} built {objects} objects but no preview: none is a Namespace labelled `kpreview.dev/preview`, which kpreview's generator renders; list the spec as a generator (`generators: [preview.yaml]`, or a directory holding it) in the overlay or a base it uses"
+    )]
+    NoPreview {
+        /// The overlay.
+        overlay: String,
+        /// How many objects it built.
+        objects: usize,
+    },
+    /// Two previews in one build.
+    #[error(
+        "{overlay} built {} previews ({}); publish one overlay per preview",
+        .namespaces.len(),
+        .namespaces.join(", ")
+    )]
+    SeveralPreviews {
+        /// The overlay.
+        overlay: String,
+        /// Their namespaces.
+        namespaces: Vec<String>,
+    },
+    /// The preview's Namespace lacks what kpreview puts on it, or says something else.
+    #[error("{overlay}: Namespace {namespace}: {reason}")]
+    Identity {
+        /// The overlay.
+        overlay: String,
+        /// The Namespace.
+        namespace: String,
+        /// What is missing or wrong.
+        reason: String,
+    },
+    /// The build disagrees with `--pr`, `--sha` or `--branch`.
+    #[error(
+        "{overlay} built the preview of {field} `{built}`, but {flag} is `{given}`; a patch or the spec overrides it (kpreview's plugin puts {flag} first, but an `exec:` function reads the spec's pullRequest before PREVIEW_*): remove it there"
+    )]
+    Mismatch {
+        /// The overlay.
+        overlay: String,
+        /// `pull request`, `head commit`, `branch`.
+        field: &'static str,
+        /// `--pr`, `--sha`, `--branch`.
+        flag: &'static str,
+        /// What the objects say.
+        built: String,
+        /// What the flag says.
+        given: String,
+    },
+}
+
+impl OverlayError {
+    /// Whether the overlay itself is at fault (exit 1), rather than the machine (exit 2).
+    pub fn is_invalid_input(&self) -> bool {
+        !matches!(self, OverlayError::Spawn { .. } | OverlayError::Io { .. })
+    }
+}

@@ -1,0 +1,318 @@
+//! What an overlay built, read as the objects of one preview: the stream split into objects, the
+//! preview's identity taken from the Namespace kpreview's generator rendered (and checked against
+//! what the publish was given), the objects put in Argo CD's apply order and named as
+//! `kpreview render -o` names them. Pure: text in, objects out.
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::error::OverlayError;
+use crate::gitops::meta::Ttl;
+use crate::render::meta::{APP, HOOK, PR, PREVIEW, SYNC_WAVE};
+use crate::render::namespace::{BRANCH, HEAD_SHA, TTL};
+use crate::render::object::kind_rank;
+use crate::spec::defaults::PrFields;
+use crate::yaml::{self, WriteError};
+
+/// The objects of one preview, as an overlay built them.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    /// The application family (`kpreview.dev/app`).
+    pub app: String,
+    /// The preview's namespace.
+    pub namespace: String,
+    /// The pull request (`kpreview.dev/pr`).
+    pub pr: u64,
+    /// The head commit (`kpreview.dev/head-sha`), when the build had one.
+    pub sha: Option<String>,
+    /// The branch (`kpreview.dev/branch`), when the build had one.
+    pub branch: Option<String>,
+    /// The lifetime after each publish (`kpreview.dev/ttl`).
+    pub ttl: Ttl,
+    /// Every object, in apply order.
+    pub objects: Vec<Value>,
+}
+
+/// Reads the stream `overlay` built; `given` are the fields the publish was given, which the
+/// objects must agree with.
+pub fn read(stream: &str, overlay: &str, given: &PrFields) -> Result<Overlay, OverlayError> {
+    let stream_error = |reason: String| OverlayError::Stream { overlay: overlay.to_owned(), reason };
+    let values = yaml::values_from_stream(stream).map_err(|e| stream_error(format!("the build is not YAML: {e}")))?;
+    let mut objects = Vec::with_capacity(values.len());
+    for (index, value) in values.into_iter().enumerate() {
+        objects.push(Keyed::new(value).map_err(|reason| stream_error(format!("object {} {reason}", index + 1)))?);
+    }
+    if objects.is_empty() {
+        return Err(OverlayError::Empty { overlay: overlay.to_owned() });
+    }
+    let identity = identify(&objects, overlay)?;
+    check(&identity, given, overlay)?;
+    if let Some(stray) = objects.iter().find(|o| o.label(PREVIEW).is_some_and(|p| p != identity.namespace)) {
+        return Err(OverlayError::SeveralPreviews {
+            overlay: overlay.to_owned(),
+            namespaces: vec![identity.namespace.clone(), stray.label(PREVIEW).unwrap_or_default().to_owned()],
+        });
+    }
+    sort(&mut objects);
+    Ok(Overlay {
+        app: identity.app,
+        namespace: identity.namespace,
+        pr: identity.pr,
+        sha: identity.sha,
+        branch: identity.branch,
+        ttl: identity.ttl,
+        objects: objects.into_iter().map(|o| o.value).collect(),
+    })
+}
+
+impl Overlay {
+    /// One file per object, named as `kpreview render -o` names them (`007-deployment-api.yaml`),
+    /// so a preview reads the same in the GitOps repository however it was rendered.
+    pub fn files(&self) -> Result<Vec<(String, String)>, WriteError> {
+        self.objects
+            .iter()
+            .enumerate()
+            .map(|(i, object)| {
+                let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default();
+                let (kind, namespace, name) = (text("/kind"), text("/metadata/namespace"), text("/metadata/name"));
+                Ok((file_name(i, kind, namespace, name), yaml::to_string(object)?))
+            })
+            .collect()
+    }
+}
+
+/// `Manifests::file_names`'s scheme. Names kpreview renders are DNS labels already; others (a
+/// ClusterRole `system:x`) lose what a file name cannot hold, and the index keeps them apart.
+fn file_name(index: usize, kind: &str, namespace: &str, name: &str) -> String {
+    let clean = |s: &str, max: usize| -> String {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).take(max).collect()
+    };
+    let scope =
+        if namespace.is_empty() || namespace == name { String::new() } else { format!("{}-", clean(namespace, 63)) };
+    // At most 3 + 1 + 40 + 1 + 64 + 120 + 5 bytes: far below a file system's 255.
+    format!("{index:03}-{}-{scope}{}.yaml", clean(&kind.to_lowercase(), 40), clean(name, 120))
+}
+
+/// An object with what ordering and identification need.
+struct Keyed {
+    value: Value,
+    phase: u8,
+    wave: i64,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl Keyed {
+    fn new(value: Value) -> Result<Self, String> {
+        if !value.is_object() {
+            return Err("is not a mapping".to_owned());
+        }
+        let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let (kind, name) = (text("/kind"), text("/metadata/name"));
+        if text("/apiVersion").is_empty() || kind.is_empty() || name.is_empty() {
+            return Err(format!(
+                "(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three"
+            ));
+        }
+        let annotation = |key: &str| value.pointer("/metadata/annotations").and_then(|a| a.get(key));
+        let phase = phase(annotation(HOOK).and_then(Value::as_str));
+        // As Argo CD reads it: an annotation that is not a whole number counts as wave 0.
+        let wave = annotation(SYNC_WAVE).and_then(Value::as_str).and_then(|w| w.trim().parse().ok()).unwrap_or(0);
+        let namespace = text("/metadata/namespace");
+        Ok(Self { value, phase, wave, kind, namespace, name })
+    }
+
+    fn label(&self, key: &str) -> Option<&str> {
+        self.value.pointer("/metadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str)
+    }
+
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.value.pointer("/metadata/annotations").and_then(|a| a.get(key)).and_then(Value::as_str)
+    }
+
+    fn is_namespace(&self) -> bool {
+        self.kind == "Namespace" && self.value.get("apiVersion").and_then(Value::as_str) == Some("v1")
+    }
+}
+
+/// Argo CD's phase order (gitops-engine `sync_tasks.go`): PreSync, Sync, PostSync, SyncFail; then
+/// PostDelete hooks, which run only when the Application is deleted. A hook of several phases
+/// sorts with its first; `Skip` and plain resources are Sync.
+fn phase(hook: Option<&str>) -> u8 {
+    let Some(hook) = hook else { return 1 };
+    hook.split(',')
+        .map(|h| match h.trim() {
+            "PreSync" => 0,
+            "PostSync" => 2,
+            "SyncFail" => 3,
+            "PostDelete" => 4,
+            _ => 1,
+        })
+        .min()
+        .unwrap_or(1)
+}
+
+fn apply_order(a: &Keyed, b: &Keyed) -> Ordering {
+    (a.phase, a.wave, kind_rank(&a.kind), &a.name, &a.namespace).cmp(&(
+        b.phase,
+        b.wave,
+        kind_rank(&b.kind),
+        &b.name,
+        &b.namespace,
+    ))
+}
+
+/// The order of `render::object::sort`, for objects kpreview did not type: phase, wave, kind,
+/// name (stable, so kustomize's order breaks any tie), then each Namespace just before the first
+/// object in it. kustomize's own output order is its legacy kind order, not the generator's, so
+/// it is recomputed rather than kept.
+fn sort(objects: &mut Vec<Keyed>) {
+    objects.sort_by(apply_order);
+    let namespaces: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].is_namespace()).collect();
+    for index in namespaces.into_iter().rev() {
+        let name = objects[index].name.clone();
+        if let Some(first) = objects.iter().position(|o| o.namespace == name)
+            && first < index
+        {
+            let namespace = objects.remove(index);
+            objects.insert(first, namespace);
+        }
+    }
+}
+
+/// The preview as its Namespace describes it.
+struct Identity {
+    app: String,
+    namespace: String,
+    pr: u64,
+    sha: Option<String>,
+    branch: Option<String>,
+    ttl: Ttl,
+}
+
+fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> {
+    let previews: Vec<&Keyed> = objects.iter().filter(|o| o.is_namespace() && o.label(PREVIEW).is_some()).collect();
+    let namespace = match previews.as_slice() {
+        [] => return Err(OverlayError::NoPreview { overlay: overlay.to_owned(), objects: objects.len() }),
+        [one] => *one,
+        several => {
+            return Err(OverlayError::SeveralPreviews {
+                overlay: overlay.to_owned(),
+                namespaces: several.iter().map(|o| o.name.clone()).collect(),
+            });
+        }
+    };
+    let name = namespace.name.clone();
+    let wrong =
+        |reason: String| OverlayError::Identity { overlay: overlay.to_owned(), namespace: name.clone(), reason };
+    let label = namespace.label(PREVIEW).unwrap_or_default();
+    if label != name {
+        return Err(wrong(format!("its label {PREVIEW} is `{label}`, not its name; a patch renamed one of them")));
+    }
+    let app = namespace.label(APP).filter(|a| !a.is_empty()).ok_or_else(|| {
+        wrong(format!("it has no label {APP}; kpreview's generator puts it there, so a patch removed it"))
+    })?;
+    let pr_text = namespace.label(PR).unwrap_or_default();
+    let pr = pr_text
+        .parse::<u64>()
+        .map_err(|_| wrong(format!("its label {PR} is `{pr_text}`, not a pull request number")))?;
+    let ttl_text = namespace.annotation(TTL).unwrap_or_default();
+    let ttl = Ttl::parse(ttl_text)
+        .map_err(|e| wrong(format!("its annotation {TTL} is `{ttl_text}`, not a Go duration such as `48h` ({e})")))?;
+    Ok(Identity {
+        app: app.to_owned(),
+        namespace: name.clone(),
+        pr,
+        sha: namespace.annotation(HEAD_SHA).map(str::to_owned),
+        branch: namespace.annotation(BRANCH).map(str::to_owned),
+        ttl,
+    })
+}
+
+fn check(identity: &Identity, given: &PrFields, overlay: &str) -> Result<(), OverlayError> {
+    let mismatch = |field, flag, built: String, given: String| {
+        Err(OverlayError::Mismatch { overlay: overlay.to_owned(), field, flag, built, given })
+    };
+    if let Some(pr) = given.number
+        && pr != identity.pr
+    {
+        return mismatch("pull request", "--pr", identity.pr.to_string(), pr.to_string());
+    }
+    if let Some(sha) = &given.head_sha
+        && identity.sha.as_ref() != Some(sha)
+    {
+        return mismatch("head commit", "--sha", identity.sha.clone().unwrap_or_default(), sha.clone());
+    }
+    if let Some(branch) = &given.branch
+        && identity.branch.as_ref() != Some(branch)
+    {
+        return mismatch("branch", "--branch", identity.branch.clone().unwrap_or_default(), branch.clone());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMESPACE: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop-pr-7\n  labels:\n    kpreview.dev/preview: shop-pr-7\n    kpreview.dev/app: shop\n    kpreview.dev/pr: \"7\"\n  annotations:\n    kpreview.dev/ttl: 24h\n    kpreview.dev/head-sha: abc1234\n";
+
+    fn given(pr: Option<u64>) -> PrFields {
+        PrFields { number: pr, ..PrFields::default() }
+    }
+
+    fn names(overlay: &Overlay) -> Vec<String> {
+        overlay.files().unwrap().into_iter().map(|(name, _)| name).collect()
+    }
+
+    #[test]
+    fn objects_go_in_apply_order_and_the_namespace_before_its_first_hook() {
+        let stream = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: extra, namespace: shop-pr-7}}\n---\n{NAMESPACE}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop-pr-7\n  annotations: {{argocd.argoproj.io/sync-wave: \"2\"}}\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: restore\n  namespace: shop-pr-7\n  annotations: {{argocd.argoproj.io/hook: PreSync}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: \"system:x\"}}\n"
+        );
+        let overlay = read(&stream, "app", &given(Some(7))).unwrap();
+        assert_eq!((overlay.app.as_str(), overlay.namespace.as_str(), overlay.pr), ("shop", "shop-pr-7", 7));
+        assert_eq!(overlay.ttl.text, "24h");
+        assert_eq!(overlay.sha.as_deref(), Some("abc1234"));
+        assert_eq!(
+            names(&overlay),
+            [
+                "000-namespace-shop-pr-7.yaml",
+                "001-job-shop-pr-7-restore.yaml",
+                "002-configmap-shop-pr-7-extra.yaml",
+                "003-clusterrole-system-x.yaml",
+                "004-deployment-shop-pr-7-web.yaml",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_objects_no_preview_and_two_previews_are_refused() {
+        assert!(matches!(read("", "app", &given(None)), Err(OverlayError::Empty { .. })));
+        let config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n";
+        let err = read(config, "app", &given(None)).unwrap_err();
+        assert!(matches!(err, OverlayError::NoPreview { objects: 1, .. }), "{err}");
+        let two = format!("{NAMESPACE}---\n{}", NAMESPACE.replace("shop-pr-7", "shop-pr-8"));
+        let err = read(&two, "app", &given(None)).unwrap_err();
+        assert!(err.to_string().contains("built 2 previews (shop-pr-7, shop-pr-8)"), "{err}");
+    }
+
+    #[test]
+    fn the_namespace_must_agree_with_what_the_publish_was_given() {
+        let err = read(NAMESPACE, "app", &given(Some(8))).unwrap_err();
+        assert!(err.to_string().contains("pull request `7`, but --pr is `8`"), "{err}");
+        let sha = PrFields { head_sha: Some("def".into()), ..PrFields::default() };
+        assert!(read(NAMESPACE, "app", &sha).unwrap_err().to_string().contains("--sha is `def`"));
+        let bad = NAMESPACE.replace("ttl: 24h", "ttl: forever");
+        let err = read(&bad, "app", &given(None)).unwrap_err();
+        assert!(err.to_string().contains("kpreview.dev/ttl is `forever`"), "{err}");
+    }
+
+    #[test]
+    fn an_object_without_a_name_is_refused_by_its_position() {
+        let err = read(&format!("{NAMESPACE}---\napiVersion: v1\nkind: ConfigMap\n"), "app", &given(None)).unwrap_err();
+        assert!(err.to_string().contains("object 2 (kind `ConfigMap`, name ``) lacks"), "{err}");
+    }
+}

@@ -1,0 +1,292 @@
+//! `functions/ci`: the GitHub Actions workflow and the GitLab CI file validate against their
+//! platforms' published schemas (check-jsonschema's vendored copies; a broken copy fails, so the
+//! check bites), their shell parses, every kpreview flag they use exists, and their publish and
+//! unpublish scripts do the job when run as the platform would run them, against a real git
+//! remote. What cannot be checked offline (the actions' versions, GitHub's and GitLab's APIs, the
+//! runners) is listed in the README.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::gitops::fixture::World;
+use crate::support::{describe, kpreview, kpreview_path, python, root, tempdir, write};
+
+const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
+
+fn github() -> PathBuf {
+    root().join("functions/ci/github/preview.yml")
+}
+
+fn gitlab() -> PathBuf {
+    root().join("functions/ci/gitlab/preview.gitlab-ci.yml")
+}
+
+fn load(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).expect("read pipeline");
+    kpreview::yaml::value_from_str(&text, kpreview::yaml::Limits::Spec).expect("pipeline YAML")
+}
+
+fn check_jsonschema(schema: &str, file: &Path) -> Output {
+    Command::new(python())
+        .args(["-m", "check_jsonschema", "--builtin-schema", schema])
+        .arg(file)
+        .output()
+        .expect("run check-jsonschema")
+}
+
+#[test]
+fn the_pipelines_validate_against_their_platforms_schemas() {
+    for (schema, file) in [
+        ("vendor.github-workflows", github()),
+        ("custom.github-workflows-require-timeout", github()),
+        ("vendor.gitlab-ci", gitlab()),
+    ] {
+        let out = check_jsonschema(schema, &file);
+        assert!(out.status.success(), "{schema} rejects {}:\n{}", file.display(), describe(&out));
+    }
+    // The check bites: the same files with one mistake each are rejected.
+    let dir = tempdir();
+    let broken = [
+        ("vendor.github-workflows", "github.yml", github(), "runs-on: ubuntu-latest", "runs_on: ubuntu-latest"),
+        ("vendor.github-workflows", "github2.yml", github(), "pull-requests: write", "pull-requests: maybe"),
+        ("custom.github-workflows-require-timeout", "github3.yml", github(), "timeout-minutes: 10", "name: x"),
+        ("vendor.gitlab-ci", "gitlab.yml", gitlab(), "when: manual", "when: sometimes"),
+    ];
+    for (schema, name, file, from, to) in broken {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{from} is in {}", file.display());
+        let path = write(dir.path(), name, &text.replacen(from, to, 1));
+        let out = check_jsonschema(schema, &path);
+        assert!(!out.status.success(), "{schema} accepted {from:?} -> {to:?}:\n{}", describe(&out));
+    }
+}
+
+/// Every GitHub `run:` block by job and step name.
+fn github_scripts() -> BTreeMap<(String, String), String> {
+    let workflow = load(&github());
+    let mut scripts = BTreeMap::new();
+    for (job, spec) in workflow["jobs"].as_object().expect("jobs") {
+        for step in spec["steps"].as_array().expect("steps") {
+            if let Some(run) = step["run"].as_str() {
+                let name = step["name"].as_str().expect("every step has a name").to_owned();
+                scripts.insert((job.clone(), name), run.to_owned());
+            }
+        }
+    }
+    scripts
+}
+
+/// Every GitLab `before_script`/`script` block by job, in order.
+fn gitlab_scripts() -> BTreeMap<String, Vec<String>> {
+    let pipeline = load(&gitlab());
+    let mut scripts = BTreeMap::new();
+    for (job, spec) in pipeline.as_object().expect("jobs") {
+        for key in ["before_script", "script"] {
+            for line in spec[key].as_array().into_iter().flatten() {
+                let entry: &mut Vec<String> = scripts.entry(job.clone()).or_default();
+                entry.push(line.as_str().expect("a script line").to_owned());
+            }
+        }
+    }
+    scripts
+}
+
+#[test]
+fn the_scripts_parse_take_no_expressions_and_use_only_flags_kpreview_has() {
+    let github = github_scripts();
+    let gitlab = gitlab_scripts();
+    assert!(github.len() == 9 && gitlab.len() == 4, "{:?} {:?}", github.keys(), gitlab.keys());
+    let mut all: Vec<(String, &str, &str)> = Vec::new();
+    for ((job, step), script) in &github {
+        // `${{ }}` in a script is pasted in as shell text (script injection): values go via env.
+        assert!(!script.contains("${{"), "{job}/{step} expands an expression inside its script");
+        all.push((format!("{job}/{step}"), "bash", script));
+    }
+    for (job, lines) in &gitlab {
+        for line in lines {
+            all.push((job.clone(), "sh", line));
+        }
+    }
+    let mut help: BTreeMap<String, String> = BTreeMap::new();
+    for (what, shell, script) in all {
+        let out = Command::new(shell).arg("-n").arg("-c").arg(script).output().expect("shell");
+        assert!(out.status.success(), "{what} does not parse with {shell}:\n{}", describe(&out));
+        let words: Vec<&str> = script.split_whitespace().collect();
+        for (i, _) in words.iter().enumerate().filter(|(_, w)| **w == "kpreview") {
+            let Some(sub) = words.get(i + 1).filter(|s| !s.starts_with('-')) else { continue };
+            let text = help.entry((*sub).to_owned()).or_insert_with(|| {
+                let out = kpreview().arg(sub).arg("--help").output().expect("kpreview --help");
+                assert!(out.status.success(), "{what}: `kpreview {sub}` is no subcommand:\n{}", describe(&out));
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            });
+            let flags = words[i + 2..].iter().take_while(|w| **w != "|" && **w != ">" && !w.ends_with(';'));
+            for flag in flags.filter(|w| w.starts_with("--")) {
+                assert!(text.contains(&format!("{flag} ")), "{what}: `kpreview {sub}` has no {flag}");
+            }
+        }
+    }
+    // The comment steps look for the marker publish writes.
+    let marker = kpreview::gitops::summary::marker("x");
+    let prefix = marker.split('x').next().unwrap();
+    assert!(github[&("unpublish".to_owned(), "Mark the comment".to_owned())].contains(prefix), "{prefix}");
+}
+
+#[test]
+fn the_workflow_asks_for_least_privilege_and_serialises_each_pull_request() {
+    let workflow = load(&github());
+    assert_eq!(workflow["permissions"], serde_json::json!({}), "nothing by default");
+    let granted: BTreeMap<&str, &Value> =
+        workflow["jobs"].as_object().unwrap().iter().map(|(job, spec)| (job.as_str(), &spec["permissions"])).collect();
+    assert_eq!(granted["publish"], &serde_json::json!({"contents": "read", "pull-requests": "write"}));
+    assert_eq!(granted["unpublish"], &serde_json::json!({"pull-requests": "write"}));
+    assert_eq!(granted["gc"], &serde_json::json!({}));
+    let group = workflow["concurrency"]["group"].as_str().unwrap();
+    assert!(group.contains("github.event.pull_request.number"), "{group}");
+    assert_eq!(workflow["concurrency"]["cancel-in-progress"], false);
+    let triggers = &workflow["on"]["pull_request"]["types"];
+    for t in ["opened", "reopened", "synchronize", "labeled", "unlabeled", "closed"] {
+        assert!(triggers.as_array().unwrap().iter().any(|x| x == t), "on pull_request {t}");
+    }
+    assert!(workflow["on"]["schedule"][0]["cron"].is_string());
+
+    let gitlab = load(&gitlab());
+    assert_eq!(gitlab["preview"]["environment"]["on_stop"], "preview:stop");
+    assert_eq!(gitlab["preview:stop"]["environment"]["action"], "stop");
+    assert_eq!(gitlab["preview"]["resource_group"], gitlab["preview:stop"]["resource_group"]);
+    assert_eq!(gitlab["preview:gc"]["rules"][0]["if"], "$CI_PIPELINE_SOURCE == \"schedule\"");
+}
+
+/// The app repository CI checks out: a spec and an overlay of it.
+fn app(dir: &Path) {
+    write(
+        dir,
+        "preview.yaml",
+        "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: shop\nspec:\n  domain: preview.example.com\n  services:\n    web:\n      image: registry.example.com/shop/web:{{ pr.headSha }}\n      port: 8080\n      expose: true\n",
+    );
+    write(dir, "deploy/preview/kustomization.yaml", "resources:\n- ../base\ncommonAnnotations:\n  team: shop\n");
+    write(dir, "deploy/base/kustomization.yaml", "generators:\n- spec\n");
+    write(dir, "deploy/base/spec/kustomization.yaml", "resources:\n- preview.yaml\n");
+    std::fs::copy(dir.join("preview.yaml"), dir.join("deploy/base/spec/preview.yaml")).unwrap();
+}
+
+/// Runs a pipeline script as the platform would: its shell, in `cwd`, with the pipeline's
+/// variables and `env`, kpreview on PATH and git isolated in the world.
+fn run_script(world: &World, shell: &[&str], script: &str, cwd: &Path, vars: &[(String, String)]) -> Output {
+    let bin = kpreview_path().parent().unwrap().to_owned();
+    let path =
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())))
+            .unwrap();
+    let mut cmd = Command::new(shell[0]);
+    cmd.args(&shell[1..]).arg(script).current_dir(cwd).env("PATH", path);
+    cmd.env("HOME", world.root())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", world.root().join("gitconfig"));
+    for var in ["PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH", "KUSTOMIZE_PLUGIN_HOME", "GIT_DIR"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.output().expect("run the script")
+}
+
+fn string_map(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_github_publish_and_unpublish_steps_do_their_job() {
+    let scripts = github_scripts();
+    let workflow = load(&github());
+    let step = |job: &str, name: &str| scripts[&(job.to_owned(), name.to_owned())].clone();
+    let bash = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"];
+    for (overlay, pr) in [("", "7"), ("deploy/preview", "8")] {
+        let world = World::new();
+        let workspace = world.root();
+        world.clone("gitops");
+        app(&workspace.join("app"));
+        let runner_temp = tempdir();
+        let mut vars = string_map(&workflow["env"]);
+        vars.retain(|(k, _)| k != "PREVIEW_OVERLAY");
+        vars.extend([
+            ("PREVIEW_OVERLAY".to_owned(), overlay.to_owned()),
+            ("RUNNER_TEMP".to_owned(), runner_temp.path().display().to_string()),
+            ("PR".to_owned(), pr.to_owned()),
+            ("SHA".to_owned(), SHA.to_owned()),
+            ("BRANCH".to_owned(), "feature/x".to_owned()),
+        ]);
+        for name in ["Pin snapshots chosen by tags", "Publish"] {
+            let out = run_script(&world, &bash, &step("publish", name), &workspace.join("app"), &vars);
+            assert!(out.status.success(), "{name} ({overlay:?}):\n{}", describe(&out));
+        }
+        let namespace = format!("shop-pr-{pr}");
+        let remote = world.remote();
+        let meta = world.show(&remote, "main", &format!("previews/{namespace}/preview.json"));
+        assert!(meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"branch\": \"feature/x\""), "{meta}");
+        let summary = std::fs::read_to_string(runner_temp.path().join("preview.md")).expect("the summary file");
+        assert!(summary.starts_with(&kpreview::gitops::summary::marker(&namespace)), "{summary}");
+        let author = world.git(&remote, &["log", "-1", "--format=%an", "main"]);
+        assert_eq!(author, "github-actions[bot]");
+        if !overlay.is_empty() {
+            let manifests = world.git(&remote, &["ls-tree", "-r", "--name-only", "main", "--", "previews/"]);
+            let first = manifests.lines().find(|l| l.contains("/manifests/")).unwrap();
+            assert!(world.show(&remote, "main", first).contains("team: shop"), "the overlay's own annotation");
+        }
+
+        let out = run_script(&world, &bash, &step("unpublish", "Unpublish"), &workspace, &vars);
+        assert!(out.status.success(), "Unpublish:\n{}", describe(&out));
+        let listing = world.previews(&remote, "main");
+        assert_eq!(listing[&namespace], ["manifests", "removed.json"], "{listing:?}");
+    }
+}
+
+#[test]
+fn the_gitlab_publish_and_stop_jobs_do_their_job() {
+    let scripts = gitlab_scripts();
+    let pipeline = load(&gitlab());
+    let world = World::new();
+    let project = world.root().join("app");
+    app(&project);
+    let gitops = world.clone("gitops");
+    let mut vars = string_map(&pipeline["variables"]);
+    vars.retain(|(k, _)| k != "GITOPS_DIR" && k != "PREVIEW_OVERLAY");
+    vars.extend(
+        [
+            ("GITOPS_DIR", gitops.display().to_string()),
+            ("PREVIEW_OVERLAY", "deploy/preview".to_owned()),
+            ("CI_MERGE_REQUEST_IID", "12".to_owned()),
+            ("CI_COMMIT_SHA", SHA.to_owned()),
+            ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/y".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    // The clone (before_script) needs the GitLab server; the test's clone stands in for it.
+    let publish = &scripts["preview"];
+    let sh = ["sh", "-c"];
+    let out = run_script(&world, &sh, &publish[0], &project, &vars);
+    assert!(out.status.success(), "preview:\n{}", describe(&out));
+    assert!(
+        std::fs::read_to_string(project.join("preview.md"))
+            .unwrap()
+            .starts_with("<!-- kpreview:summary shop-pr-12 -->")
+    );
+    let meta = world.show(&world.remote(), "main", "previews/shop-pr-12/preview.json");
+    assert!(meta.contains("\"branch\": \"feature/y\""), "{meta}");
+
+    let stop = scripts["preview:stop"].last().unwrap();
+    let out = run_script(&world, &sh, stop, &project, &vars);
+    assert!(out.status.success(), "preview:stop:\n{}", describe(&out));
+    assert_eq!(world.previews(&world.remote(), "main")["shop-pr-12"], ["manifests", "removed.json"]);
+    let out = run_script(&world, &sh, stop, &project, &[("PREVIEW_APP".to_owned(), String::new())]);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("set PREVIEW_APP"),
+        "{}",
+        describe(&out)
+    );
+}
