@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kpreview::spec::defaults::{PrFields, PrInputs};
+use kpreview::spec::defaults::{PrFields, Inputs};
 
 const SPECS: [(&str, &str); 3] = [
     ("frontend", include_str!("../testdata/shared-frontend/preview.yaml")),
@@ -13,14 +13,14 @@ const SPECS: [(&str, &str); 3] = [
     ("integrated", include_str!("../testdata/shared-integrated/preview.yaml")),
 ];
 
-fn inputs() -> PrInputs {
-    PrInputs {
+fn inputs() -> Inputs {
+    Inputs {
         flags: PrFields {
             number: Some(7),
             head_sha: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
             branch: Some("bench/branch".to_owned()),
         },
-        env: PrFields::default(),
+        ..Inputs::default()
     }
 }
 

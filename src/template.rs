@@ -19,6 +19,8 @@ use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
+use crate::spec::defaults::{PrField, PrSources};
+
 /// Longest template source accepted.
 pub const MAX_SOURCE: usize = 4096;
 /// Longest output a template may produce.
@@ -46,6 +48,9 @@ pub struct Vars {
     /// The service a staging URL is for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// Where pull-request fields can be given, for messages; not a variable.
+    #[serde(skip)]
+    pub sources: PrSources,
 }
 
 /// `pr.*` template variables.
@@ -212,14 +217,12 @@ fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
     let pr = &vars.pr;
     used.iter().find_map(|name| {
         let (missing, hint) = match name.as_str() {
-            "pr.headSha" | "pr.shortSha" => {
-                (pr.head_sha.is_none(), "give `--sha`, `spec.pullRequest.headSha` or `PREVIEW_HEAD_SHA`")
+            "pr.headSha" | "pr.shortSha" => (pr.head_sha.is_none(), vars.sources.hint(PrField::HeadSha)),
+            "pr.branch" | "pr.branchSlug" => (pr.branch.is_none(), vars.sources.hint(PrField::Branch)),
+            "namespace" => {
+                (vars.namespace.is_none(), "the namespace is not known yet where it is being named".to_owned())
             }
-            "pr.branch" | "pr.branchSlug" => {
-                (pr.branch.is_none(), "give `--branch`, `spec.pullRequest.branch` or `PREVIEW_BRANCH`")
-            }
-            "namespace" => (vars.namespace.is_none(), "the namespace is not known yet where it is being named"),
-            "service" => (vars.service.is_none(), "`service` exists only in `spec.staging.url`"),
+            "service" => (vars.service.is_none(), "`service` exists only in `spec.staging.url`".to_owned()),
             other if other.starts_with("pr.") || other.starts_with("staging.") => {
                 if KNOWN.contains(&other) {
                     return None;
@@ -229,7 +232,7 @@ fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
                     .unwrap_or_default();
                 return Some(format!("`{other}` is not a variable; {guess}known: {}", KNOWN.join(", ")));
             }
-            _ => (false, ""),
+            _ => (false, String::new()),
         };
         missing.then(|| format!("`{name}` has no value: {hint}"))
     })
@@ -285,6 +288,7 @@ mod tests {
             },
             staging: StagingVars { namespace: "staging".into() },
             service: None,
+            sources: PrSources::cli(),
         }
     }
 

@@ -2,14 +2,14 @@
 //! and the same input renders the same bytes twice.
 #![no_main]
 
-use kpreview::spec::defaults::{PrFields, PrInputs};
+use kpreview::spec::defaults::{PrFields, Inputs};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let pr = PrInputs {
+    let pr = Inputs {
         flags: PrFields { number: Some(7), head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()), branch: Some("fuzz/branch".into()) },
-        env: PrFields::default(),
+        ..Inputs::default()
     };
     let Ok(model) = kpreview::prepare(text, "fuzz.yaml", &pr, None) else { return };
     let first = kpreview::render(&model).to_yaml().expect("a validated model always renders");

@@ -11,12 +11,12 @@ use anyhow::Context;
 use clap::Args;
 
 use kpreview::krm::{Env, KrmResult, ResourceList, process};
-use kpreview::spec::defaults::PrInputs;
+use kpreview::spec::defaults::{PREVIEW_ENV, PrSources};
 use kpreview::yaml::MAX_STREAM_BYTES;
 use kpreview::{Manifests, prepare, render};
 
 use super::Invalid;
-use super::input::{env_fields, read_lock, read_spec};
+use super::input::{env_fields, env_inputs, read_lock, read_spec, warn};
 
 pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
 
@@ -71,9 +71,9 @@ pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
     let text = read_stdin()?;
     let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
-    let pr_env = env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?;
+    let pr_env = env_fields(PREVIEW_ENV)?;
     let read = |dir: &Path| read_lock(dir).map_err(|e| format!("{e:#}"));
-    let output = process(list, &Env { pr_env, read_lock: &read });
+    let output = process(list, &Env { pr_env, read_lock: &read, image: super::input::image() });
     let yaml = output.to_yaml()?;
     std::io::stdout().lock().write_all(yaml.as_bytes()).context("cannot write to stdout")?;
     // kpt treats an error result with exit 0 as success and writes the package: fail loudly.
@@ -119,6 +119,10 @@ fn read_stdin() -> anyhow::Result<String> {
 
 /// `kpreview cmp`: the Argo CD Config Management Plugin's `generate` command.
 pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
+    const PLUGIN_ENV: [&str; 3] = ["ARGOCD_ENV_PR_NUMBER", "ARGOCD_ENV_HEAD_SHA", "ARGOCD_ENV_BRANCH"];
+    let sources = PrSources::new(
+        ["PR_NUMBER", "HEAD_SHA", "BRANCH"].map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
+    );
     let spec = read_spec(&args.spec).with_context(|| {
         format!(
             "the plugin renders {} in the Application's source path (set ARGOCD_ENV_PREVIEW_SPEC to change it)",
@@ -126,14 +130,8 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         )
     })?;
     let lock = read_lock(&spec.dir)?;
-    let inputs = PrInputs {
-        flags: env_fields("ARGOCD_ENV_PR_NUMBER", "ARGOCD_ENV_HEAD_SHA", "ARGOCD_ENV_BRANCH")?,
-        env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
-    };
-    let model = prepare(&spec.text, &spec.name, &inputs, lock.as_ref())?;
-    for warning in &model.warnings {
-        eprintln!("warning: {}: {warning}", spec.name);
-    }
+    let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref())?;
+    warn(&spec.name, &model.warnings);
     write_stream(&render(&model), &spec.name)
 }
 

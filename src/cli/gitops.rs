@@ -16,11 +16,11 @@ use kpreview::gitops::publish::{Publication, Published, publish as publish_previ
 use kpreview::gitops::summary::summary;
 use kpreview::gitops::unpublish::unpublish as unpublish_pr;
 use kpreview::gitops::{Push, Repo, Ttl};
-use kpreview::spec::defaults::PrFields;
-use kpreview::{prepare, render};
+use kpreview::spec::defaults::PrField;
+use kpreview::render;
 
 use super::Invalid;
-use super::input::{PrArgs, read_lock, read_spec};
+use super::input::{PrArgs, load};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
@@ -177,16 +177,13 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.overlay {
         return publish_overlay(args, dir);
     }
-    let spec = read_spec(&args.spec)?;
-    let lock = read_lock(&spec.dir)?;
-    let model = prepare(&spec.text, &spec.name, &args.pr.inputs()?, lock.as_ref())?;
-    for warning in &model.warnings {
-        eprintln!("warning: {}: {warning}", spec.name);
-    }
+    let inputs = args.pr.inputs()?;
+    let (spec, model) = load(&args.spec, &inputs)?;
     let sha = model.pr.head_sha.clone().ok_or_else(|| {
         Invalid(format!(
-            "{}: publish records the head commit: give it with --sha, spec.pullRequest.headSha or PREVIEW_HEAD_SHA",
-            spec.name
+            "{}: publish records the head commit: {}",
+            spec.name,
+            inputs.sources.hint(PrField::HeadSha)
         ))
     })?;
     let manifests = render(&model);
@@ -213,7 +210,7 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
     let command = overlay::build::parse_command(&args.kustomize).map_err(overlay_error)?;
     let exe =
         std::env::current_exe().context("cannot find the running kpreview binary to offer kustomize as its plugin")?;
-    let given = PrFields { number: args.pr.pr, head_sha: args.pr.sha.clone(), branch: args.pr.branch.clone() };
+    let given = args.pr.fields();
     let request = overlay::build::Build { dir, command: &command, exe: &exe, pr: &given };
     let built = overlay::build(&request, &mut say).map_err(overlay_error)?;
     // kustomize's warnings and the plugin's (a spec's "did you mean") matter on success too.

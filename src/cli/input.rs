@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::spec::defaults::{PrFields, PrInputs};
+use kpreview::spec::defaults::{PREVIEW_ENV, PrFields, Inputs, PrSources};
+use kpreview::prepare;
 use kpreview::spec::lockfile::{self, Lock};
+use kpreview::spec::model::Model;
+use kpreview::spec::problem::Problem;
 use kpreview::yaml::MAX_SPEC_BYTES;
 
 use super::Invalid;
@@ -29,16 +32,30 @@ pub struct PrArgs {
 
 impl PrArgs {
     /// Flags plus the `PREVIEW_*` environment.
-    pub fn inputs(&self) -> anyhow::Result<PrInputs> {
-        Ok(PrInputs {
-            flags: PrFields { number: self.pr, head_sha: self.sha.clone(), branch: self.branch.clone() },
-            env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
-        })
+    pub fn inputs(&self) -> anyhow::Result<Inputs> {
+        Ok(Inputs { flags: self.fields(), env: env_fields(PREVIEW_ENV)?, sources: PrSources::cli(), image: image() })
+    }
+
+    /// The flags alone.
+    pub fn fields(&self) -> PrFields {
+        PrFields { number: self.pr, head_sha: self.sha.clone(), branch: self.branch.clone() }
     }
 }
 
+/// Pull-request fields from environment variables that win over the spec (named `vars`, for
+/// number, head SHA and branch), over the `PREVIEW_*` ones that lose to it.
+pub fn env_inputs(vars: [&str; 3], sources: PrSources) -> anyhow::Result<Inputs> {
+    Ok(Inputs { flags: env_fields(vars)?, env: env_fields(PREVIEW_ENV)?, sources, image: image() })
+}
+
+/// `KPREVIEW_IMAGE`: the platform's kpreview image for the restore and cleanup Jobs. It is set
+/// where the platform runs kpreview (the Argo CD sidecar, the CI job), never in the spec.
+pub fn image() -> Option<String> {
+    std::env::var("KPREVIEW_IMAGE").ok().filter(|v| !v.trim().is_empty())
+}
+
 /// Pull-request fields from three environment variables; empty ones count as unset.
-pub fn env_fields(number: &str, sha: &str, branch: &str) -> anyhow::Result<PrFields> {
+pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let number = match var(number) {
         Some(text) => Some(
@@ -79,6 +96,23 @@ pub fn read_spec(path: &Path) -> anyhow::Result<SpecFile> {
         _ => PathBuf::from("."),
     };
     Ok(SpecFile { name, text, dir })
+}
+
+/// A spec read and validated, its warnings printed: what `render`, `plan`, `publish` and `cmp`
+/// start from.
+pub fn load(path: &Path, inputs: &Inputs) -> anyhow::Result<(SpecFile, Model)> {
+    let spec = read_spec(path)?;
+    let lock = read_lock(&spec.dir)?;
+    let model = prepare(&spec.text, &spec.name, inputs, lock.as_ref())?;
+    warn(&spec.name, &model.warnings);
+    Ok((spec, model))
+}
+
+/// Prints warnings on stderr, each naming the spec.
+pub fn warn(file: &str, warnings: &[Problem]) {
+    for w in warnings {
+        eprintln!("warning: {file}: {w}");
+    }
 }
 
 /// Reads `preview.lock` from `dir` if there is one.

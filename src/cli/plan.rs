@@ -8,9 +8,9 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use kpreview::plan::{Format, Plan};
-use kpreview::{prepare, render};
+use kpreview::render;
 
-use super::input::{PrArgs, read_lock, read_spec};
+use super::input::{PrArgs, load};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -64,12 +64,7 @@ impl From<FormatArg> for Format {
 }
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let spec = read_spec(&args.spec)?;
-    let lock = read_lock(&spec.dir)?;
-    let model = prepare(&spec.text, &spec.name, &args.pr.inputs()?, lock.as_ref())?;
-    for warning in &model.warnings {
-        eprintln!("warning: {}: {warning}", spec.name);
-    }
+    let (_, model) = load(&args.spec, &args.pr.inputs()?)?;
     let manifests = render(&model);
     let plan = Plan::of(&model, &manifests)?;
     let format = Format::from(args.format);

@@ -6,11 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::spec::problem::Problem;
 use kpreview::spec::types::Preview;
 use kpreview::{output, prepare, render as render_model};
 
-use super::input::{PrArgs, read_lock, read_spec};
+use super::input::{PrArgs, load, read_lock, read_spec, warn};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -42,17 +41,8 @@ pub struct ValidateArgs {
     pr: PrArgs,
 }
 
-fn warn(file: &str, warnings: &[Problem]) {
-    for w in warnings {
-        eprintln!("warning: {file}: {w}");
-    }
-}
-
 pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    let spec = read_spec(&args.spec)?;
-    let lock = read_lock(&spec.dir)?;
-    let model = prepare(&spec.text, &spec.name, &args.pr.inputs()?, lock.as_ref())?;
-    warn(&spec.name, &model.warnings);
+    let (_, model) = load(&args.spec, &args.pr.inputs()?)?;
     let manifests = render_model(&model);
     match &args.output {
         None => {

@@ -20,19 +20,16 @@ impl Repo {
         if self.bare || names.is_empty() {
             return Ok(());
         }
-        let out = self
-            .git
-            .call([
-                "--no-optional-locks",
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--untracked-files=all",
-                "--no-renames",
-                "--",
-                &format!("{PREVIEWS}/"),
-            ])
-            .run()?;
+        // One pathspec per preview keeps `status` from visiting thousands of other previews'
+        // files; past a few hundred names, one pathspec for all is cheaper than the list.
+        let scope: Vec<String> = if names.len() <= 256 {
+            names.iter().map(|name| format!("{PREVIEWS}/{name}/")).collect()
+        } else {
+            vec![format!("{PREVIEWS}/")]
+        };
+        let mut args = vec!["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--"];
+        args.extend(scope.iter().map(String::as_str));
+        let out = self.git.call(args).run()?;
         let mut paths = Vec::new();
         for record in out.stdout.split(|&b| b == 0).filter(|r| r.len() > 3) {
             let text = String::from_utf8_lossy(record);

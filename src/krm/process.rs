@@ -12,7 +12,7 @@ use super::config::{self, Selection};
 use super::list::{Item, Object, ResourceList, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use crate::render::render;
-use crate::spec::defaults::{PrFields, PrInputs};
+use crate::spec::defaults::{PrFields, Inputs, PrSources};
 use crate::spec::lockfile::Lock;
 use crate::spec::prepare::prepare;
 use crate::spec::problem::{self, Problem, Problems};
@@ -36,6 +36,8 @@ pub struct Env<'a> {
     pub pr_env: PrFields,
     /// Reads `preview.lock` from a directory (relative to the current one unless absolute).
     pub read_lock: &'a dyn Fn(&Path) -> Result<Option<Lock>, String>,
+    /// `KPREVIEW_IMAGE`: the platform's kpreview image for restore and cleanup Jobs.
+    pub image: Option<String>,
 }
 
 /// One spec to render.
@@ -154,7 +156,8 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         Ok(lock) => lock,
         Err(message) => return failed(vec![spec_result(spec.object, Severity::Error, message)]),
     };
-    let inputs = PrInputs { flags: pr.clone(), env: env.pr_env.clone() };
+    let sources = PrSources::new(["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")));
+    let inputs = Inputs { flags: pr.clone(), env: env.pr_env.clone(), sources, image: env.image.clone() };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
     let model = match prepare(&text, &file, &inputs, lock.as_ref()) {
         Ok(model) => model,

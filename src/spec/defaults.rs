@@ -19,9 +19,9 @@ pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 pub const VELERO_NAMESPACE: &str = "velero";
 /// `spec.restore.timeout`.
 pub const RESTORE_TIMEOUT: &str = "15m";
-/// `spec.restore.image`: the image the project's `Dockerfile` builds, under the name its
-/// release workflow pushes. Mirror it and set `spec.restore.image` in air-gapped clusters.
-pub const RESTORE_IMAGE: &str = concat!("ghcr.io/kpreview/kpreview:", env!("CARGO_PKG_VERSION"));
+/// The image of the restore and cleanup Jobs: the one the project's `Dockerfile` builds, under
+/// the name its release workflow pushes. Platforms that mirror it set `KPREVIEW_IMAGE`.
+pub const IMAGE: &str = concat!("ghcr.io/kpreview/kpreview:", env!("CARGO_PKG_VERSION"));
 /// `spec.dataStores.*.seed.snapshot.driver`.
 pub const SNAPSHOT_DRIVER: &str = "ebs.csi.aws.com";
 /// `spec.dataStores.*.storage`.
@@ -49,17 +49,90 @@ pub struct PrFields {
     pub branch: Option<String>,
 }
 
-/// Pull-request fields from the command line and from the environment.
+/// What a render takes from outside the spec: the pull-request fields from one place that wins
+/// over the spec (flags) and one that loses to it (the environment), with the names a message
+/// should give for each; and the choices that belong to the platform, not to the pull request.
 #[derive(Debug, Clone, Default)]
-pub struct PrInputs {
-    /// From flags: these win.
+pub struct Inputs {
+    /// From flags (or what stands for them in a mode): these win.
     pub flags: PrFields,
     /// From `PREVIEW_*` variables: these lose to the spec.
     pub env: PrFields,
+    /// How this mode names both places.
+    pub sources: PrSources,
+    /// The kpreview image of the restore and cleanup Jobs (`KPREVIEW_IMAGE`), else [`IMAGE`].
+    /// Never from the spec: those Jobs hold Velero RBAC, so a pull request must not choose what
+    /// runs in them.
+    pub image: Option<String>,
+}
+
+impl Inputs {
+    /// The image of the restore and cleanup Jobs.
+    pub fn image(&self) -> &str {
+        self.image.as_deref().unwrap_or(IMAGE)
+    }
+}
+
+/// A pull-request field, to name where it can be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrField {
+    /// `pullRequest.number`.
+    Number,
+    /// `pullRequest.headSha`.
+    HeadSha,
+    /// `pullRequest.branch`.
+    Branch,
+}
+
+/// How a mode names the two places outside the spec that pull-request fields come from, so a
+/// missing field names the places that exist where the user runs kpreview (a flag in the CLI,
+/// plugin env in Argo CD, the function config under kpt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrSources {
+    /// What wins over the spec, for number, head SHA and branch.
+    pub over: [String; 3],
+    /// What loses to the spec, for the same three.
+    pub under: [String; 3],
+}
+
+/// The variables that lose to the spec in every mode.
+pub const PREVIEW_ENV: [&str; 3] = ["PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH"];
+
+impl PrSources {
+    /// Places that win over the spec, named as messages should name them, over `PREVIEW_*`.
+    pub fn new(over: [String; 3]) -> Self {
+        Self { over, under: PREVIEW_ENV.map(|v| format!("`{v}`")) }
+    }
+
+    /// Environment variables that win over the spec, over `PREVIEW_*`.
+    pub fn variables(over: [&str; 3]) -> Self {
+        Self::new(over.map(|v| format!("`{v}`")))
+    }
+
+    /// The command line's: `--pr`, `--sha`, `--branch`.
+    pub fn cli() -> Self {
+        Self::new(["`--pr N`", "`--sha`", "`--branch`"].map(str::to_owned))
+    }
+
+    /// "give `--pr N`, `spec.pullRequest.number` or `PREVIEW_PR_NUMBER`".
+    pub fn hint(&self, field: PrField) -> String {
+        let (i, name) = match field {
+            PrField::Number => (0, "number"),
+            PrField::HeadSha => (1, "headSha"),
+            PrField::Branch => (2, "branch"),
+        };
+        format!("give {}, `spec.pullRequest.{name}` or {}", self.over[i], self.under[i])
+    }
+}
+
+impl Default for PrSources {
+    fn default() -> Self {
+        Self::cli()
+    }
 }
 
 /// Fills in every default and merges the pull-request fields. Nothing is validated here.
-pub fn apply(mut preview: Preview, pr: &PrInputs) -> Preview {
+pub fn apply(mut preview: Preview, pr: &Inputs) -> Preview {
     let spec = &mut preview.spec;
     let written = spec.pull_request.take().unwrap_or_default();
     spec.pull_request = Some(PullRequest {
@@ -83,7 +156,6 @@ pub fn apply(mut preview: Preview, pr: &PrInputs) -> Preview {
 
     let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
     restore.velero_namespace.get_or_insert_with(|| VELERO_NAMESPACE.to_owned());
-    restore.image.get_or_insert_with(|| RESTORE_IMAGE.to_owned());
     restore.timeout.get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
 
     for service in spec.services.values_mut() {
@@ -143,9 +215,10 @@ mod tests {
 
     #[test]
     fn flags_beat_spec_beats_env() {
-        let inputs = PrInputs {
+        let inputs = Inputs {
             flags: PrFields { number: Some(1), ..Default::default() },
             env: PrFields { number: Some(3), head_sha: Some("e".into()), branch: Some("env".into()) },
+            ..Inputs::default()
         };
         let spec_pr = PullRequest { number: Some(2), head_sha: Some("s".into()), branch: None };
         let pr = apply(preview(Some(spec_pr)), &inputs).spec.pull_request.unwrap();
@@ -154,7 +227,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_every_option() {
-        let spec = apply(preview(None), &PrInputs::default()).spec;
+        let spec = apply(preview(None), &Inputs::default()).spec;
         assert_eq!(spec.namespace.as_deref(), Some(NAMESPACE));
         assert_eq!(spec.staging.unwrap().url.as_deref(), Some(STAGING_URL));
         assert_eq!(spec.nodes.unwrap().spot.as_deref(), Some("any"));

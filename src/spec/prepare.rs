@@ -1,6 +1,6 @@
 //! The whole spec pipeline in one call: load → defaults → validate.
 
-use super::defaults::{self, PrInputs};
+use super::defaults::{self, Inputs};
 use super::load::load;
 use super::lockfile::Lock;
 use super::model::Model;
@@ -9,11 +9,11 @@ use super::validate::validate;
 
 /// Turns spec text into a validated [`Model`], or every problem found in it (unknown fields,
 /// invalid values and warnings together). `file` names the spec in messages.
-pub fn prepare(text: &str, file: &str, pr: &PrInputs, lock: Option<&Lock>) -> Result<Model, Problems> {
+pub fn prepare(text: &str, file: &str, pr: &Inputs, lock: Option<&Lock>) -> Result<Model, Problems> {
     let loaded = load(text, file)?;
     let defaulted = defaults::apply(loaded.preview, pr);
     let mut problems = loaded.problems;
-    match validate(&defaulted, lock) {
+    match validate(&defaulted, lock, pr) {
         Ok(model) if problems.is_empty() => Ok(model),
         Ok(model) => {
             problems.extend(model.warnings);
@@ -37,7 +37,7 @@ mod tests {
         let text = format!(
             "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
         );
-        let pr = PrInputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..PrInputs::default() };
+        let pr = Inputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..Inputs::default() };
         prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -78,7 +78,7 @@ mod tests {
 
         let stores_only = {
             let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 1}\n  dataStores:\n    db: {engine: redis}\n";
-            prepare(text, "t.yaml", &PrInputs::default(), None).unwrap()
+            prepare(text, "t.yaml", &Inputs::default(), None).unwrap()
         };
         let w = Waves::of(&stores_only);
         assert_eq!((w.stores, w.ingress), (1, 1));

@@ -429,10 +429,6 @@ pub struct RestoreSpec {
     /// Namespace Velero runs in. Default `velero`.
     #[serde(default)]
     pub velero_namespace: Option<String>,
-    /// Image of the restore Job, which runs `kpreview restore velero`. Default the kpreview
-    /// image of this version.
-    #[serde(default)]
-    pub image: Option<String>,
     /// How long a restore may take before the Job fails, a Go duration. Default `15m`.
     #[serde(default)]
     pub timeout: Option<String>,

@@ -3,6 +3,7 @@
 //! dependency graph, so rendering cannot fail on user input.
 
 use super::check::{format_duration, is_sha, parse_duration};
+use super::defaults::{Inputs, PrField};
 use super::lockfile::Lock;
 use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
 use super::problem::{Collector, Problem};
@@ -82,8 +83,12 @@ impl Ctx<'_> {
 
 /// Checks a spec that went through [`super::defaults::apply`] and builds its model. Every
 /// problem is returned at once; warnings ride along in [`Model::warnings`].
-pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Problem>> {
-    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars: Vars::default(), lock };
+///
+/// `sources` names where pull-request fields can be given, for the messages when one is missing.
+pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Result<Model, Vec<Problem>> {
+    let sources = &inputs.sources;
+    let vars = Vars { sources: sources.clone(), ..Vars::default() };
+    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock };
     if preview.api_version != API_VERSION {
         ctx.problems.error("apiVersion", format!("expected `{API_VERSION}`, found `{}`", preview.api_version));
     }
@@ -107,6 +112,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Pro
         },
         staging: StagingVars { namespace: String::new() },
         service: None,
+        sources: sources.clone(),
     };
 
     let staging = spec.staging.clone().unwrap_or_default();
@@ -119,7 +125,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>) -> Result<Model, Vec<Pro
 
     let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
     let ingress = ingress(&mut ctx, spec);
-    let restore = restore(&mut ctx, spec);
+    let restore = restore(&mut ctx, spec, inputs.image());
     let nodes = spec.nodes.clone().unwrap_or_default();
     let provider = ctx.choose("spec.nodes.spot", nodes.spot.as_deref().unwrap_or_default(), SpotProvider::VALUES);
     let policy = ctx.choose("spec.nodes.policy", nodes.policy.as_deref().unwrap_or_default(), SpotPolicy::VALUES);
@@ -169,7 +175,7 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
         None => {
             ctx.problems.error(
                 "spec.pullRequest.number",
-                "the pull request number is not set: give `--pr N`, `spec.pullRequest.number` or `PREVIEW_PR_NUMBER`",
+                format!("the pull request number is not set: {}", ctx.vars.sources.hint(PrField::Number)),
             );
             0
         }
@@ -234,14 +240,13 @@ fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     }
 }
 
-fn restore(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Restore> {
+fn restore(ctx: &mut Ctx<'_>, spec: &PreviewSpec, image: &str) -> Option<Restore> {
     let written = spec.restore.clone().unwrap_or_default();
     let velero_namespace = written.velero_namespace.unwrap_or_default();
     ctx.label("spec.restore.veleroNamespace", &velero_namespace);
-    let image = written.image.unwrap_or_default();
-    if let Err(e) = super::check::check_image(&image) {
-        ctx.problems.error("spec.restore.image", e);
+    if let Err(e) = super::check::check_image(image) {
+        ctx.problems.error("spec.restore", format!("the platform's kpreview image (KPREVIEW_IMAGE): {e}"));
     }
     let timeout = ctx.duration("spec.restore.timeout", written.timeout.as_deref().unwrap_or_default())?;
-    Some(Restore { velero_namespace, image, timeout })
+    Some(Restore { velero_namespace, image: image.to_owned(), timeout })
 }

@@ -215,7 +215,7 @@ fn yaml_1_1_ambiguous_strings_survive_kubectl_kustomize() {
 /// bytes twice, a lock that parses writes back to itself.
 #[test]
 fn committed_fuzz_inputs_keep_their_properties() {
-    use kpreview::spec::defaults::{PrFields, PrInputs};
+    use kpreview::spec::defaults::{PrFields, Inputs};
     use kpreview::spec::lockfile::Lock;
     let inputs = |target: &str| -> Vec<std::path::PathBuf> {
         ["corpus", "regressions"]
@@ -225,9 +225,9 @@ fn committed_fuzz_inputs_keep_their_properties() {
             .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
             .collect()
     };
-    let pr = PrInputs {
+    let pr = Inputs {
         flags: PrFields { number: Some(7), head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()), branch: Some("fuzz/branch".into()) },
-        env: PrFields::default(),
+        ..Inputs::default()
     };
     let specs = inputs("spec");
     assert!(specs.len() > 20, "the spec corpus is committed");

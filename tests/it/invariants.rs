@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use kpreview::spec::defaults::{PrFields, PrInputs};
+use kpreview::spec::defaults::{PrFields, Inputs};
 use kpreview::spec::model::{Model, Target};
 
 use crate::golden::cases;
@@ -63,7 +63,7 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
             .lines()
             .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
             .collect();
-        let pr = PrInputs {
+        let pr = Inputs {
             flags: PrFields {
                 number: flag("--pr").map(|n| n.parse().unwrap()),
                 head_sha: flag("--sha"),
@@ -74,6 +74,7 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
                 head_sha: env.get("PREVIEW_HEAD_SHA").cloned(),
                 branch: env.get("PREVIEW_BRANCH").cloned(),
             },
+            ..Inputs::default()
         };
         let model =
             kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("a case that renders validates");
@@ -85,13 +86,13 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
         let lock = std::fs::read_to_string(dir.join("preview.lock"))
             .ok()
             .map(|t| kpreview::spec::lockfile::Lock::parse(&t).unwrap());
-        let pr = PrInputs {
+        let pr = Inputs {
             flags: PrFields {
                 number: Some(42),
                 head_sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
                 branch: None,
             },
-            env: PrFields::default(),
+            ..Inputs::default()
         };
         let model = kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("examples validate");
         let yaml = kpreview::render(&model).to_yaml().unwrap();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use kpreview::spec::defaults::PrInputs;
+use kpreview::spec::defaults::Inputs;
 use serde_json::Value;
 
 use crate::golden::{Case, cases};
@@ -451,7 +451,7 @@ fn text_is_coloured_on_a_terminal_unless_no_color_is_set() {
 #[test]
 fn the_pr_summary_is_the_markdown_plan() {
     let spec = std::fs::read_to_string(root().join("examples/shop/preview.yaml")).expect("example");
-    let model = kpreview::prepare(&spec, "preview.yaml", &PrInputs::default(), None).expect("valid");
+    let model = kpreview::prepare(&spec, "preview.yaml", &Inputs::default(), None).expect("valid");
     let manifests = kpreview::render(&model);
     let summary = kpreview::plan::markdown_for(&model, &manifests).expect("plan");
     let cli = kpreview()
@@ -468,9 +468,9 @@ fn the_pr_summary_is_the_markdown_plan() {
 fn a_plan_refuses_manifests_of_another_spec() {
     let read = |path: &str| std::fs::read_to_string(root().join(path)).expect("example");
     let shop =
-        kpreview::prepare(&read("examples/shop/preview.yaml"), "shop", &PrInputs::default(), None).expect("valid");
+        kpreview::prepare(&read("examples/shop/preview.yaml"), "shop", &Inputs::default(), None).expect("valid");
     let market =
-        kpreview::prepare(&read("testdata/shared-integrated/preview.yaml"), "market", &PrInputs::default(), None)
+        kpreview::prepare(&read("testdata/shared-integrated/preview.yaml"), "market", &Inputs::default(), None)
             .expect("valid");
     let error = kpreview::plan::Plan::of(&shop, &kpreview::render(&market)).expect_err("a mismatch");
     assert!(error.to_string().contains("Deployment `api`"), "{error}");

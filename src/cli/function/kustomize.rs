@@ -11,11 +11,11 @@ use clap::Args;
 
 use kpreview::gitops::overlay::FLAG_VARS;
 use kpreview::krm::process::relocated;
-use kpreview::spec::defaults::PrInputs;
+use kpreview::spec::defaults::PrSources;
 use kpreview::{prepare, render};
 
 use super::super::Invalid;
-use super::super::input::{env_fields, read_lock, read_spec};
+use super::super::input::{env_inputs, read_lock, read_spec, warn};
 use super::write_stream;
 
 /// The executable's name kustomize looks for: the generator's `kind`.
@@ -72,15 +72,9 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
     let lock = read_lock(&root)?;
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
-    let [number, sha, branch] = FLAG_VARS;
-    let inputs = PrInputs {
-        flags: env_fields(number, sha, branch)?,
-        env: env_fields("PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH")?,
-    };
+    let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;
     let model = prepare(&text, &name, &inputs, lock.as_ref()).map_err(relocated)?;
-    for warning in &model.warnings {
-        eprintln!("warning: {name}: {warning}");
-    }
+    warn(&name, &model.warnings);
     write_stream(&render(&model), &name)
 }
 

@@ -265,7 +265,7 @@ fn publishing_needs_the_head_commit_and_a_branch_checked_out() {
     let pinned = world.root().join("pinned.yaml");
     std::fs::write(&pinned, std::fs::read_to_string(&spec).unwrap().replace("{{ pr.headSha }}", "1.0")).unwrap();
     let out = world.fails(1, &["publish", &pinned.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "7"]);
-    assert!(stderr(&out).contains("publish records the head commit: give it with --sha"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("publish records the head commit: give `--sha`"), "{}", stderr(&out));
 
     world.git(&repo, &["checkout", "-q", "--detach"]);
     let out = world
