@@ -38,10 +38,21 @@ pub fn fit(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_owned();
     }
-    let hash = short_hash(name);
-    let keep = max.saturating_sub(HASH_LEN + 1);
-    let prefix = name.get(..keep).unwrap_or(name).trim_end_matches(['-', '.']);
-    format!("{prefix}-{hash}")
+    hashed(name, name, max)
+}
+
+/// The start of `base`, `-` and the short hash of `whole`, in at most `max` bytes: the prefix is
+/// cut on a character boundary and loses any `-` or `.` it ends with.
+fn hashed(base: &str, whole: &str, max: usize) -> String {
+    let mut keep = max.saturating_sub(HASH_LEN + 1).min(base.len());
+    while !base.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let hash = short_hash(whole);
+    match base[..keep].trim_end_matches(['-', '.']) {
+        "" => hash,
+        prefix => format!("{prefix}-{hash}"),
+    }
 }
 
 /// The first eight hex digits of the SHA-256 of `text`.
@@ -65,10 +76,7 @@ pub fn label_from(text: &str, max: usize) -> String {
         return text.to_owned();
     }
     let slug = crate::template::slug(text, usize::MAX);
-    let base = if slug.is_empty() { "x".to_owned() } else { slug };
-    let hash = short_hash(text);
-    let keep = max.saturating_sub(HASH_LEN + 1);
-    format!("{}-{hash}", base.get(..keep.min(base.len())).unwrap_or(&base).trim_end_matches('-'))
+    hashed(if slug.is_empty() { "x" } else { &slug }, text, max)
 }
 
 #[cfg(test)]
@@ -110,6 +118,15 @@ mod tests {
         let short = fit(&name, 63);
         assert!(is_dns1123_label(&short), "{short}");
         assert!(!short.contains("--"));
+    }
+
+    #[test]
+    fn a_cut_inside_a_character_still_shortens() {
+        let name = format!("{}é{}", "a".repeat(53), "b".repeat(20));
+        let short = fit(&name, 63);
+        assert!(short.len() <= 63, "{short}");
+        assert!(short.starts_with(&"a".repeat(53)) && !short.contains('é'), "{short}");
+        assert_ne!(short, fit(&format!("{}é{}", "a".repeat(53), "c".repeat(20)), 63));
     }
 
     #[test]
