@@ -2,87 +2,46 @@
 //! a spec is attacker-controlled input in CI and in Argo CD's repo-server, so no template may run
 //! for long, allocate without limit or reach outside its variables.
 //!
-//! The bounds, each with a test in `tests/hostile.rs`:
+//! The bounds, each with a test in `tests/it/hostile.rs`:
 //! - the source is at most [`MAX_SOURCE`] bytes and the output at most [`MAX_OUTPUT`];
-//! - fuel: at most [`FUEL`] instructions, so nested loops end;
+//! - fuel: at most [`FUEL`] instructions per template, so nested loops end, and [`SPEC_FUEL`]
+//!   for all the templates of a spec together, so thousands of templates end too;
 //! - the operators that repeat a value (`*`, `**`) and the statements that could accumulate one
-//!   (`set`, `with`, `macro`, `call`, `filter`, `include`, ...) are refused before evaluation; only
-//!   `if` and `for` statements are allowed;
+//!   (`set`, `with`, `macro`, `call`, `filter`, `include`, ...) are refused before evaluation
+//!   (`guard.rs`); only `if` and `for` statements are allowed;
 //! - the environment holds only the filters below, each with a bounded result, and a `range` of
 //!   at most [`MAX_RANGE`] items. No file, include or environment access exists.
 
+mod guard;
+mod vars;
+
 use std::io;
 
-use minijinja::machinery::{Token, tokenize};
-use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
-use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
-use serde::Serialize;
+use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior};
 
-use crate::spec::defaults::{PrField, PrSources};
+use guard::check_tokens;
+use vars::{KNOWN, unknown_variable};
+pub use vars::{PrVars, StagingVars, Vars};
 
 /// Longest template source accepted.
 pub const MAX_SOURCE: usize = 4096;
 /// Longest output a template may produce.
 pub const MAX_OUTPUT: usize = 16 * 1024;
-/// Instructions a template may execute.
+/// Instructions one template may execute.
 pub const FUEL: u64 = 50_000;
+/// Instructions all the templates of one spec may execute together. A real spec's templates run
+/// a few hundred; this bounds a spec with thousands of looping ones to about a second.
+pub const SPEC_FUEL: u64 = 1_000_000;
 /// Largest `range()`.
 pub const MAX_RANGE: usize = 1000;
 
-const STATEMENTS: &[&str] = &["if", "elif", "else", "endif", "for", "endfor"];
-
-/// The variables of SPEC §1: `name`, `namespace`, `pr.*`, `staging.namespace` and, in staging
-/// URLs, `service`. A value that is not known is left out, so using it fails and says so.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Vars {
-    /// The application family (`metadata.name`).
-    pub name: String,
-    /// The preview's namespace; absent while the namespace template itself is evaluated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// The pull request.
-    pub pr: PrVars,
-    /// Staging settings.
-    pub staging: StagingVars,
-    /// The service a staging URL is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// Where pull-request fields can be given, for messages; not a variable.
-    #[serde(skip)]
-    pub sources: PrSources,
-}
-
-/// `pr.*` template variables.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PrVars {
-    /// `pr.number`.
-    pub number: u64,
-    /// `pr.headSha`, the full SHA.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub head_sha: Option<String>,
-    /// `pr.shortSha`, its first 7 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub short_sha: Option<String>,
-    /// `pr.branch`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub branch: Option<String>,
-    /// `pr.branchSlug`: lowercase, runs of other characters as `-`, at most 50.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub branch_slug: Option<String>,
-}
-
-/// `staging.*` template variables.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct StagingVars {
-    /// `staging.namespace`.
-    pub namespace: String,
-}
-
-/// A bounded minijinja environment, made once per render.
+/// A bounded minijinja environment, made once per spec: it keeps the fuel that the spec's
+/// templates have left.
 pub struct Templates {
     env: Environment<'static>,
+    /// Instructions the spec's templates may still execute.
+    fuel: u64,
 }
 
 impl Default for Templates {
@@ -96,7 +55,6 @@ impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::empty();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_fuel(Some(FUEL));
         env.set_recursion_limit(32);
         env.add_filter("lower", |s: &str| s.to_lowercase());
         env.add_filter("upper", |s: &str| s.to_uppercase());
@@ -117,13 +75,18 @@ impl Templates {
             }
             Ok((0..n).collect())
         });
-        Self { env }
+        Self { env, fuel: SPEC_FUEL }
     }
 
     /// Evaluates `source` with `vars`. Strings without `{{`/`{%` are returned as they are.
     ///
+    /// Each evaluation runs on what is left of the spec's fuel and is charged what it used; one
+    /// that fails is charged all it could have used, unless it has no loop (then it ran each of
+    /// its instructions at most once). So the spec's templates never run more than [`SPEC_FUEL`]
+    /// instructions together, however many fail.
+    ///
     /// The error is a lowercase fragment that quotes the template; the caller adds the field path.
-    pub fn render(&self, source: &str, vars: &Vars) -> Result<String, String> {
+    pub fn render(&mut self, source: &str, vars: &Vars) -> Result<String, String> {
         if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
             return Ok(source.to_owned());
         }
@@ -131,16 +94,39 @@ impl Templates {
         if source.len() > MAX_SOURCE {
             return Err(fail(format!("it is {} bytes, more than the {MAX_SOURCE} accepted", source.len())));
         }
-        let used = check_tokens(source).map_err(fail)?;
-        let explain = |e: &Error| match e.kind() {
-            ErrorKind::UndefinedError => unknown_variable(&used, vars).unwrap_or_else(|| describe(e)),
-            _ => describe(e),
-        };
+        let scan = check_tokens(source).map_err(fail)?;
+        if self.fuel == 0 {
+            return Err(fail(format!(
+                "not evaluated: the spec's templates together already ran {SPEC_FUEL} steps; make them simpler"
+            )));
+        }
+        let allowance = self.fuel.min(FUEL);
+        self.env.set_fuel(Some(allowance));
         let template = self.env.template_from_str(source).map_err(|e| fail(describe(&e)))?;
         let mut out = Capped(Vec::new());
-        template.render_captured_to(minijinja::value::Serde(vars), &mut out).map_err(|e| fail(explain(&e)))?;
+        let (charge, result) = match template.render_captured_to(minijinja::value::Serde(vars), &mut out) {
+            Ok(captured) => (captured.state().fuel_levels().map_or(allowance, |(used, _)| used), Ok(())),
+            Err(e) if scan.loops || e.kind() == ErrorKind::OutOfFuel => (allowance, Err(e)),
+            Err(e) => (instructions(&template).min(allowance), Err(e)),
+        };
+        self.fuel = self.fuel.saturating_sub(charge);
+        result.map_err(|e| {
+            fail(match e.kind() {
+                ErrorKind::OutOfFuel if allowance < FUEL => format!(
+                    "the spec's templates together ran more than {SPEC_FUEL} steps (loops too long?); make them simpler"
+                ),
+                ErrorKind::UndefinedError => unknown_variable(&scan.used, vars).unwrap_or_else(|| describe(&e)),
+                _ => describe(&e),
+            })
+        })?;
         String::from_utf8(out.0).map_err(|_| fail("output is not UTF-8".to_owned()))
     }
+}
+
+/// How many instructions `template` compiled to: without a loop, the most it can execute.
+fn instructions(template: &Template<'_, '_>) -> u64 {
+    let compiled = &minijinja::machinery::get_compiled_template(template).instructions;
+    (0..u32::MAX).take_while(|&i| compiled.get(i).is_some()).count().try_into().unwrap_or(u64::MAX)
 }
 
 /// `pr.branchSlug` and the `slug` filter: lowercase ASCII letters and digits, every run of other
@@ -167,77 +153,7 @@ fn replace(s: &str, from: &str, to: &str) -> Result<String, Error> {
     Ok(s.replace(from, to))
 }
 
-/// Refuses what the module docs list and returns the variables the template names, as written
-/// (`pr.headSha`, `namespace`, `staging.namespace`).
-fn check_tokens(source: &str) -> Result<Vec<String>, String> {
-    let mut after_block_start = false;
-    let mut used: Vec<String> = Vec::new();
-    let mut after_dot = false;
-    for token in tokenize(source, false, SyntaxConfig::default()) {
-        let (token, _) = token.map_err(|e| describe(&e))?;
-        match token {
-            Token::Mul | Token::Pow => {
-                return Err("the `*` and `**` operators are not allowed in kpreview templates".to_owned());
-            }
-            Token::Ident(word) if after_block_start && !STATEMENTS.contains(&word) => {
-                return Err(format!(
-                    "`{{% {word} %}}` is not allowed in kpreview templates: only if/elif/else/endif and for/endfor"
-                ));
-            }
-            Token::Ident(word) if after_dot => {
-                if let Some(last) = used.last_mut() {
-                    last.push('.');
-                    last.push_str(word);
-                }
-            }
-            Token::Ident(word) => used.push(word.to_owned()),
-            _ => {}
-        }
-        after_dot = matches!(token, Token::Dot);
-        after_block_start = matches!(token, Token::BlockStart);
-    }
-    Ok(used)
-}
-
-/// The variables of SPEC §1, for messages.
-const KNOWN: &[&str] = &[
-    "name",
-    "namespace",
-    "pr.number",
-    "pr.headSha",
-    "pr.shortSha",
-    "pr.branch",
-    "pr.branchSlug",
-    "staging.namespace",
-    "service",
-];
-
-/// A clear message for a misspelt variable, or a known one without a value in this render.
-fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
-    let pr = &vars.pr;
-    used.iter().find_map(|name| {
-        let (missing, hint) = match name.as_str() {
-            "pr.headSha" | "pr.shortSha" => (pr.head_sha.is_none(), vars.sources.hint(PrField::HeadSha)),
-            "pr.branch" | "pr.branchSlug" => (pr.branch.is_none(), vars.sources.hint(PrField::Branch)),
-            "namespace" => {
-                (vars.namespace.is_none(), "the namespace is not known yet where it is being named".to_owned())
-            }
-            "service" => (vars.service.is_none(), "`service` exists only in `spec.staging.url`".to_owned()),
-            other if other.starts_with("pr.") || other.starts_with("staging.") => {
-                if KNOWN.contains(&other) {
-                    return None;
-                }
-                let guess = crate::spec::problem::did_you_mean(other, KNOWN.iter().copied())
-                    .map(|g| format!("did you mean `{g}`? "))
-                    .unwrap_or_default();
-                return Some(format!("`{other}` is not a variable; {guess}known: {}", KNOWN.join(", ")));
-            }
-            _ => (false, String::new()),
-        };
-        missing.then(|| format!("`{name}` has no value: {hint}"))
-    })
-}
-
+/// A minijinja error in a few words.
 fn describe(e: &Error) -> String {
     let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
     match e.kind() {
@@ -274,6 +190,7 @@ impl io::Write for Capped {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::defaults::PrSources;
 
     fn vars() -> Vars {
         Vars {
@@ -294,7 +211,7 @@ mod tests {
 
     #[test]
     fn variables_filters_and_statements() {
-        let t = Templates::new();
+        let mut t = Templates::new();
         assert_eq!(t.render("x:{{ pr.shortSha }}", &vars()).unwrap(), "x:4f9c2d1");
         assert_eq!(t.render("{{ pr.branchSlug }}", &vars()).unwrap(), "feature-cart-v2");
         assert_eq!(t.render("{{ name | upper }}", &vars()).unwrap(), "SHOP");
@@ -312,7 +229,7 @@ mod tests {
 
     #[test]
     fn amplifiers_and_accumulators_are_refused() {
-        let t = Templates::new();
+        let mut t = Templates::new();
         assert!(t.render("{{ 'x' * 100000000 }}", &vars()).unwrap_err().contains("`*`"));
         assert!(t.render("{% set a = 'x' %}{{ a }}", &vars()).unwrap_err().contains("set"));
         assert!(
@@ -320,6 +237,30 @@ mod tests {
                 .is_err()
         );
         assert!(t.render("{{ range(100000) }}", &vars()).unwrap_err().contains("limited"));
+    }
+
+    #[test]
+    fn the_spec_s_templates_share_one_fuel_budget() {
+        let mut t = Templates::new();
+        let burner = "{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}";
+        let runs = usize::try_from(SPEC_FUEL / FUEL).unwrap();
+        for _ in 0..runs {
+            let err = t.render(burner, &vars()).unwrap_err();
+            assert!(err.contains(&format!("more than {FUEL} steps")), "{err}");
+        }
+        let spent = t.render("{{ name }}", &vars()).unwrap_err();
+        assert!(spent.contains("not evaluated"), "{spent}");
+        assert_eq!(t.render("plain text is not a template", &vars()).unwrap(), "plain text is not a template");
+    }
+
+    #[test]
+    fn a_failing_template_without_loops_costs_only_its_instructions() {
+        let mut t = Templates::new();
+        for _ in 0..1000 {
+            assert!(t.render("{{ pr.nubmer }}", &vars()).is_err());
+        }
+        assert_eq!(t.render("{{ name }}", &vars()).unwrap(), "shop");
+        assert!(t.fuel > SPEC_FUEL - 100_000, "{}", t.fuel);
     }
 
     #[test]
