@@ -22,6 +22,14 @@ pub enum Limits {
 }
 
 impl Limits {
+    /// Most nodes (scalars, lists, mappings) a document may have, aliases expanded.
+    pub fn max_nodes(self) -> usize {
+        match self {
+            Limits::Spec => 100_000,
+            Limits::Stream => 4_000_000,
+        }
+    }
+
     /// Byte limit of the input.
     pub fn max_bytes(self) -> usize {
         match self {
@@ -30,10 +38,19 @@ impl Limits {
         }
     }
 
+    /// Deepest nesting accepted.
+    pub fn max_depth(self) -> usize {
+        match self {
+            Limits::Spec => 64,
+            Limits::Stream => 256,
+        }
+    }
+
     fn options(self, strict_booleans: bool) -> serde_saphyr::Options {
-        let (depth, nodes, aliases) = match self {
-            Limits::Spec => (64, 100_000, 256),
-            Limits::Stream => (256, 4_000_000, 4_096),
+        let (depth, nodes) = (self.max_depth(), self.max_nodes());
+        let aliases = match self {
+            Limits::Spec => 256,
+            Limits::Stream => 4_096,
         };
         let mut alias_limits = serde_saphyr::options::AliasLimits::default();
         alias_limits.max_total_replayed_events = nodes;
@@ -109,7 +126,7 @@ pub fn values_from_stream(text: &str) -> Result<Vec<serde_json::Value>, ReadErro
     if let Some(budget) = options.budget.as_mut() {
         budget.max_documents = MAX_STREAM_DOCUMENTS;
     }
-    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| read_error(String::new(), &e))
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| read_error(String::new(), &e, Limits::Stream))
 }
 
 /// Reads one typed document strictly: the first problem fails it. For files kpreview writes
@@ -142,7 +159,7 @@ fn read<T: DeserializeOwned>(
             e.into_inner()
         })
     });
-    result.map_err(|e| read_error(path, &e))
+    result.map_err(|e| read_error(path, &e, limits))
 }
 
 /// Writes one document, without a leading `---`.
@@ -166,9 +183,86 @@ fn check_size(text: &str, limits: Limits) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn read_error(path: String, e: &serde_saphyr::Error) -> ReadError {
+fn read_error(path: String, e: &serde_saphyr::Error, limits: Limits) -> ReadError {
     let location = e.location().map(|l| (l.line(), l.column())).filter(|(l, _)| *l > 0);
-    ReadError { path, location, message: clean_message(&e.without_snippet().to_string()) }
+    ReadError { path, location, message: describe(e.without_snippet(), limits) }
+}
+
+/// The parser's message in the words of a YAML file's author: what is wrong and what to do, never
+/// an option of the library or a Rust type.
+fn describe(e: &serde_saphyr::Error, limits: Limits) -> String {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    match e {
+        E::DuplicateMappingKey { key: Some(key), .. } => {
+            format!("`{key}` appears twice; a key may appear once in a mapping")
+        }
+        E::DuplicateMappingKey { key: None, .. } => {
+            "a key appears twice; a key may appear once in a mapping".to_owned()
+        }
+        E::MultipleDocuments { .. } | E::Budget { breach: B::Documents { .. }, .. } => match limits {
+            Limits::Spec => "a second YAML document starts here (`---`); the file holds exactly one".to_owned(),
+            Limits::Stream => format!("more than {MAX_STREAM_DOCUMENTS} YAML documents"),
+        },
+        E::NullIntoString { .. } => "expected a string, found null; quote it (`\"~\"`) or remove it".to_owned(),
+        E::Unexpected { expected: "sequence start", .. } => "expected a list such as [a, b]".to_owned(),
+        E::Unexpected { expected: "mapping start", .. } => "expected a mapping such as {key: value}".to_owned(),
+        E::Unexpected { expected: "string scalar", .. } => "expected a string".to_owned(),
+        E::SerdeInvalidType { unexpected, expected, .. } | E::SerdeInvalidValue { unexpected, expected, .. } => {
+            format!("expected {}, found {}", expected_words(expected), found_words(unexpected))
+        }
+        E::Budget { breach: B::Depth { .. }, .. } | E::AliasReplayStackDepthExceeded { .. } => {
+            format!("nested too deeply (at most {} levels)", limits.max_depth())
+        }
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::Budget { breach: B::Aliases { .. } | B::Anchors { .. } | B::AliasAnchorRatio { .. }, .. } => {
+            "aliases expand to too much (an alias bomb?); write the values out".to_owned()
+        }
+        E::Budget { breach: B::Nodes { .. }, .. } => format!("too large: more than {} values", limits.max_nodes()),
+        E::Budget { breach: B::ScalarBytes { .. }, .. } => {
+            format!("too large: more than {} bytes of text", limits.max_bytes())
+        }
+        E::Budget { .. } => "too large or too complex to read".to_owned(),
+        // Errors raised while replaying aliases reach us as plain messages.
+        other => {
+            let message = clean_message(&other.to_string());
+            if message.starts_with("alias ") {
+                "aliases expand to too much (an alias bomb?); write the values out".to_owned()
+            } else if message.starts_with("recursion limit") || message.starts_with("budget breached: Depth") {
+                format!("nested too deeply (at most {} levels)", limits.max_depth())
+            } else if message.starts_with("budget breached") {
+                "too large or too complex to read".to_owned()
+            } else {
+                message
+            }
+        }
+    }
+}
+
+/// serde's "expected" phrase (`a sequence`, `struct ServiceSpec`) as a spec's author says it.
+fn expected_words(expected: &str) -> String {
+    match expected {
+        "a sequence" => "a list such as [a, b]".to_owned(),
+        "a map" => "a mapping such as {key: value}".to_owned(),
+        "a string" => "a string".to_owned(),
+        e if e.starts_with("struct ") => "a mapping of fields".to_owned(),
+        e => e.to_owned(),
+    }
+}
+
+/// serde's "unexpected" phrase (`sequence`, `string "x"`, `unit value`) as an author says it.
+fn found_words(unexpected: &str) -> String {
+    match unexpected {
+        "sequence" => "a list".to_owned(),
+        "map" => "a mapping".to_owned(),
+        "unit value" | "null" => "null".to_owned(),
+        u => match u.find(['`', '"']).map(|i| &u[i..]) {
+            Some(quoted) if quoted.starts_with('"') => format!("`{}`", quoted.trim_matches('"')),
+            Some(ticked) => ticked.to_owned(),
+            None => u.to_owned(),
+        },
+    }
 }
 
 /// serde-saphyr appends the location to some messages; it is reported separately.

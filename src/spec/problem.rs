@@ -47,22 +47,35 @@ impl fmt::Display for Problem {
 pub struct Problems {
     /// The file the spec came from, as the user named it.
     pub file: String,
-    /// Errors first, then warnings, each group in the order found.
+    /// Errors first, then warnings, each group in the order found; at most [`MAX_LISTED`] of
+    /// them, then one error that counts the rest.
     pub list: Vec<Problem>,
+    /// How many problems the list leaves out.
+    pub unlisted: usize,
 }
 
+/// Problems listed one by one. A hostile spec can have thousands (one per template that could
+/// not run); nobody reads past the first screens, and the output stays bounded.
+pub const MAX_LISTED: usize = 100;
+
 impl Problems {
-    /// The problems of `file`, errors before warnings.
+    /// The problems of `file`, errors before warnings, the same one only once.
     pub fn new(file: impl Into<String>, mut list: Vec<Problem>) -> Self {
         let mut seen = std::collections::HashSet::new();
         list.retain(|p| seen.insert(p.clone()));
         list.sort_by_key(|p| p.severity);
-        Self { file: file.into(), list }
+        let unlisted = list.len().saturating_sub(MAX_LISTED);
+        if unlisted > 0 {
+            list.truncate(MAX_LISTED);
+            list.push(Problem::error("", format!("and {unlisted} more {} not listed", plural(unlisted, "problem"))));
+        }
+        Self { file: file.into(), list, unlisted }
     }
 
-    /// How many of the problems are errors.
+    /// How many of the problems are errors (those left out count as errors: errors come first).
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|p| p.severity == Severity::Error).count()
+        let listed = self.list.iter().filter(|p| p.severity == Severity::Error).count();
+        if self.unlisted > 0 { listed - 1 + self.unlisted } else { listed }
     }
 }
 
@@ -146,6 +159,15 @@ pub fn key_path(parent: &str, key: &str) -> String {
     }
 }
 
+/// "unknown value `redsi`; accepted: `postgres`, `redis`, `mongodb`, did you mean `redis`?"
+pub fn unknown_value(given: &str, accepted: &[&str]) -> String {
+    let list = accepted.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    match did_you_mean(given, accepted.iter().copied()) {
+        Some(guess) => format!("unknown value `{given}`; accepted: {list}, did you mean `{guess}`?"),
+        None => format!("unknown value `{given}`; accepted: {list}"),
+    }
+}
+
 /// Suggests the known name closest to `unknown`, if one is close enough to be a typo.
 pub fn did_you_mean<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
@@ -165,6 +187,25 @@ mod tests {
         assert_eq!(did_you_mean("imge", ["image", "port"]), Some("image"));
         assert_eq!(did_you_mean("dependson", ["dependsOn", "env"]), Some("dependsOn"));
         assert_eq!(did_you_mean("xyz", ["image", "port"]), None);
+    }
+
+    #[test]
+    fn a_flood_of_problems_is_counted_beyond_the_first_hundred() {
+        let list = (0..MAX_LISTED + 40).map(|i| Problem::error(format!("p{i}"), "bad")).collect();
+        let problems = Problems::new("f.yaml", list);
+        assert_eq!(problems.list.len(), MAX_LISTED + 1);
+        assert_eq!(problems.list[MAX_LISTED].message, "and 40 more problems not listed");
+        assert_eq!(problems.error_count(), MAX_LISTED + 40);
+        assert!(problems.to_string().starts_with("f.yaml is not a valid Preview (140 errors)"));
+    }
+
+    #[test]
+    fn unknown_values_list_what_is_accepted_and_guess() {
+        assert_eq!(
+            unknown_value("redsi", &["postgres", "redis"]),
+            "unknown value `redsi`; accepted: `postgres`, `redis`, did you mean `redis`?"
+        );
+        assert_eq!(unknown_value("mysql", &["postgres"]), "unknown value `mysql`; accepted: `postgres`");
     }
 
     #[test]
