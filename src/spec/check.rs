@@ -110,8 +110,11 @@ pub fn is_sha(s: &str) -> bool {
     (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// An image reference kubelet can pull: no whitespace or control characters, a name before any
-/// tag or digest.
+/// An image reference kubelet can pull, by the grammar of the distribution project's `reference`
+/// package (what containerd and CRI-O parse): `[host[:port]/]path[:tag][@digest]`, the path's
+/// components lowercase, the tag `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, the digest
+/// `sha256:<64 hex>` (or sha384, sha512). Anything else fails at pull time as
+/// `InvalidImageName`, long after Argo CD reported the sync as done.
 pub fn check_image(image: &str) -> Result<(), String> {
     if image.is_empty() {
         return Err("image is empty".to_owned());
@@ -119,12 +122,145 @@ pub fn check_image(image: &str) -> Result<(), String> {
     if image.len() > 512 || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{image}` is not an image reference (no spaces, at most 512 characters)"));
     }
-    if image.starts_with([':', '@', '/']) || image.ends_with([':', '@', '/']) {
-        return Err(format!(
-            "`{image}` is not an image reference; write one such as `registry.example.com/team/app:tag`"
-        ));
+    let bad = |why: String| format!("`{image}` is not an image reference: {why}");
+    let (rest, digest) = match image.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (image, None),
+    };
+    if let Some(digest) = digest {
+        check_digest(digest).map_err(bad)?;
+    }
+    // The first component is a registry host when it looks like one (Docker's rule).
+    let (host, remote) = match rest.split_once('/') {
+        Some((first, remote))
+            if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            (Some(first), remote)
+        }
+        _ => (None, rest),
+    };
+    if let Some(host) = host {
+        check_host(host).map_err(bad)?;
+    }
+    let (path, tag) = match remote.split_once(':') {
+        Some((path, tag)) => (path, Some(tag)),
+        None => (remote, None),
+    };
+    check_path(path).map_err(bad)?;
+    if host.map_or(0, |h| h.len() + 1) + path.len() > 255 {
+        return Err(bad("the name before the tag is longer than 255 characters".to_owned()));
+    }
+    if let Some(tag) = tag {
+        check_tag(tag).map_err(bad)?;
     }
     Ok(())
+}
+
+/// [`check_image`] for an image rendered from `template`: a bad tag that came from
+/// `{{ pr.branch }}` gets the fix.
+pub fn check_image_template(image: &str, template: &str) -> Result<(), String> {
+    check_image(image).map_err(|e| {
+        let from_branch = template.replace("pr.branchSlug", "").contains("pr.branch");
+        if from_branch && e.contains("tag") {
+            format!("{e}; a branch name is not a tag, use `{{{{ pr.branchSlug }}}}` instead of `{{{{ pr.branch }}}}`")
+        } else {
+            e
+        }
+    })
+}
+
+/// `host[:port]`: DNS labels (any case) or a bracketed IPv6 address, and a numeric port.
+fn check_host(host: &str) -> Result<(), String> {
+    let bad = || format!("`{host}` is not a registry host such as `registry.example.com:5000`");
+    let (name, port) = match host.strip_prefix('[') {
+        Some(v6) => {
+            let (address, after) = v6.split_once(']').ok_or_else(bad)?;
+            let address_ok =
+                address.contains(':') && address.chars().all(|c| c.is_ascii_hexdigit() || ":.".contains(c));
+            if !address_ok || !(after.is_empty() || after.starts_with(':')) {
+                return Err(bad());
+            }
+            (None, after.strip_prefix(':'))
+        }
+        None => match host.split_once(':') {
+            Some((name, port)) => (Some(name), Some(port)),
+            None => (Some(host), None),
+        },
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let name_ok = name.is_none_or(|n| n.split('.').all(label));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if name_ok && port_ok { Ok(()) } else { Err(bad()) }
+}
+
+/// Path components: lowercase letters and digits, joined within a component by `.`, `_`, `__`
+/// or runs of `-`.
+fn check_path(path: &str) -> Result<(), String> {
+    let component = |c: &str| {
+        let bytes = c.as_bytes();
+        let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !alnum(bytes[i]) {
+                return false;
+            }
+            while i < bytes.len() && alnum(bytes[i]) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                return true;
+            }
+            let start = i;
+            while i < bytes.len() && !alnum(bytes[i]) {
+                i += 1;
+            }
+            let separator = &c[start..i];
+            if !(separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|b| b == b'-')) {
+                return false;
+            }
+        }
+        false
+    };
+    if path.split('/').all(component) {
+        return Ok(());
+    }
+    if path.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!("the repository path `{path}` must be lowercase"));
+    }
+    Err(format!(
+        "the repository path `{path}` may hold only lowercase letters, digits and `/`-separated parts joined by `.`, `_` or `-`"
+    ))
+}
+
+fn check_tag(tag: &str) -> Result<(), String> {
+    let valid = (1..=128).contains(&tag.len())
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        return Ok(());
+    }
+    Err(format!(
+        "the tag `{tag}` may hold only letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)"
+    ))
+}
+
+fn check_digest(digest: &str) -> Result<(), String> {
+    let hex_len = match digest.split_once(':') {
+        Some(("sha256", hex)) => (hex, 64),
+        Some(("sha384", hex)) => (hex, 96),
+        Some(("sha512", hex)) => (hex, 128),
+        _ => ("", 0),
+    };
+    let (hex, len) = hex_len;
+    if len > 0 && hex.len() == len && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Ok(());
+    }
+    Err(format!("the digest `{digest}` is not `sha256:` and 64 lowercase hex digits"))
 }
 
 #[cfg(test)]
@@ -168,7 +304,53 @@ mod tests {
         assert!(is_sha("4f9c2d1"));
         assert!(!is_sha("4F9C2D1"));
         assert!(!is_sha("xyz1234"));
-        assert!(check_image("nginx:1.27").is_ok());
-        assert!(check_image("a b").is_err());
+    }
+
+    #[test]
+    fn image_references_follow_the_distribution_grammar() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        for good in [
+            "nginx",
+            "nginx:1.27",
+            "library/nginx:1.27-alpine",
+            "registry.example.com/shop/api:4f9c2d1",
+            "Registry.Example.com:5000/team/app_v2__x.y--z:V1.0_rc",
+            "localhost/app",
+            "localhost:5000/app:latest",
+            "[::1]:5000/app",
+            &format!("ghcr.io/kpreview/kpreview@{digest}"),
+            &format!("ghcr.io/kpreview/kpreview:0.1.0@{digest}"),
+        ] {
+            assert_eq!(check_image(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("a b", "no spaces"),
+            ("", "empty"),
+            ("Registry.example.com/Team/API:v1", "must be lowercase"),
+            ("shop/API", "must be lowercase"),
+            ("shop/api:feature/cart", "the tag `feature/cart`"),
+            ("shop/api:-x", "the tag"),
+            ("shop/api:", "the tag"),
+            (":tag", "repository path"),
+            ("shop//api", "repository path"),
+            ("shop/api-", "repository path"),
+            ("shop/a..b", "repository path"),
+            ("registry.example.com:port/app", "registry host"),
+            ("-bad.example.com/app", "registry host"),
+            ("app@sha256:abc", "digest"),
+            ("app@md5:0123", "digest"),
+        ] {
+            let err = check_image(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        assert!(check_image(&format!("a/{}", "b".repeat(260))).unwrap_err().contains("255"));
+    }
+
+    #[test]
+    fn a_tag_from_a_branch_name_gets_the_slug_as_its_fix() {
+        let err = check_image_template("reg.example.com/api:feature/Cart-V2", "reg.example.com/api:{{ pr.branch }}");
+        assert!(err.unwrap_err().contains("use `{{ pr.branchSlug }}`"));
+        let err = check_image_template("reg.example.com/api:-x", "reg.example.com/api:{{ pr.branchSlug }}");
+        assert!(!err.unwrap_err().contains("branchSlug"));
     }
 }

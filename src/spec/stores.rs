@@ -1,7 +1,7 @@
 //! Validation of `spec.dataStores`: engine, image, volume, seed (exactly one kind, tag selectors
 //! resolved through `preview.lock`) and credentials.
 
-use super::check::{check_image, parse_quantity};
+use super::check::{check_image, check_image_template, parse_quantity};
 use super::defaults::STORE_RESOURCES;
 use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
@@ -54,7 +54,7 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
     }
     let image = match &written.image {
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
-            if let Err(e) = check_image(image) {
+            if let Err(e) = check_image_template(image, source) {
                 ctx.problems.error(format!("{path}.image"), e);
             }
         }),
