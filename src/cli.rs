@@ -26,9 +26,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 
 const AFTER_HELP: &str = "\
 Examples:
-  kpreview render examples/shop.yaml                  # manifests on stdout
+  kpreview render examples/shop/preview.yaml          # manifests on stdout
   kpreview render preview.yaml --pr 42 --sha $SHA -o out/
-  kpreview validate examples/*.yaml
+  kpreview validate examples/*/preview.yaml           # placeholders stand in for missing PR fields
   kpreview schema > preview.schema.json
 
 Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error.
@@ -48,7 +48,8 @@ enum Command {
     /// Render a spec into the preview's manifests, in Argo CD apply order.
     #[command(after_help = render::AFTER_HELP)]
     Render(render::RenderArgs),
-    /// Check specs and report every problem; prints nothing else when they are valid.
+    /// Check specs and report every problem; pull-request fields nobody gives get placeholders.
+    #[command(after_help = render::VALIDATE_AFTER_HELP)]
     Validate(render::ValidateArgs),
     /// Print the JSON Schema of the spec (for editors and CI linters).
     Schema,

@@ -4,7 +4,7 @@
 #![no_main]
 
 use kpreview::krm::{Env, ResourceList, process};
-use kpreview::spec::defaults::PrFields;
+use kpreview::spec::defaults::PrEnv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(list) = ResourceList::parse(text) else { return };
     let before: Vec<_> = list.items.iter().map(|i| i.object().clone()).collect();
     let no_lock = |_: &std::path::Path| Ok(None);
-    let env = Env { pr_env: PrFields::default(), read_lock: &no_lock, image: None };
+    let env = Env { pr_env: PrEnv::default(), read_lock: &no_lock, image: None };
     let out = process(list, &env);
     let written = out.to_yaml().expect("a processed list writes");
     let again = ResourceList::parse(&written).expect("what the function writes, it reads");

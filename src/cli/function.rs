@@ -11,12 +11,12 @@ use anyhow::Context;
 use clap::Args;
 
 use kpreview::krm::{Env, KrmResult, ResourceList, process};
-use kpreview::spec::defaults::{PREVIEW_ENV, PrSources};
+use kpreview::spec::defaults::PrSources;
 use kpreview::yaml::MAX_STREAM_BYTES;
 use kpreview::{Manifests, prepare, render};
 
 use super::Invalid;
-use super::input::{env_fields, env_inputs, read_lock, read_spec, warn};
+use super::input::{env_inputs, preview_env, read_lock, read_spec, warn};
 
 pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
 
@@ -71,7 +71,7 @@ pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
     let text = read_stdin()?;
     let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
-    let pr_env = env_fields(PREVIEW_ENV)?;
+    let pr_env = preview_env();
     let read = |dir: &Path| read_lock(dir).map_err(|e| format!("{e:#}"));
     let output = process(list, &Env { pr_env, read_lock: &read, image: super::input::image() });
     let yaml = output.to_yaml()?;

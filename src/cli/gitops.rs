@@ -177,7 +177,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.overlay {
         return publish_overlay(args, dir);
     }
-    let inputs = args.pr.inputs()?;
+    let inputs = args.pr.inputs();
     let (spec, model) = load(&args.spec, &inputs)?;
     let sha = model.pr.head_sha.clone().ok_or_else(|| {
         Invalid(format!(

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::spec::defaults::{PREVIEW_ENV, PrFields, Inputs, PrSources};
 use kpreview::prepare;
+use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrEnv, PrFields, PrSources};
 use kpreview::spec::lockfile::{self, Lock};
 use kpreview::spec::model::Model;
 use kpreview::spec::problem::Problem;
@@ -32,8 +32,8 @@ pub struct PrArgs {
 
 impl PrArgs {
     /// Flags plus the `PREVIEW_*` environment.
-    pub fn inputs(&self) -> anyhow::Result<Inputs> {
-        Ok(Inputs { flags: self.fields(), env: env_fields(PREVIEW_ENV)?, sources: PrSources::cli(), image: image() })
+    pub fn inputs(&self) -> Inputs {
+        Inputs { flags: self.fields(), env: preview_env(), sources: PrSources::cli(), image: image() }
     }
 
     /// The flags alone.
@@ -45,7 +45,18 @@ impl PrArgs {
 /// Pull-request fields from environment variables that win over the spec (named `vars`, for
 /// number, head SHA and branch), over the `PREVIEW_*` ones that lose to it.
 pub fn env_inputs(vars: [&str; 3], sources: PrSources) -> anyhow::Result<Inputs> {
-    Ok(Inputs { flags: env_fields(vars)?, env: env_fields(PREVIEW_ENV)?, sources, image: image() })
+    Ok(Inputs { flags: env_fields(vars)?, env: preview_env(), sources, image: image() })
+}
+
+/// `PREVIEW_PR_NUMBER`, `PREVIEW_HEAD_SHA`, `PREVIEW_BRANCH` as set (empty counts as unset).
+/// Unparsed: they lose to flags and the spec, so validation parses one only if it is used.
+pub fn preview_env() -> PrEnv {
+    let [number, head_sha, branch] = PREVIEW_ENV.map(var);
+    PrEnv { number, head_sha, branch }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// `KPREVIEW_IMAGE`: the platform's kpreview image for the restore and cleanup Jobs. It is set
@@ -54,9 +65,9 @@ pub fn image() -> Option<String> {
     std::env::var("KPREVIEW_IMAGE").ok().filter(|v| !v.trim().is_empty())
 }
 
-/// Pull-request fields from three environment variables; empty ones count as unset.
-pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+/// Pull-request fields from three environment variables that win over the spec, so each is the
+/// one used when set; empty ones count as unset.
+fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
         Some(text) => Some(
             text.trim().parse::<u64>().map_err(|_| Invalid(format!("{number}={text} is not a pull request number")))?,

@@ -11,7 +11,7 @@ use kpreview::lock::file::{Written, write};
 use kpreview::lock::pin::{Change, changes};
 use kpreview::lock::resolve::{Progress, resolve};
 use kpreview::lock::selectors::{describe_tags, selectors};
-use kpreview::spec::defaults::{self, Inputs};
+use kpreview::spec::defaults;
 use kpreview::spec::load::load;
 use kpreview::spec::lockfile::{Lock, LockedSnapshot};
 use kpreview::spec::problem::Problems;
@@ -68,7 +68,7 @@ pub fn lock(args: &LockArgs) -> anyhow::Result<()> {
     if !loaded.problems.is_empty() {
         return Err(Problems::new(&spec.name, loaded.problems).into());
     }
-    let preview = defaults::apply(loaded.preview, &Inputs::default());
+    let preview = defaults::apply(loaded.preview);
     let selectors = selectors(&preview).map_err(|problems| Problems::new(&spec.name, problems))?;
     let old = match read_lock(&spec.dir) {
         Ok(old) => old,

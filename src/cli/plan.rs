@@ -64,7 +64,7 @@ impl From<FormatArg> for Format {
 }
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs()?)?;
+    let (_, model) = load(&args.spec, &args.pr.inputs())?;
     let manifests = render(&model);
     let plan = Plan::of(&model, &manifests)?;
     let format = Format::from(args.format);

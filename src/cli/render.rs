@@ -6,18 +6,34 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::spec::defaults::{Inputs, PrField};
+use kpreview::spec::load::load as load_spec;
+use kpreview::spec::lockfile::Lock;
+use kpreview::spec::model::Model;
+use kpreview::spec::prepare::prepare_loaded;
+use kpreview::spec::problem::Problems;
 use kpreview::spec::types::Preview;
-use kpreview::{output, prepare, render as render_model};
+use kpreview::{output, render as render_model};
 
-use super::input::{PrArgs, load, read_lock, read_spec, warn};
+use super::input::{PrArgs, SpecFile, load, read_lock, read_spec, warn};
 
 pub const AFTER_HELP: &str = "\
 Examples:
   kpreview render                                   # ./preview.yaml, PR fields from the spec or PREVIEW_*
-  kpreview render examples/shop.yaml --pr 42 --sha 4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d
+  kpreview render examples/shop/preview.yaml --pr 42 --sha 4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d
   kpreview render preview.yaml -o rendered/          # one file per object, written atomically
 
 A `preview.lock` next to the spec pins snapshots selected by tags (see `kpreview lock`).";
+
+pub const VALIDATE_AFTER_HELP: &str = "\
+Examples:
+  kpreview validate                                 # ./preview.yaml
+  kpreview validate examples/*/preview.yaml         # several specs, each named in the report
+  kpreview validate preview.yaml --strict           # also require the pull-request fields
+
+Without --strict, pull-request fields that no flag, spec field or PREVIEW_* variable gives are
+filled with placeholders (number 1, a SHA of forty zeros, branch `validate`), and a note on stderr
+says so: a spec can be linted in CI before any pull request exists.";
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
@@ -39,10 +55,14 @@ pub struct ValidateArgs {
     specs: Vec<PathBuf>,
     #[command(flatten)]
     pr: PrArgs,
+    /// Refuse a spec whose pull-request fields are not given, as `render` does, instead of
+    /// checking it with placeholders.
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs()?)?;
+    let (_, model) = load(&args.spec, &args.pr.inputs())?;
     let manifests = render_model(&model);
     match &args.output {
         None => {
@@ -59,26 +79,60 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
 }
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
-    let inputs = args.pr.inputs()?;
-    let mut failed = None;
+    let inputs = args.pr.inputs();
+    let several = args.specs.len() > 1;
+    let mut invalid = Vec::new();
     for path in &args.specs {
         let spec = read_spec(path)?;
         let lock = read_lock(&spec.dir)?;
-        match prepare(&spec.text, &spec.name, &inputs, lock.as_ref()) {
+        match check(&spec, &inputs, lock.as_ref(), args.strict) {
             Ok(model) => {
                 warn(&spec.name, &model.warnings);
                 eprintln!("ok: {}", spec.name);
             }
-            Err(problems) => {
+            // One spec's problems are the error `main` prints; several are printed as they come.
+            Err(problems) if several => {
                 eprintln!("error: {problems}");
-                failed = Some(problems);
+                invalid.push(spec.name);
             }
+            Err(problems) => return Err(problems.into()),
         }
     }
-    match failed {
-        Some(problems) if args.specs.len() == 1 => Err(problems.into()),
-        Some(_) => Err(super::Invalid("some specs are invalid".to_owned()).into()),
-        None => Ok(()),
+    match invalid.len() {
+        0 => Ok(()),
+        n => Err(super::Invalid(format!(
+            "{n} of {} specs {} invalid: {}",
+            args.specs.len(),
+            if n == 1 { "is" } else { "are" },
+            invalid.join(", ")
+        ))
+        .into()),
+    }
+}
+
+/// Validates one spec; unless `strict`, the pull-request fields nobody gives get placeholders,
+/// with a note on stderr.
+fn check(spec: &SpecFile, inputs: &Inputs, lock: Option<&Lock>, strict: bool) -> Result<Model, Problems> {
+    let loaded = load_spec(&spec.text, &spec.name)?;
+    let mut inputs = inputs.clone();
+    let missing = if strict { Vec::new() } else { inputs.missing(loaded.preview.spec.pull_request.as_ref()) };
+    if !missing.is_empty() {
+        inputs.fill(&missing);
+        let filled: Vec<String> = missing.iter().map(|f| format!("{} {}", f.name(), shown(*f))).collect();
+        eprintln!(
+            "note: {}: checked with placeholders for the pull-request fields nothing gives: {} \
+             (--strict refuses a spec without them)",
+            spec.name,
+            filled.join(", ")
+        );
+    }
+    prepare_loaded(loaded, &spec.name, &inputs, lock)
+}
+
+fn shown(field: PrField) -> String {
+    match field {
+        PrField::HeadSha => "0000000… (40 zeros)".to_owned(),
+        other => format!("`{}`", other.placeholder()),
     }
 }
 

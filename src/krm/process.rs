@@ -12,7 +12,7 @@ use super::config::{self, Selection};
 use super::list::{Item, Object, ResourceList, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use crate::render::render;
-use crate::spec::defaults::{PrFields, Inputs, PrSources};
+use crate::spec::defaults::{Inputs, PrEnv, PrFields, PrSources};
 use crate::spec::lockfile::Lock;
 use crate::spec::prepare::prepare;
 use crate::spec::problem::{self, Problem, Problems};
@@ -33,7 +33,7 @@ const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
 /// What the function may know of the world besides its input.
 pub struct Env<'a> {
     /// `PREVIEW_PR_NUMBER`, `PREVIEW_HEAD_SHA`, `PREVIEW_BRANCH`: they lose to the spec.
-    pub pr_env: PrFields,
+    pub pr_env: PrEnv,
     /// Reads `preview.lock` from a directory (relative to the current one unless absolute).
     pub read_lock: &'a dyn Fn(&Path) -> Result<Option<Lock>, String>,
     /// `KPREVIEW_IMAGE`: the platform's kpreview image for restore and cleanup Jobs.

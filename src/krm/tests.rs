@@ -55,7 +55,7 @@ fn run(input: ResourceList, env: PrFields) -> (ResourceList, Vec<PathBuf>) {
         asked.borrow_mut().push(dir.to_owned());
         Ok(None)
     };
-    let output = process(input, &Env { pr_env: env, read_lock: &read_lock, image: None });
+    let output = process(input, &Env { pr_env: env.into(), read_lock: &read_lock, image: None });
     (output, asked.into_inner())
 }
 

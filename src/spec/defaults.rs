@@ -1,6 +1,8 @@
 //! Every default of the spec in one place, and the merge of the pull-request fields from flags,
-//! spec and environment (flags win over the spec, the spec over the environment).
+//! spec and environment (flags win over the spec, the spec over the environment), each merged
+//! field remembering where it came from so that a bad value is blamed on the place that gave it.
 
+use super::lenient::Lenient;
 use super::types::{
     CredentialsSpec, Engine, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec,
 };
@@ -29,7 +31,9 @@ pub const STORAGE: &str = "1Gi";
 /// `spec.dataStores.*.credentials.passwordKey`.
 pub const PASSWORD_KEY: &str = "password";
 /// `spec.services.*.replicas`.
-pub const REPLICAS: u8 = 1;
+pub const REPLICAS: u32 = 1;
+/// Most replicas a preview runs of one service.
+pub const MAX_REPLICAS: u32 = 20;
 
 /// Default resources: (cpu request, memory request, memory limit).
 pub const SERVICE_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "512Mi");
@@ -38,7 +42,8 @@ pub const STORE_RESOURCES: (&str, &str, &str) = ("50m", "128Mi", "1Gi");
 /// Resources of the restore and migrate Jobs' helper containers.
 pub const JOB_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "256Mi");
 
-/// The pull-request fields given outside the spec.
+/// The pull-request fields given where they win over the spec (flags, a mode's own settings),
+/// already parsed: a value there is always the one used.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrFields {
     /// `--pr` / `PREVIEW_PR_NUMBER`.
@@ -49,6 +54,25 @@ pub struct PrFields {
     pub branch: Option<String>,
 }
 
+/// The `PREVIEW_*` variables as set, unparsed: they lose to flags and the spec, so a value is
+/// parsed (and refused) only when it is the one used. `PREVIEW_PR_NUMBER=abc kpreview render
+/// --pr 5` works.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrEnv {
+    /// `PREVIEW_PR_NUMBER`.
+    pub number: Option<String>,
+    /// `PREVIEW_HEAD_SHA`.
+    pub head_sha: Option<String>,
+    /// `PREVIEW_BRANCH`.
+    pub branch: Option<String>,
+}
+
+impl From<PrFields> for PrEnv {
+    fn from(fields: PrFields) -> Self {
+        Self { number: fields.number.map(|n| n.to_string()), head_sha: fields.head_sha, branch: fields.branch }
+    }
+}
+
 /// What a render takes from outside the spec: the pull-request fields from one place that wins
 /// over the spec (flags) and one that loses to it (the environment), with the names a message
 /// should give for each; and the choices that belong to the platform, not to the pull request.
@@ -57,7 +81,7 @@ pub struct Inputs {
     /// From flags (or what stands for them in a mode): these win.
     pub flags: PrFields,
     /// From `PREVIEW_*` variables: these lose to the spec.
-    pub env: PrFields,
+    pub env: PrEnv,
     /// How this mode names both places.
     pub sources: PrSources,
     /// The kpreview image of the restore and cleanup Jobs (`KPREVIEW_IMAGE`), else [`IMAGE`].
@@ -71,6 +95,35 @@ impl Inputs {
     pub fn image(&self) -> &str {
         self.image.as_deref().unwrap_or(IMAGE)
     }
+
+    /// The pull-request fields that neither these inputs nor `written` (the spec's) give.
+    pub fn missing(&self, written: Option<&PullRequest>) -> Vec<PrField> {
+        let spec = written.cloned().unwrap_or_default();
+        let mut missing = Vec::new();
+        if self.flags.number.is_none() && spec.number.is_absent() && self.env.number.is_none() {
+            missing.push(PrField::Number);
+        }
+        if self.flags.head_sha.is_none() && spec.head_sha.is_none() && self.env.head_sha.is_none() {
+            missing.push(PrField::HeadSha);
+        }
+        if self.flags.branch.is_none() && spec.branch.is_none() && self.env.branch.is_none() {
+            missing.push(PrField::Branch);
+        }
+        missing
+    }
+
+    /// Gives `fields` their [`PrField::placeholder`] where every other place loses, for checking
+    /// a spec that is not rendered for a real pull request (`kpreview validate`).
+    pub fn fill(&mut self, fields: &[PrField]) {
+        for field in fields {
+            let value = Some(field.placeholder().to_owned());
+            match field {
+                PrField::Number => self.env.number = value,
+                PrField::HeadSha => self.env.head_sha = value,
+                PrField::Branch => self.env.branch = value,
+            }
+        }
+    }
 }
 
 /// A pull-request field, to name where it can be given.
@@ -82,6 +135,103 @@ pub enum PrField {
     HeadSha,
     /// `pullRequest.branch`.
     Branch,
+}
+
+impl PrField {
+    /// The field's name in the spec (`headSha`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Number => "number",
+            Self::HeadSha => "headSha",
+            Self::Branch => "branch",
+        }
+    }
+
+    /// A valid stand-in for checking a spec without a pull request: number 1, a SHA of forty
+    /// zeros, branch `validate`.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Self::Number => "1",
+            Self::HeadSha => "0000000000000000000000000000000000000000",
+            Self::Branch => "validate",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Number => 0,
+            Self::HeadSha => 1,
+            Self::Branch => 2,
+        }
+    }
+}
+
+/// Where a merged pull-request field came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The place that wins over the spec (a flag, a mode's setting).
+    Over,
+    /// `spec.pullRequest`.
+    Spec,
+    /// The place that loses to the spec (`PREVIEW_*`).
+    Under,
+}
+
+/// A merged pull-request field: the value as given, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given<T> {
+    /// As given: a number still unparsed when it came from the environment.
+    pub value: T,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// A pull-request number as given: parsed, or the text of a variable that is not a number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Number {
+    /// A whole number (maybe 0, which validation refuses).
+    Parsed(u64),
+    /// Not a whole number: from the environment, as written.
+    Text(String),
+    /// The spec's value of the wrong type; `load` has reported it.
+    Reported,
+}
+
+/// The three fields after flags, spec and environment are merged, each with its origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergedPr {
+    /// `number`.
+    pub number: Option<Given<Number>>,
+    /// `headSha`, as given (not yet trimmed or lowercased).
+    pub head_sha: Option<Given<String>>,
+    /// `branch`.
+    pub branch: Option<Given<String>>,
+}
+
+/// Flags win over the spec, the spec over the environment.
+pub fn merge(written: Option<&PullRequest>, inputs: &Inputs) -> MergedPr {
+    fn pick(over: Option<&String>, spec: Option<&String>, under: Option<&String>) -> Option<Given<String>> {
+        let given = |value: &String, origin| Given { value: value.clone(), origin };
+        over.map(|v| given(v, Origin::Over))
+            .or_else(|| spec.map(|v| given(v, Origin::Spec)))
+            .or_else(|| under.map(|v| given(v, Origin::Under)))
+    }
+    let spec = written.cloned().unwrap_or_default();
+    let number = match (inputs.flags.number, &spec.number, &inputs.env.number) {
+        (Some(n), _, _) => Some(Given { value: Number::Parsed(n), origin: Origin::Over }),
+        (None, Lenient::Value(n), _) => Some(Given { value: Number::Parsed(*n), origin: Origin::Spec }),
+        (None, Lenient::Invalid(_), _) => Some(Given { value: Number::Reported, origin: Origin::Spec }),
+        (None, Lenient::Absent, Some(text)) => {
+            let value = text.trim().parse().map_or_else(|_| Number::Text(text.clone()), Number::Parsed);
+            Some(Given { value, origin: Origin::Under })
+        }
+        (None, Lenient::Absent, None) => None,
+    };
+    MergedPr {
+        number,
+        head_sha: pick(inputs.flags.head_sha.as_ref(), spec.head_sha.as_ref(), inputs.env.head_sha.as_ref()),
+        branch: pick(inputs.flags.branch.as_ref(), spec.branch.as_ref(), inputs.env.branch.as_ref()),
+    }
 }
 
 /// How a mode names the two places outside the spec that pull-request fields come from, so a
@@ -116,12 +266,18 @@ impl PrSources {
 
     /// "give `--pr N`, `spec.pullRequest.number` or `PREVIEW_PR_NUMBER`".
     pub fn hint(&self, field: PrField) -> String {
-        let (i, name) = match field {
-            PrField::Number => (0, "number"),
-            PrField::HeadSha => (1, "headSha"),
-            PrField::Branch => (2, "branch"),
-        };
-        format!("give {}, `spec.pullRequest.{name}` or {}", self.over[i], self.under[i])
+        let i = field.index();
+        format!("give {}, `spec.pullRequest.{}` or {}", self.over[i], field.name(), self.under[i])
+    }
+
+    /// How a message names the place a value came from: `--sha`, `PREVIEW_HEAD_SHA`, or the
+    /// spec's field.
+    pub fn name(&self, field: PrField, origin: Origin) -> String {
+        match origin {
+            Origin::Over => self.over[field.index()].clone(),
+            Origin::Spec => format!("`spec.pullRequest.{}`", field.name()),
+            Origin::Under => self.under[field.index()].clone(),
+        }
     }
 }
 
@@ -131,15 +287,10 @@ impl Default for PrSources {
     }
 }
 
-/// Fills in every default and merges the pull-request fields. Nothing is validated here.
-pub fn apply(mut preview: Preview, pr: &Inputs) -> Preview {
+/// Fills in every default. Nothing is validated here; the pull-request fields are merged by
+/// validation ([`merge`]), which must know where each came from.
+pub fn apply(mut preview: Preview) -> Preview {
     let spec = &mut preview.spec;
-    let written = spec.pull_request.take().unwrap_or_default();
-    spec.pull_request = Some(PullRequest {
-        number: pr.flags.number.or(written.number).or(pr.env.number),
-        head_sha: pr.flags.head_sha.clone().or(written.head_sha).or_else(|| pr.env.head_sha.clone()),
-        branch: pr.flags.branch.clone().or(written.branch).or_else(|| pr.env.branch.clone()),
-    });
     spec.namespace.get_or_insert_with(|| NAMESPACE.to_owned());
     spec.ttl.get_or_insert_with(|| TTL.to_owned());
 
@@ -159,8 +310,8 @@ pub fn apply(mut preview: Preview, pr: &Inputs) -> Preview {
     restore.timeout.get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
 
     for service in spec.services.values_mut() {
-        service.expose.get_or_insert(false);
-        service.replicas.get_or_insert(REPLICAS);
+        service.expose.or_value(false);
+        service.replicas.or_value(REPLICAS);
     }
     for store in spec.data_stores.values_mut() {
         let engine = store.engine.as_deref().and_then(|e| Engine::VALUES.iter().find(|(name, _)| *name == e));
@@ -199,35 +350,54 @@ mod tests {
     use super::*;
     use crate::spec::types::{Metadata, PreviewSpec};
 
-    fn preview(pr: Option<PullRequest>) -> Preview {
+    fn preview() -> Preview {
         Preview {
-            api_version: String::new(),
-            kind: String::new(),
-            metadata: Metadata {
-                name: "x".into(),
-                namespace: None,
-                labels: std::collections::BTreeMap::default(),
-                annotations: std::collections::BTreeMap::default(),
-            },
-            spec: PreviewSpec { pull_request: pr, ..Default::default() },
+            api_version: None,
+            kind: None,
+            metadata: Metadata { name: Some("x".into()), ..Metadata::default() },
+            spec: PreviewSpec::default(),
         }
     }
 
     #[test]
-    fn flags_beat_spec_beats_env() {
+    fn flags_beat_spec_beats_env_and_each_field_knows_where_it_came_from() {
         let inputs = Inputs {
             flags: PrFields { number: Some(1), ..Default::default() },
-            env: PrFields { number: Some(3), head_sha: Some("e".into()), branch: Some("env".into()) },
+            env: PrEnv { number: Some("3".into()), head_sha: Some("e".into()), branch: Some("env".into()) },
             ..Inputs::default()
         };
-        let spec_pr = PullRequest { number: Some(2), head_sha: Some("s".into()), branch: None };
-        let pr = apply(preview(Some(spec_pr)), &inputs).spec.pull_request.unwrap();
-        assert_eq!((pr.number, pr.head_sha.as_deref(), pr.branch.as_deref()), (Some(1), Some("s"), Some("env")));
+        let spec = PullRequest { number: Lenient::Value(2), head_sha: Some("s".into()), branch: None };
+        let pr = merge(Some(&spec), &inputs);
+        assert_eq!(pr.number, Some(Given { value: Number::Parsed(1), origin: Origin::Over }));
+        assert_eq!(pr.head_sha, Some(Given { value: "s".to_owned(), origin: Origin::Spec }));
+        assert_eq!(pr.branch, Some(Given { value: "env".to_owned(), origin: Origin::Under }));
+    }
+
+    #[test]
+    fn an_environment_number_is_parsed_only_when_it_is_used() {
+        let inputs = Inputs { env: PrEnv { number: Some("abc".into()), ..PrEnv::default() }, ..Inputs::default() };
+        let spec = PullRequest { number: Lenient::Value(2), ..PullRequest::default() };
+        assert_eq!(merge(Some(&spec), &inputs).number.map(|n| n.value), Some(Number::Parsed(2)));
+        assert_eq!(merge(None, &inputs).number.map(|n| n.value), Some(Number::Text("abc".into())));
+        let with = |number: Option<u64>| Inputs { flags: PrFields { number, ..PrFields::default() }, ..inputs.clone() };
+        assert_eq!(merge(None, &with(Some(5))).number.map(|n| n.value), Some(Number::Parsed(5)));
+    }
+
+    #[test]
+    fn placeholders_fill_only_what_no_place_gives() {
+        let mut inputs = Inputs { flags: PrFields { number: Some(4), ..PrFields::default() }, ..Inputs::default() };
+        let spec = PullRequest { branch: Some("main".into()), ..PullRequest::default() };
+        let missing = inputs.missing(Some(&spec));
+        assert_eq!(missing, [PrField::HeadSha]);
+        inputs.fill(&missing);
+        let pr = merge(Some(&spec), &inputs);
+        assert_eq!(pr.head_sha.map(|s| s.value), Some("0".repeat(40)));
+        assert_eq!(pr.branch.map(|s| s.value), Some("main".to_owned()));
     }
 
     #[test]
     fn defaults_fill_every_option() {
-        let spec = apply(preview(None), &Inputs::default()).spec;
+        let spec = apply(preview()).spec;
         assert_eq!(spec.namespace.as_deref(), Some(NAMESPACE));
         assert_eq!(spec.staging.unwrap().url.as_deref(), Some(STAGING_URL));
         assert_eq!(spec.nodes.unwrap().spot.as_deref(), Some("any"));

@@ -1,29 +1,45 @@
 //! Text → [`Preview`]: parse under budgets, report every unknown field with a suggestion taken
-//! from the spec's own JSON Schema, and turn serde's messages into ones a user can act on.
+//! from the spec's own JSON Schema, every number or boolean of the wrong type, and turn serde's
+//! messages into ones a user can act on.
 
-use schemars::schema_for;
+use std::sync::LazyLock;
+
 use serde_json::Value;
 
-use super::problem::{Problem, Problems, Seg, did_you_mean, render_path};
+use super::lenient::Found;
+use super::problem::{Problem, Problems, Seg, did_you_mean, key_path, render_path};
 use super::types::Preview;
 use crate::yaml::{self, Limits};
 
-/// A parsed spec and the problems parsing found that do not stop validation (unknown fields).
+/// Unknown fields reported one by one; the rest are counted. A hostile spec may hold tens of
+/// thousands, and a person reads the first few.
+pub const MAX_UNKNOWN: usize = 50;
+
+/// A parsed spec and the problems parsing found that do not stop validation (unknown fields,
+/// values of the wrong type).
 #[derive(Debug)]
 pub struct Loaded {
     /// The spec as written.
     pub preview: Preview,
-    /// Unknown fields, as errors.
+    /// Unknown fields and wrongly typed values, as errors.
     pub problems: Vec<Problem>,
 }
 
-/// Parses a spec. Fails only when the document cannot be read as a `Preview` at all; unknown
-/// fields are returned as problems so validation can add its own to the same report.
+/// Parses a spec. Fails only when the document cannot be read as a `Preview` at all (not YAML, a
+/// list where a mapping belongs); unknown fields and wrongly typed numbers and booleans are
+/// returned as problems so validation can add its own to the same report.
 pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
     let tracked = yaml::from_str_tracked::<Preview>(text, Limits::Spec);
-    let mut problems: Vec<Problem> = tracked.unknown.iter().map(|path| unknown_field(path)).collect();
+    let mut problems: Vec<Problem> = tracked.unknown.iter().take(MAX_UNKNOWN).map(|path| unknown_field(path)).collect();
+    if tracked.unknown.len() > MAX_UNKNOWN {
+        let more = tracked.unknown.len() - MAX_UNKNOWN;
+        problems.push(Problem::error("", format!("and {more} more unknown fields")));
+    }
     match tracked.value {
-        Ok(preview) => Ok(Loaded { preview, problems }),
+        Ok(preview) => {
+            problems.extend(wrong_types(&preview));
+            Ok(Loaded { preview, problems })
+        }
         Err(e) => {
             let message = friendly(&e.message);
             let message = match e.location {
@@ -35,6 +51,33 @@ pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
         }
     }
 }
+
+/// Every number or boolean that was given with the wrong type, at its path.
+fn wrong_types(preview: &Preview) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut check = |path: String, found: Option<&Found>, expected: &str| {
+        if let Some(found) = found {
+            out.push(Problem::error(path, format!("expected {expected}, found {found}")));
+        }
+    };
+    let spec = &preview.spec;
+    if let Some(pr) = &spec.pull_request {
+        check("spec.pullRequest.number".to_owned(), pr.number.invalid(), PR_NUMBER);
+    }
+    for (name, service) in &spec.services {
+        let path = key_path("spec.services", name);
+        check(format!("{path}.port"), service.port.invalid(), "a port, a whole number from 1 to 65535");
+        check(format!("{path}.expose"), service.expose.invalid(), "true or false");
+        check(format!("{path}.replicas"), service.replicas.invalid(), "a whole number from 0 to 20");
+        check(format!("{path}.runAsUser"), service.run_as_user.invalid(), "a user id, a whole number above 0");
+    }
+    for (name, dependency) in &spec.dependencies {
+        check(format!("{}.preview", key_path("spec.dependencies", name)), dependency.preview.invalid(), PR_NUMBER);
+    }
+    out
+}
+
+const PR_NUMBER: &str = "a pull request number, a whole number from 1";
 
 fn unknown_field(path: &[Seg]) -> Problem {
     let (name, parent) = match path.split_last() {
@@ -50,13 +93,15 @@ fn unknown_field(path: &[Seg]) -> Problem {
     Problem::error(render_path(path), message)
 }
 
+/// `kpreview schema` as JSON, built once: suggestions read it for every unknown field.
+static SCHEMA: LazyLock<Value> =
+    LazyLock::new(|| serde_json::to_value(schemars::schema_for!(Preview)).unwrap_or(Value::Null));
+
 /// The field names the schema accepts at `path`, read from `kpreview schema` itself so the
 /// suggestions can never lag behind the types.
 pub fn known_fields(path: &[Seg]) -> Vec<String> {
-    let Ok(root) = serde_json::to_value(schema_for!(Preview)) else {
-        return Vec::new();
-    };
-    let mut node = resolve(&root, &root);
+    let root: &Value = &SCHEMA;
+    let mut node = resolve(root, root);
     for seg in path {
         let next = match seg {
             Seg::Key(key) => node
@@ -66,7 +111,7 @@ pub fn known_fields(path: &[Seg]) -> Vec<String> {
             Seg::Index(_) => node.get("items"),
         };
         match next {
-            Some(next) => node = resolve(&root, next),
+            Some(next) => node = resolve(root, next),
             None => return Vec::new(),
         }
     }
@@ -94,40 +139,12 @@ fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
     node
 }
 
-/// Rewrites serde's type-centric messages into the words of the spec.
+/// Says in the spec's words what `yaml.rs` says about any YAML file.
 fn friendly(message: &str) -> String {
-    let mut out = message
-        .replace("expected u16", "expected a whole number from 1 to 65535")
-        .replace("invalid u16", "expected a whole number from 1 to 65535")
-        .replace("invalid u8", "expected a whole number from 0 to 255")
-        .replace("invalid u64", "expected a positive whole number")
-        .replace("invalid i64", "expected a whole number")
-        .replace("expected u8", "expected a whole number from 0 to 255")
-        .replace("expected u64", "expected a positive whole number")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected a boolean", "expected true or false")
-        .replace("expected a sequence", "expected a list such as [a, b]")
-        .replace("expected a map", "expected a mapping such as {key: value}");
-    if let Some(rest) = message.strip_prefix("unknown variant `")
-        && let Some((given, accepted)) = rest.split_once("`, expected one of ")
-    {
-        let accepted: Vec<&str> = accepted.split(", ").map(|a| a.trim_matches('`')).collect();
-        out = format!("unknown value `{given}`; accepted: {}", ticked(&accepted));
-        if let Some(guess) = did_you_mean(given, accepted.iter().copied()) {
-            out = format!("{out}, did you mean `{guess}`?");
-        }
+    if message.starts_with("a second YAML document") {
+        return "a spec file holds one YAML document; a second one starts here (`---`)".to_owned();
     }
-    if message.starts_with("budget breached: Depth") || message.starts_with("recursion limit") {
-        "nested too deeply (a spec may nest at most 64 levels)".clone_into(&mut out);
-    } else if message.starts_with("budget breached") {
-        out = format!("too large for a spec ({})", message.trim_start_matches("budget breached: "));
-    } else if message.starts_with("alias replay limit exceeded") {
-        "aliases expand to too much (an alias bomb?); write the values out".clone_into(&mut out);
-    }
-    if message.starts_with("missing field") {
-        out.push_str(" (required)");
-    }
-    out
+    message.to_owned()
 }
 
 /// Keeps hostile paths (thousands of levels) readable: the start, `…`, the end.
@@ -153,6 +170,10 @@ mod tests {
         Seg::Key(k.to_owned())
     }
 
+    fn messages(problems: &[Problem]) -> Vec<String> {
+        problems.iter().map(ToString::to_string).collect()
+    }
+
     #[test]
     fn known_fields_follow_maps_and_options() {
         let fields = known_fields(&[key("spec"), key("services"), key("api")]);
@@ -165,9 +186,8 @@ mod tests {
     fn every_unknown_field_is_reported_with_a_guess() {
         let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: shop}\nspec:\n  services:\n    api: {imge: x, port: 80}\n  dataStore: {}\n";
         let loaded = load(text, "p.yaml").unwrap();
-        let messages: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
         assert_eq!(
-            messages,
+            messages(&loaded.problems),
             [
                 "spec.services.api.imge: unknown field `imge`, did you mean `image`?",
                 "spec.dataStore: unknown field `dataStore`, did you mean `dataStores`?",
@@ -176,14 +196,73 @@ mod tests {
     }
 
     #[test]
-    fn type_errors_speak_the_spec_s_language() {
-        let text = "apiVersion: v\nkind: Preview\nmetadata: {name: shop}\nspec:\n  services:\n    api: {port: abc}\n";
-        let err = load(text, "p.yaml").unwrap_err();
-        assert_eq!(err.list[0].path, "spec.services.api.port");
-        assert!(err.list[0].message.starts_with("expected a whole number from 1 to 65535"), "{}", err.list[0].message);
+    fn a_flood_of_unknown_fields_is_counted_not_listed() {
+        let keys = (0..MAX_UNKNOWN + 7).fold(String::new(), |text, i| text + &format!("k{i}: 1\n"));
+        let loaded = load(&keys, "p.yaml").unwrap();
+        assert_eq!(loaded.problems.len(), MAX_UNKNOWN + 1);
+        assert_eq!(loaded.problems[MAX_UNKNOWN].message, "and 7 more unknown fields");
+    }
+
+    #[test]
+    fn wrongly_typed_values_are_problems_and_reading_goes_on() {
+        let text = "metadata: {}\nspec:\n  services:\n    api: {port: abc, replicas: many, expose: maybe, runAsUser: [0], imagee: y}\n  dependencies:\n    b: {preview: -3}\n";
+        let loaded = load(text, "p.yaml").unwrap();
         assert_eq!(
-            friendly("budget breached: Depth { depth: 65 }"),
-            "nested too deeply (a spec may nest at most 64 levels)"
+            messages(&loaded.problems),
+            [
+                "spec.services.api.imagee: unknown field `imagee`, did you mean `image`?",
+                "spec.services.api.port: expected a port, a whole number from 1 to 65535, found `abc`",
+                "spec.services.api.expose: expected true or false, found `maybe`",
+                "spec.services.api.replicas: expected a whole number from 0 to 20, found `many`",
+                "spec.services.api.runAsUser: expected a user id, a whole number above 0, found a list",
+                "spec.dependencies.b.preview: expected a pull request number, a whole number from 1, found `-3`",
+            ]
         );
+    }
+
+    /// Every `integer` or `boolean` field of the schema is lenient and reported: a spec that sets
+    /// just that field to a string still loads, with one problem at that field's path.
+    #[test]
+    fn every_number_and_boolean_of_the_schema_is_read_leniently() {
+        fn leaves(node: &Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+            let node = resolve(&SCHEMA, node);
+            let types = serde_json::to_string(&node.get("type")).unwrap_or_default();
+            if types.contains("integer") || types.contains("boolean") {
+                out.push(path);
+                return;
+            }
+            for (name, child) in node.get("properties").and_then(Value::as_object).into_iter().flatten() {
+                leaves(child, [path.clone(), vec![name.clone()]].concat(), out);
+            }
+            if let Some(child) = node.get("additionalProperties").filter(|a| a.is_object()) {
+                leaves(child, [path, vec!["x".to_owned()]].concat(), out);
+            }
+        }
+        let mut paths = Vec::new();
+        leaves(&SCHEMA, Vec::new(), &mut paths);
+        assert!(paths.len() >= 6, "{paths:?}");
+        for path in paths {
+            let text = path.iter().rev().fold("\"wrong\"".to_owned(), |inner, key| format!("{{\"{key}\": {inner}}}"));
+            let loaded = load(&text, "p.yaml").unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(loaded.problems.len(), 1, "{text}: {:?}", loaded.problems);
+            assert_eq!(loaded.problems[0].path, path.join("."), "{text}");
+            assert!(loaded.problems[0].message.ends_with("found `wrong`"), "{:?}", loaded.problems);
+        }
+    }
+
+    #[test]
+    fn structural_errors_speak_the_spec_s_language() {
+        let err = load("spec:\n  services:\n    api: {dependsOn: api}\n", "p.yaml").unwrap_err();
+        assert_eq!(err.list[0].path, "spec.services.api.dependsOn");
+        assert!(err.list[0].message.starts_with("expected a list such as [a, b]"), "{err}");
+        let err = load("spec:\n  services:\n    api: {env: {C: ~}}\n", "p.yaml").unwrap_err();
+        assert!(err.list[0].message.starts_with("expected a string, found null"), "{err}");
+        let err = load("spec:\n  services:\n    api: {}\n    api: {}\n", "p.yaml").unwrap_err();
+        assert_eq!(err.list[0].path, "spec.services");
+        assert!(err.list[0].message.starts_with("`api` appears twice"), "{err}");
+        let err = load("kind: Preview\n---\nkind: Preview\n", "p.yaml").unwrap_err();
+        assert!(err.list[0].message.starts_with("a spec file holds one YAML document"), "{err}");
+        let err = load("spec: [1]\n", "p.yaml").unwrap_err();
+        assert!(err.list[0].message.starts_with("expected a mapping such as {key: value}"), "{err}");
     }
 }

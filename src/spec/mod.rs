@@ -3,6 +3,7 @@
 pub mod check;
 pub mod defaults;
 pub mod graph;
+pub mod lenient;
 pub mod load;
 pub mod lockfile;
 pub mod model;

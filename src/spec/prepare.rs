@@ -1,7 +1,7 @@
 //! The whole spec pipeline in one call: load → defaults → validate.
 
 use super::defaults::{self, Inputs};
-use super::load::load;
+use super::load::{Loaded, load};
 use super::lockfile::Lock;
 use super::model::Model;
 use super::problem::Problems;
@@ -10,8 +10,13 @@ use super::validate::validate;
 /// Turns spec text into a validated [`Model`], or every problem found in it (unknown fields,
 /// invalid values and warnings together). `file` names the spec in messages.
 pub fn prepare(text: &str, file: &str, pr: &Inputs, lock: Option<&Lock>) -> Result<Model, Problems> {
-    let loaded = load(text, file)?;
-    let defaulted = defaults::apply(loaded.preview, pr);
+    prepare_loaded(load(text, file)?, file, pr, lock)
+}
+
+/// [`prepare`] for a spec already loaded, for a caller that looks at it first (`kpreview
+/// validate` fills in the pull-request fields the spec lacks).
+pub fn prepare_loaded(loaded: Loaded, file: &str, pr: &Inputs, lock: Option<&Lock>) -> Result<Model, Problems> {
+    let defaulted = defaults::apply(loaded.preview);
     let mut problems = loaded.problems;
     match validate(&defaulted, lock, pr) {
         Ok(model) if problems.is_empty() => Ok(model),

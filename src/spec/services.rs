@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::check::{check_image, is_env_name, upper_snake};
-use super::defaults::SERVICE_RESOURCES;
+use super::check::{check_image_template, is_env_name, upper_snake};
+use super::defaults::{MAX_REPLICAS, REPLICAS, SERVICE_RESOURCES};
 use super::graph::depths;
 use super::model::{Dependency, EnvValue, EnvVar, Ingress, SecretRef, Service, Store, Target};
 use super::problem::{did_you_mean, key_path};
@@ -65,7 +65,10 @@ fn dependencies(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> External 
             ctx.problems.error(&path, format!("`{name}` runs in this preview; remove it from dependencies"));
             continue;
         }
-        let resolved = match (dep.preview, &dep.url) {
+        if dep.preview.invalid().is_some() {
+            continue;
+        }
+        let resolved = match (dep.preview.get(), &dep.url) {
             (Some(pr), None) => other_preview(ctx, &path, spec, name, pr, own_pr),
             (None, Some(url)) => ctx.template(&format!("{path}.url"), url).and_then(|url| {
                 if url.contains("://") && !url.chars().any(char::is_whitespace) {
@@ -147,14 +150,19 @@ fn service(
         ctx.problems.error(format!("{path}.image"), "missing: every service needs an image");
         None
     };
-    if let Some(Err(e)) = image.as_deref().map(check_image) {
+    if let (Some(image), Some(source)) = (&image, &written.image)
+        && let Err(e) = check_image_template(image, source)
+    {
         ctx.problems.error(format!("{path}.image"), e);
     }
-    if written.port == Some(0) {
+    if written.port.get() == Some(0) {
         ctx.problems.error(format!("{path}.port"), "0 is not a port; expected a whole number from 1 to 65535");
     }
-    let host =
-        if written.expose == Some(true) { exposed_host(ctx, path, name, written, namespace, ingress) } else { None };
+    let host = if written.expose.get() == Some(true) {
+        exposed_host(ctx, path, name, written, namespace, ingress)
+    } else {
+        None
+    };
     let list = |ctx: &mut Ctx<'_>, field: &str, items: &Option<Vec<String>>| {
         items.as_ref().map(|items| {
             items
@@ -178,24 +186,26 @@ fn service(
             ctx.problems
                 .error(format!("{path}.healthPath"), format!("`{health}` is not an HTTP path such as `/healthz`"));
         }
-        if written.port.is_none() {
+        if written.port.is_absent() {
             ctx.problems.error(format!("{path}.healthPath"), "an HTTP readiness check needs `port`");
         }
     }
-    if written.run_as_user.is_some_and(|uid| uid <= 0) {
+    if written.run_as_user.get().is_some_and(|uid| uid <= 0) {
         ctx.problems.error(format!("{path}.runAsUser"), "previews run as non-root: give a user id above 0");
     }
-    let replicas = i32::from(written.replicas.unwrap_or(1));
-    if replicas > 20 {
-        ctx.problems.error(format!("{path}.replicas"), "a preview runs at most 20 replicas of a service");
+    let replicas = written.replicas.get().unwrap_or(REPLICAS);
+    if replicas > MAX_REPLICAS {
+        ctx.problems
+            .error(format!("{path}.replicas"), format!("a preview runs at most {MAX_REPLICAS} replicas of a service"));
     }
+    let replicas = i32::try_from(replicas.min(MAX_REPLICAS)).unwrap_or(1);
     let depends_on = resolve(ctx, path, written, spec, stores, external);
     let env = environment(ctx, path, written, &depends_on, stores);
     let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), SERVICE_RESOURCES);
     Some(Service {
         name: name.to_owned(),
         image: image?,
-        port: written.port.filter(|p| *p > 0),
+        port: written.port.get().filter(|p| *p > 0),
         host,
         command,
         args,
@@ -205,7 +215,7 @@ fn service(
         replicas,
         health_path: written.health_path.clone(),
         resources,
-        run_as_user: written.run_as_user,
+        run_as_user: written.run_as_user.get(),
         depth: 0,
     })
 }
@@ -218,7 +228,7 @@ fn exposed_host(
     namespace: &str,
     ingress: &Ingress,
 ) -> Option<String> {
-    if written.port.is_none() {
+    if written.port.is_absent() {
         ctx.problems.error(format!("{path}.expose"), "an exposed service needs `port`");
     }
     let Some(domain) = &ingress.domain else {
@@ -260,7 +270,7 @@ fn resolve(
         }
         let env = format!("{}_URL", upper_snake(dep));
         let resolved = if let Some(target) = spec.services.get(dep) {
-            if target.port.is_none() {
+            if target.port.is_absent() {
                 ctx.problems.warning(&at, format!("`{dep}` has no port: it orders the rollout but gets no `{env}`"));
             }
             Some((Target::Service, format!("http://{dep}")))

@@ -1,14 +1,23 @@
 //! The `Preview` input types exactly as users write them: serde + schemars, optional fields stay
 //! `Option` here and get their defaults in `defaults.rs`.
 //!
-//! Unknown fields are not rejected by serde itself: `load.rs` collects every one of them (with its
-//! path) through `serde_ignored`, so that a spec with three typos reports three problems. The
-//! JSON Schema still says `additionalProperties: false` through `#[schemars(deny_unknown_fields)]`.
+//! Nothing a user can get wrong stops the parse early, so that a spec with three mistakes reports
+//! three problems (SPEC §4):
+//! - unknown fields are not rejected by serde itself: `load.rs` collects every one of them (with
+//!   its path) through `serde_ignored`;
+//! - numbers and booleans are [`Lenient`]: a wrongly typed value is kept as found and reported by
+//!   `load.rs` at its path;
+//! - required fields are `Option` here and reported missing by validation.
+//!
+//! The JSON Schema still says what is required, `integer`/`boolean` and
+//! `additionalProperties: false` (`#[schemars(with = …)]`, `#[schemars(deny_unknown_fields)]`).
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub use super::lenient::Lenient;
 
 /// The API version every spec must carry.
 pub const API_VERSION: &str = "kpreview.dev/v1alpha1";
@@ -19,26 +28,37 @@ pub const KIND: &str = "Preview";
 /// how everything else is reached.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(deny_unknown_fields, title = "Preview")]
+#[schemars(deny_unknown_fields, title = "Preview", transform = require_header)]
 pub struct Preview {
     /// Always `kpreview.dev/v1alpha1`.
-    pub api_version: String,
+    #[schemars(with = "String")]
+    pub api_version: Option<String>,
     /// Always `Preview`.
-    pub kind: String,
+    #[schemars(with = "String")]
+    pub kind: Option<String>,
     /// Identifies the application family.
+    #[serde(default)]
     pub metadata: Metadata,
     /// What the preview runs.
+    #[serde(default)]
     pub spec: PreviewSpec,
+}
+
+/// `metadata` and `spec` read as empty when missing, so that validation reports what is missing
+/// in them with everything else; the schema still requires all four.
+fn require_header(schema: &mut schemars::Schema) {
+    schema.insert("required".to_owned(), serde_json::json!(["apiVersion", "kind", "metadata", "spec"]));
 }
 
 /// Object metadata. Only `name` matters to kpreview; labels and annotations are accepted so the
 /// spec can live in kustomize and kpt packages.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct Metadata {
     /// The application family, a DNS-1123 label such as `shop`. Part of the default namespace.
-    pub name: String,
+    #[schemars(with = "String")]
+    pub name: Option<String>,
     /// Ignored; accepted for package tooling.
     #[serde(default)]
     pub namespace: Option<String>,
@@ -105,7 +125,8 @@ pub struct PreviewSpec {
 pub struct PullRequest {
     /// The pull request number.
     #[serde(default)]
-    pub number: Option<u64>,
+    #[schemars(with = "Option<u64>", range(min = 1))]
+    pub number: Lenient<u64>,
     /// The full commit SHA of the pull request's head (40 or 64 hex digits).
     #[serde(default)]
     pub head_sha: Option<String>,
@@ -135,12 +156,13 @@ pub struct IngressSpec {
 }
 
 /// TLS settings of the Ingresses.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct TlsSpec {
     /// Name of the TLS Secret in the preview namespace.
-    pub secret_name: String,
+    #[schemars(with = "String")]
+    pub secret_name: Option<String>,
 }
 
 /// The shared staging environment.
@@ -228,10 +250,12 @@ pub struct ServiceSpec {
     /// The port the container listens on. A service with a port gets a ClusterIP Service that
     /// listens on port 80 (named `http`), like the staging services it stands in for.
     #[serde(default)]
-    pub port: Option<u16>,
+    #[schemars(with = "Option<u16>", range(min = 1))]
+    pub port: Lenient<u16>,
     /// Give this service an Ingress at `<service>-<namespace>.<domain>`. Needs `port`.
     #[serde(default)]
-    pub expose: Option<bool>,
+    #[schemars(with = "Option<bool>")]
+    pub expose: Lenient<bool>,
     /// Overrides the image's entrypoint. Each item is a template.
     #[serde(default)]
     pub command: Option<Vec<String>>,
@@ -251,9 +275,10 @@ pub struct ServiceSpec {
     /// template.
     #[serde(default)]
     pub migrate: Option<Vec<String>>,
-    /// Number of pods. Default 1.
+    /// Number of pods, at most 20. Default 1.
     #[serde(default)]
-    pub replicas: Option<u8>,
+    #[schemars(with = "Option<u32>", range(max = 20))]
+    pub replicas: Lenient<u32>,
     /// Path of an HTTP readiness check on `port`; without it readiness is a TCP check.
     #[serde(default)]
     pub health_path: Option<String>,
@@ -262,7 +287,8 @@ pub struct ServiceSpec {
     pub resources: Option<ResourcesSpec>,
     /// User id to run as, for images whose `USER` is not numeric. Must not be 0.
     #[serde(default)]
-    pub run_as_user: Option<i64>,
+    #[schemars(with = "Option<i64>", range(min = 1))]
+    pub run_as_user: Lenient<i64>,
 }
 
 /// Container resources: small requests (previews are many and mostly idle), a memory limit.
@@ -298,7 +324,8 @@ pub struct ResourceAmounts {
 pub struct DependencySpec {
     /// The number of another pull request whose preview runs this service.
     #[serde(default)]
-    pub preview: Option<u64>,
+    #[schemars(with = "Option<u64>", range(min = 1))]
+    pub preview: Lenient<u64>,
     /// A fixed URL, a template.
     #[serde(default)]
     pub url: Option<String>,
@@ -382,7 +409,8 @@ pub struct VeleroSeedSpec {
     /// Name of the Velero Backup.
     #[serde(default)]
     pub backup: Option<String>,
-    /// The namespace the backup was taken of; its PVC `data-<store>-0` becomes this store's.
+    /// The namespace the backup was taken of. The PersistentVolumeClaim there labelled
+    /// `kpreview.dev/store: <store>` (whatever its name) is restored as this store's volume.
     #[serde(default)]
     pub namespace: Option<String>,
 }

@@ -3,7 +3,7 @@
 //! dependency graph, so rendering cannot fail on user input.
 
 use super::check::{format_duration, is_sha, parse_duration};
-use super::defaults::{Inputs, PrField};
+use super::defaults::{self, Given, Inputs, Number, Origin, PrField};
 use super::lockfile::Lock;
 use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
 use super::problem::{Collector, Problem};
@@ -61,11 +61,7 @@ impl Ctx<'_> {
             return Some(*value);
         }
         let names: Vec<&str> = values.iter().map(|(name, _)| *name).collect();
-        let guess = super::problem::did_you_mean(text, names.iter().copied())
-            .map(|g| format!(", did you mean `{g}`?"))
-            .unwrap_or_default();
-        let accepted = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-        self.problems.error(path, format!("unknown value `{text}`; accepted: {accepted}{guess}"));
+        self.problems.error(path, super::problem::unknown_value(text, &names));
         None
     }
 
@@ -89,17 +85,10 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     let sources = &inputs.sources;
     let vars = Vars { sources: sources.clone(), ..Vars::default() };
     let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock };
-    if preview.api_version != API_VERSION {
-        ctx.problems.error("apiVersion", format!("expected `{API_VERSION}`, found `{}`", preview.api_version));
-    }
-    if preview.kind != KIND {
-        ctx.problems.error("kind", format!("expected `{KIND}`, found `{}`", preview.kind));
-    }
-    let app = preview.metadata.name.clone();
-    ctx.label("metadata.name", &app);
+    let app = header(&mut ctx, preview);
 
     let spec = &preview.spec;
-    let pr = pull_request(&mut ctx, spec);
+    let pr = pull_request(&mut ctx, spec, inputs);
     ctx.vars = Vars {
         name: app.clone(),
         namespace: None,
@@ -164,36 +153,75 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     })
 }
 
-fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
-    let written = spec.pull_request.clone().unwrap_or_default();
-    let number = match written.number {
-        Some(0) => {
-            ctx.problems.error("spec.pullRequest.number", "pull request numbers start at 1");
+/// `apiVersion`, `kind` and `metadata.name`; returns the application family.
+fn header(ctx: &mut Ctx<'_>, preview: &Preview) -> String {
+    for (path, given, expected) in [("apiVersion", &preview.api_version, API_VERSION), ("kind", &preview.kind, KIND)] {
+        match given.as_deref() {
+            Some(found) if found == expected => {}
+            Some(found) => ctx.problems.error(path, format!("expected `{expected}`, found `{found}`")),
+            None => ctx.problems.error(path, format!("missing: every spec starts with `{path}: {expected}`")),
+        }
+    }
+    let Some(app) = preview.metadata.name.clone() else {
+        ctx.problems.error("metadata.name", "missing: name the application family, a DNS-1123 label such as `shop`");
+        return "preview".to_owned();
+    };
+    ctx.label("metadata.name", &app);
+    app
+}
+
+/// The pull-request fields merged from flags, spec and environment. A bad value is blamed on the
+/// place it came from: the spec's field by its path, a flag or variable by name in the message
+/// (`` `--sha` is `xyz`, not a commit SHA``).
+fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec, inputs: &Inputs) -> Pr {
+    let merged = defaults::merge(spec.pull_request.as_ref(), inputs);
+    // `value` is `what`: "`0` is not a pull request number …".
+    let refuse = |ctx: &mut Ctx<'_>, field: PrField, origin: Origin, value: &str, what: &str| {
+        let path = format!("spec.pullRequest.{}", field.name());
+        match origin {
+            Origin::Spec => ctx.problems.error(path, format!("{value} is {what}")),
+            Origin::Over | Origin::Under => {
+                ctx.problems.error("", format!("{} is {value}, {what}", inputs.sources.name(field, origin)));
+            }
+        }
+    };
+    let number = match merged.number {
+        Some(Given { value: Number::Parsed(0), origin }) => {
+            refuse(ctx, PrField::Number, origin, "`0`", "not a pull request number: they start at 1");
             0
         }
-        Some(n) => n,
+        Some(Given { value: Number::Parsed(n), .. }) => n,
+        Some(Given { value: Number::Text(text), origin }) => {
+            let what = "not a pull request number: a whole number from 1";
+            refuse(ctx, PrField::Number, origin, &format!("`{}`", text.trim()), what);
+            0
+        }
+        Some(Given { value: Number::Reported, .. }) => 0,
         None => {
-            ctx.problems.error(
-                "spec.pullRequest.number",
-                format!("the pull request number is not set: {}", ctx.vars.sources.hint(PrField::Number)),
-            );
+            let hint = inputs.sources.hint(PrField::Number);
+            ctx.problems.error("spec.pullRequest.number", format!("the pull request number is not set: {hint}"));
             0
         }
     };
-    let head_sha = written.head_sha.map(|sha| {
-        let sha = sha.trim().to_ascii_lowercase();
+    let head_sha = merged.head_sha.map(|Given { value, origin }| {
+        let sha = value.trim().to_ascii_lowercase();
         if !is_sha(&sha) {
-            ctx.problems.error(
-                "spec.pullRequest.headSha",
-                format!("`{sha}` is not a commit SHA: 7 to 64 hex digits (give the full 40)"),
-            );
+            let what = "not a commit SHA: 7 to 64 hex digits (give the full 40)";
+            refuse(ctx, PrField::HeadSha, origin, &format!("`{}`", value.trim()), what);
         }
         sha
     });
-    let branch = written.branch.inspect(|branch| {
-        if branch.is_empty() || branch.len() > 255 || branch.chars().any(char::is_control) {
-            ctx.problems.error("spec.pullRequest.branch", "a branch is 1 to 255 characters without control characters");
+    let branch = merged.branch.map(|Given { value, origin }| {
+        if value.is_empty() || value.len() > 255 || value.chars().any(char::is_control) {
+            let what = "not a branch: 1 to 255 characters without control characters";
+            let shown = if value.is_empty() || value.len() > 255 {
+                format!("a name of {} characters", value.chars().count())
+            } else {
+                format!("`{}`", value.escape_debug())
+            };
+            refuse(ctx, PrField::Branch, origin, &shown, what);
         }
+        value
     });
     Pr { number, head_sha, branch }
 }
@@ -225,7 +253,15 @@ fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     if let Some(class) = &written.class_name {
         ctx.subdomain("spec.ingress.className", class);
     }
-    let tls_secret = written.tls.map(|t| t.secret_name);
+    let tls_secret = written.tls.and_then(|t| {
+        if t.secret_name.is_none() {
+            ctx.problems.error(
+                "spec.ingress.tls.secretName",
+                "missing: name the TLS Secret (in the preview namespace) that every Ingress serves",
+            );
+        }
+        t.secret_name
+    });
     if let Some(secret) = &tls_secret {
         ctx.subdomain("spec.ingress.tls.secretName", secret);
     }

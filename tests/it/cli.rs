@@ -29,7 +29,25 @@ fn help_shows_examples_and_exit_codes() {
     assert!(output.status.success());
     assert!(text.contains("Examples:") && text.contains("Exit codes"), "{text}");
     let output = kpreview().args(["render", "--help"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&output.stdout).contains("kpreview render examples/shop.yaml --pr 42"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("kpreview render examples/shop/preview.yaml --pr 42"));
+}
+
+#[test]
+fn every_example_path_in_the_help_exists() {
+    for args in [&["--help"][..], &["render", "--help"], &["validate", "--help"]] {
+        let output = kpreview().args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        for word in text.split_whitespace().filter(|w| w.starts_with("examples/")) {
+            let paths: Vec<_> = if word.contains('*') {
+                ["shop", "blog", "storefront"].iter().map(|n| word.replace('*', n)).collect()
+            } else {
+                vec![word.to_owned()]
+            };
+            for path in paths {
+                assert!(root().join(&path).exists(), "`{}` names {path}, which does not exist", args.join(" "));
+            }
+        }
+    }
 }
 
 #[test]
@@ -60,14 +78,26 @@ fn the_spec_can_come_from_stdin() {
 }
 
 #[test]
-fn pull_request_environment_variables_must_be_numbers() {
+fn a_bad_pull_request_value_is_blamed_on_where_it_came_from() {
     let dir = tempdir();
-    let spec = write(dir.path(), "preview.yaml", &spec_text());
+    let without_number = spec_text().replace("    number: 123\n", "");
+    let spec = write(dir.path(), "preview.yaml", &without_number);
     let output = kpreview().arg("render").arg(&spec).env("PREVIEW_PR_NUMBER", "forty-two").output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("PREVIEW_PR_NUMBER=forty-two is not a pull request number")
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`PREVIEW_PR_NUMBER` is `forty-two`, not a pull request number"), "{stderr}");
+
+    // The variable loses to the flag, so its value does not matter then.
+    let output = kpreview().arg("render").arg(&spec).arg("--pr=5").env("PREVIEW_PR_NUMBER", "abc").output().unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("name: shop-pr-5"));
+
+    let output = kpreview().arg("render").arg(&spec).args(["--pr", "0", "--sha", "XYZ"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`--pr N` is `0`, not a pull request number"), "{stderr}");
+    assert!(stderr.contains("`--sha` is `XYZ`, not a commit SHA"), "{stderr}");
+    assert!(!stderr.contains("spec.pullRequest"), "the spec gave neither value: {stderr}");
 }
 
 #[test]
@@ -132,6 +162,40 @@ fn validate_checks_several_specs_and_names_each() {
 }
 
 #[test]
+fn validate_lints_a_spec_without_a_pull_request_unless_strict() {
+    let dir = tempdir();
+    let spec = write(
+        dir.path(),
+        "preview.yaml",
+        &spec_text().replace("  pullRequest:\n    number: 123\n", "  pullRequest:\n"),
+    );
+    let output = kpreview().arg("validate").arg(&spec).output().unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("checked with placeholders") && stderr.contains("number `1`"), "{stderr}");
+    assert!(!stderr.contains("headSha"), "the spec gives the SHA: {stderr}");
+    let output = kpreview().arg("validate").arg("--strict").arg(&spec).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the pull request number is not set"));
+    for name in ["blog", "storefront"] {
+        let output = kpreview().arg("validate").arg(root().join(format!("examples/{name}/preview.yaml"))).output();
+        let output = output.unwrap();
+        assert!(output.status.success(), "{name}: {}", describe(&output));
+    }
+}
+
+#[test]
+fn validate_prints_each_problem_of_one_spec_once() {
+    let dir = tempdir();
+    let spec = write(dir.path(), "preview.yaml", &spec_text().replace("port: 8000", "port: eighty"));
+    let output = kpreview().arg("validate").arg(&spec).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("found `eighty`").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("is not a valid Preview").count(), 1, "{stderr}");
+}
+
+#[test]
 fn the_schema_describes_every_field_and_refuses_unknown_ones() {
     let output = kpreview().arg("schema").output().unwrap();
     assert!(output.status.success());
@@ -142,4 +206,31 @@ fn the_schema_describes_every_field_and_refuses_unknown_ones() {
     assert!(service["properties"]["image"]["description"].as_str().unwrap().contains("template"));
     let engine = serde_json::to_string(&schema["$defs"]["Engine"]).unwrap();
     assert!(engine.contains("postgres") && engine.contains("mongodb"), "{engine}");
+    // Read leniently, typed exactly: the schema still says what a field must be.
+    let types = |node: &serde_json::Value| serde_json::to_string(&node["type"]).unwrap();
+    for (field, kind) in [("port", "integer"), ("replicas", "integer"), ("runAsUser", "integer"), ("expose", "boolean")]
+    {
+        assert!(types(&service["properties"][field]).contains(kind), "{field}: {}", service["properties"][field]);
+    }
+    assert_eq!(service["properties"]["replicas"]["maximum"], 20);
+    assert!(types(&schema["$defs"]["PullRequest"]["properties"]["number"]).contains("integer"));
+    assert_eq!(schema["required"], serde_json::json!(["apiVersion", "kind", "metadata", "spec"]));
+    assert_eq!(schema["$defs"]["Metadata"]["required"], serde_json::json!(["name"]));
+    assert_eq!(schema["$defs"]["TlsSpec"]["required"], serde_json::json!(["secretName"]));
+}
+
+#[test]
+fn a_render_directory_with_a_hand_written_file_is_left_alone() {
+    let dir = tempdir();
+    let spec = write(dir.path(), "preview.yaml", &spec_text());
+    let out = dir.path().join("rendered");
+    let output = kpreview().arg("render").arg(&spec).arg("-o").arg(&out).output().unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    let overlay = "commonLabels:\n  app.kubernetes.io/managed-by: kpreview\n";
+    write(&out, "kustomization.yaml", overlay);
+    let output = kpreview().arg("render").arg(&spec).args(["--pr", "9", "-o"]).arg(&out).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("kustomization.yaml"), "{}", describe(&output));
+    assert_eq!(fs::read_to_string(out.join("kustomization.yaml")).unwrap(), overlay);
+    assert!(tree(&out).iter().any(|(name, _)| name == "000-namespace-shop-pr-123.yaml"), "the old render stays");
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use kpreview::spec::defaults::{PrFields, Inputs};
+use kpreview::spec::defaults::{Inputs, PrEnv, PrFields};
 use kpreview::spec::model::{Model, Target};
 
 use crate::golden::cases;
@@ -69,8 +69,8 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
                 head_sha: flag("--sha"),
                 branch: flag("--branch"),
             },
-            env: PrFields {
-                number: env.get("PREVIEW_PR_NUMBER").map(|n| n.parse().unwrap()),
+            env: PrEnv {
+                number: env.get("PREVIEW_PR_NUMBER").cloned(),
                 head_sha: env.get("PREVIEW_HEAD_SHA").cloned(),
                 branch: env.get("PREVIEW_BRANCH").cloned(),
             },
