@@ -337,6 +337,19 @@ mod tests {
     #[test]
     fn a_separator_storm_is_refused() {
         let storm = "a: 1\n---\n".repeat(MAX_STREAM_DOCUMENTS + 1);
-        assert!(values_from_stream(&storm).is_err());
+        let err = values_from_stream(&storm).unwrap_err();
+        assert!(err.message.starts_with("more than 10000 YAML documents"), "{err}");
+    }
+
+    #[test]
+    fn messages_name_the_mistake_not_the_library() {
+        let read = |text: &str| from_str::<serde_json::Value>(text, Limits::Spec).unwrap_err().message;
+        assert_eq!(read("a: 1\na: 2\n"), "`a` appears twice; a key may appear once in a mapping");
+        assert!(read("a: 1\n---\nb: 2\n").starts_with("a second YAML document starts here"));
+        let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(read(&deep), "nested too deeply (at most 64 levels)");
+        let list = |text: &str| from_str::<std::collections::BTreeMap<String, String>>(text, Limits::Spec);
+        assert_eq!(list("a: [1]").unwrap_err().message, "expected a string");
+        assert!(list("a: ~").unwrap_err().message.starts_with("expected a string, found null; quote it"));
     }
 }

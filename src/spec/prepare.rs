@@ -90,6 +90,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_pull_request_value_names_the_place_it_came_from() {
+        use crate::spec::defaults::{PrEnv, PrSources};
+        let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 4, headSha: xyz}\n  services: {a: {image: a}}\n";
+        let inputs = Inputs {
+            flags: PrFields { number: Some(0), ..PrFields::default() },
+            env: PrEnv { branch: Some("\u{7}".into()), ..PrEnv::default() },
+            sources: PrSources::variables(["ARGOCD_ENV_PR_NUMBER", "ARGOCD_ENV_HEAD_SHA", "ARGOCD_ENV_BRANCH"]),
+            ..Inputs::default()
+        };
+        let problems = prepare(text, "t.yaml", &inputs, None).unwrap_err();
+        let shown: Vec<String> = problems.list.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "`ARGOCD_ENV_PR_NUMBER` is `0`, not a pull request number: they start at 1",
+                "spec.pullRequest.headSha: `xyz` is not a commit SHA: 7 to 64 hex digits (give the full 40)",
+                "`PREVIEW_BRANCH` is `\\u{7}`, not a branch: 1 to 255 characters without control characters",
+            ]
+        );
+    }
+
+    #[test]
     fn depths_follow_the_longest_chain() {
         let m = model(
             "    top: {image: a, dependsOn: [left, right]}\n    left: {image: a, dependsOn: [bottom]}\n    right: {image: a, dependsOn: [mid]}\n    mid: {image: a, dependsOn: [bottom]}\n    bottom: {image: a}\n",
