@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::spec::defaults::{PREVIEW_ENV, PrFields, Inputs, PrSources};
 use kpreview::prepare;
+use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrFields, PrSources};
 use kpreview::spec::lockfile::{self, Lock};
 use kpreview::spec::model::Model;
 use kpreview::spec::problem::Problem;

@@ -56,6 +56,30 @@ pub enum RestoreError {
         /// Counts, validation errors, failure reason.
         details: String,
     },
+    /// The Restore ended `Completed` without restoring the stores it was for.
+    #[error(
+        "Restore {namespace}/{name} ended Completed but restored {restored} item{plural} for {stores}: Velero found \
+         nothing of them in backup {backup}; check that the claims in namespace {base} carry the label \
+         kpreview.dev/store=<store> (`kubectl -n {base} get pvc -L kpreview.dev/store`) and are named \
+         data-<store>-0, and that the backup holds namespace {base} (`velero backup describe {backup} --details`); \
+         then delete the Restore (`kubectl -n {namespace} delete restore {name}`) and sync again"
+    )]
+    Empty {
+        /// Velero's namespace.
+        namespace: String,
+        /// The Restore's name.
+        name: String,
+        /// What Velero counted.
+        restored: i64,
+        /// `s` unless one.
+        plural: &'static str,
+        /// `stores a, b` or `every claim`.
+        stores: String,
+        /// The Backup.
+        backup: String,
+        /// The base namespace.
+        base: String,
+    },
     /// The Restore did not end in time.
     #[error(
         "timed out after {after} waiting for Restore {namespace}/{name} (last seen: {last}); Velero keeps working on \

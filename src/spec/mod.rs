@@ -1,14 +1,16 @@
 //! The `Preview` spec: its types, and the stages that turn its text into a validated model.
 
+mod annotations;
 pub mod check;
 pub mod defaults;
+mod dependencies;
 pub mod graph;
 pub mod load;
 pub mod lockfile;
 pub mod model;
 pub mod prepare;
 pub mod problem;
-mod resources;
+pub mod resources;
 mod services;
 mod stores;
 pub mod types;

@@ -5,10 +5,10 @@
 use super::check::{format_duration, is_sha, parse_duration};
 use super::defaults::{Inputs, PrField};
 use super::lockfile::Lock;
-use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
+use super::model::{Ingress, Model, Pr, Restore, Seed, Spot, Store, Ttl};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
-use super::{services, stores};
+use super::{annotations, services, stores};
 use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
 use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
 
@@ -18,9 +18,18 @@ pub(crate) struct Ctx<'a> {
     pub templates: Templates,
     pub vars: Vars,
     pub lock: Option<&'a Lock>,
+    /// `spec.namespace`, to find the namespace of another pull request's preview.
+    pub namespace_template: String,
 }
 
 impl Ctx<'_> {
+    /// The namespace the spec's template gives the pull request `pr`, shortened as the preview's
+    /// own is.
+    pub fn namespace_for(&self, pr: PrVars) -> Result<String, String> {
+        let vars = Vars { namespace: None, pr, service: None, ..self.vars.clone() };
+        self.templates.render(&self.namespace_template, &vars).map(|ns| fit(&ns, MAX_LABEL))
+    }
+
     /// Evaluates the template at `path`, recording a failure.
     pub fn template(&mut self, path: &str, source: &str) -> Option<String> {
         match self.templates.render(source, &self.vars) {
@@ -88,7 +97,8 @@ impl Ctx<'_> {
 pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Result<Model, Vec<Problem>> {
     let sources = &inputs.sources;
     let vars = Vars { sources: sources.clone(), ..Vars::default() };
-    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock };
+    let namespace_template = preview.spec.namespace.clone().unwrap_or_default();
+    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock, namespace_template };
     if preview.api_version != API_VERSION {
         ctx.problems.error("apiVersion", format!("expected `{API_VERSION}`, found `{}`", preview.api_version));
     }
@@ -103,13 +113,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     ctx.vars = Vars {
         name: app.clone(),
         namespace: None,
-        pr: PrVars {
-            number: pr.number,
-            head_sha: pr.head_sha.clone(),
-            short_sha: pr.head_sha.as_ref().map(|s| s.chars().take(7).collect()),
-            branch: pr.branch.clone(),
-            branch_slug: pr.branch.as_deref().map(|b| slug(b, 50)),
-        },
+        pr: pr_vars(pr.number, pr.head_sha.clone(), pr.branch.clone()),
         staging: StagingVars { namespace: String::new() },
         service: None,
         sources: sources.clone(),
@@ -120,7 +124,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     ctx.label("spec.staging.namespace", &staging_namespace);
     ctx.vars.staging.namespace.clone_from(&staging_namespace);
 
-    let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), pr.number);
+    let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), &pr);
     ctx.vars.namespace = Some(namespace.clone());
 
     let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
@@ -137,6 +141,9 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
         );
     }
     let stores = stores::validate(&mut ctx, spec);
+    let velero = spec.restore.as_ref().and_then(|r| r.velero_namespace.as_deref()).unwrap_or_default();
+    let taken = Taken { staging: &staging_namespace, ingress: &ingress, velero, stores: &stores };
+    namespace_of_its_own(&mut ctx, &namespace, &taken);
     let services = services::validate(&mut ctx, spec, &namespace, &stores, &ingress, pr.number);
 
     if ctx.problems.has_errors() {
@@ -198,23 +205,112 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
     Pr { number, head_sha, branch }
 }
 
-fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: u64) -> String {
+/// The `pr.*` variables of a pull request.
+fn pr_vars(number: u64, head_sha: Option<String>, branch: Option<String>) -> PrVars {
+    PrVars {
+        number,
+        short_sha: head_sha.as_ref().map(|s| s.chars().take(7).collect()),
+        head_sha,
+        branch_slug: branch.as_deref().map(|b| slug(b, 50)),
+        branch,
+    }
+}
+
+fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: &Pr) -> String {
     let path = "spec.namespace";
+    let fallback = format!("preview-pr-{}", pr.number);
     let Some(rendered) = ctx.template(path, template) else {
-        return format!("preview-pr-{pr}");
+        return fallback;
     };
     let shortened = fit(&rendered, MAX_LABEL);
-    if is_dns1123_label(&shortened) {
-        return shortened;
+    if !is_dns1123_label(&shortened) {
+        ctx.problems.error(
+            path,
+            format!(
+                "`{rendered}` (from `{template}`) is not a DNS-1123 label: lowercase letters, digits and `-`; \
+                 use `{{{{ pr.branchSlug }}}}` rather than `{{{{ pr.branch }}}}`"
+            ),
+        );
+        return fallback;
     }
-    ctx.problems.error(
-        path,
-        format!(
-            "`{rendered}` (from `{template}`) is not a DNS-1123 label: lowercase letters, digits and `-`; \
-             use `{{{{ pr.branchSlug }}}}` rather than `{{{{ pr.branch }}}}`"
-        ),
-    );
-    format!("preview-pr-{pr}")
+    if ctx.namespace_for(other_pull_request(pr)).is_ok_and(|other| other == shortened) {
+        ctx.problems.error(
+            path,
+            format!(
+                "every pull request would share namespace `{shortened}`: `{template}` gives another pull request \
+                 the same name, and two previews in one namespace delete each other's objects; put \
+                 `{{{{ pr.number }}}}` in it"
+            ),
+        );
+    }
+    shortened
+}
+
+/// A pull request that differs from `pr` in every field a namespace template can use: number,
+/// SHA (from its first character) and branch.
+fn other_pull_request(pr: &Pr) -> PrVars {
+    let number = if pr.number == u64::MAX { 1 } else { pr.number + 1 };
+    let sha = |own: &str| if own.starts_with('0') { "1".repeat(40) } else { "0".repeat(40) };
+    let branch = |own: &str| {
+        let other = "kpreview-namespace-check";
+        if slug(own, 50) == other { format!("{other}-2") } else { other.to_owned() }
+    };
+    pr_vars(number, pr.head_sha.as_deref().map(sha), pr.branch.as_deref().map(branch))
+}
+
+/// The namespaces a preview must not take, with what they are.
+struct Taken<'a> {
+    staging: &'a str,
+    ingress: &'a Ingress,
+    velero: &'a str,
+    stores: &'a [Store],
+}
+
+/// A preview owns its namespace: it labels it Pod Security `restricted`, gives it a quota and a
+/// default-deny NetworkPolicy, and deletes it with the preview. So the namespace must not be
+/// one that exists for something else.
+fn namespace_of_its_own(ctx: &mut Ctx<'_>, namespace: &str, taken: &Taken<'_>) {
+    let mut what: Vec<String> = Vec::new();
+    if namespace == "default" {
+        what.push("the cluster's default namespace".to_owned());
+    }
+    if namespace.starts_with("kube-") {
+        what.push("a namespace of Kubernetes itself (`kube-*`)".to_owned());
+    }
+    if namespace == "argocd" {
+        what.push("Argo CD's namespace".to_owned());
+    }
+    if namespace == taken.staging {
+        what.push("staging's namespace (`spec.staging.namespace`)".to_owned());
+    }
+    if namespace == taken.ingress.controller_namespace {
+        what.push("the ingress controller's namespace (`spec.ingress.controllerNamespace`)".to_owned());
+    }
+    if namespace == taken.velero {
+        what.push("Velero's namespace (`spec.restore.veleroNamespace`)".to_owned());
+    }
+    for store in taken.stores {
+        if let Seed::Velero { namespace: base, .. } = &store.seed
+            && base == namespace
+        {
+            what.push(format!("the base namespace that `{}` restores from", key_path_of_seed(&store.name)));
+        }
+    }
+    if let Some(first) = what.first() {
+        let also = what.iter().skip(1).map(|w| format!(", and {w}")).collect::<String>();
+        ctx.problems.error(
+            "spec.namespace",
+            format!(
+                "`{namespace}` is {first}{also}; a preview owns its namespace (Pod Security, quota, network \
+                 policies) and deletes it with the preview, so give it one of its own, such as the default \
+                 `{{{{ name }}}}-pr-{{{{ pr.number }}}}`"
+            ),
+        );
+    }
+}
+
+fn key_path_of_seed(store: &str) -> String {
+    format!("{}.seed.velero", super::problem::key_path("spec.dataStores", store))
 }
 
 fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
@@ -231,6 +327,7 @@ fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     }
     let controller_namespace = written.controller_namespace.unwrap_or_default();
     ctx.label("spec.ingress.controllerNamespace", &controller_namespace);
+    annotations::check(ctx, "spec.ingress.annotations", &written.annotations);
     Ingress {
         domain,
         class_name: written.class_name,
