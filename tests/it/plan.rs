@@ -160,7 +160,8 @@ fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
             assert_eq!(slot(job), wave_of("Job", namespace, job_name), "{name}: migration of {service_name}");
         }
         let deployment = &manifests[index[&("Deployment".to_owned(), namespace.to_owned(), service_name.to_owned())]].2;
-        let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
+        let env =
+            deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
         for dep in service["dependsOn"].as_array().expect("dependsOn") {
             let kind = dep["kind"].as_str().expect("kind");
             assert!(["service", "store", "otherPreview", "url", "staging"].contains(&kind), "{name}: kind {kind}");
@@ -170,7 +171,8 @@ fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
                     assert!(env.iter().any(|e| e["name"] == var), "{name}: {service_name} has no {var}");
                 }
                 (None, None) => {
-                    let target = plan["services"].as_array().expect("services").iter().find(|s| s["name"] == dep["name"]);
+                    let target =
+                        plan["services"].as_array().expect("services").iter().find(|s| s["name"] == dep["name"]);
                     assert_eq!(kind, "service", "{name}: only a preview service goes without a URL: {dep}");
                     assert!(target.is_some_and(|t| t.get("port").is_none()), "{name}: {dep} has a port but no URL");
                 }
