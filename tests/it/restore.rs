@@ -2,6 +2,7 @@
 //! against a loopback Kubernetes API (`apiserver`) that plays Velero's part and enforces the
 //! RBAC the renderer (or the platform overlay) grants.
 
+mod admission;
 mod apiserver;
 
 use std::process::Output;
@@ -429,7 +430,7 @@ fn rbac(kind: &str, name: &str, labels: &Value) -> Value {
 }
 
 fn overlay() -> String {
-    std::fs::read_to_string(root().join("overlays/platform/velero-cleanup.yaml")).expect("the platform overlay")
+    std::fs::read_to_string(root().join("overlays/components/velero-seeds/cleanup.yaml")).expect("the component")
 }
 
 /// The rules of the overlay's Role.
