@@ -14,7 +14,7 @@ use kube::{Client, Error as KubeError};
 use tokio::time::{Instant, timeout_at};
 
 use super::crd::{Restore, RestoreStatus};
-use super::error::{RestoreError, api_message, watch_message};
+use super::error::{EmptyRestore, RestoreError, api_message, watch_message};
 use super::phase::{Outcome, details, outcome, phase, summary, too_few_items};
 use super::request::Request;
 
@@ -140,19 +140,14 @@ fn settle(request: &Request, status: Option<RestoreStatus>, adopted: bool) -> Re
         Outcome::Running => Ok(None),
         Outcome::Completed => match too_few_items(status.as_ref(), request.stores.len()) {
             None => Ok(Some(Finished { adopted, status })),
-            Some(restored) => Err(RestoreError::Empty {
+            Some(restored) => Err(RestoreError::Empty(Box::new(EmptyRestore {
                 namespace: request.velero_namespace.clone(),
                 name: request.name(),
                 restored,
-                plural: if restored == 1 { "" } else { "s" },
-                stores: if request.stores.is_empty() {
-                    "every claim".to_owned()
-                } else {
-                    format!("stores {}", request.stores.join(", "))
-                },
+                stores: request.stores.clone(),
                 backup: request.backup.clone(),
                 base: request.from.clone(),
-            }),
+            }))),
         },
         Outcome::Failed => Err(RestoreError::Ended {
             namespace: request.velero_namespace.clone(),

@@ -296,12 +296,12 @@ fn namespace_of_its_own(ctx: &mut Ctx<'_>, namespace: &str, taken: &Taken<'_>) {
             what.push(format!("the base namespace that `{}` restores from", key_path_of_seed(&store.name)));
         }
     }
-    if let Some(first) = what.first() {
-        let also = what.iter().skip(1).map(|w| format!(", and {w}")).collect::<String>();
+    if !what.is_empty() {
+        let what = what.join(", and ");
         ctx.problems.error(
             "spec.namespace",
             format!(
-                "`{namespace}` is {first}{also}; a preview owns its namespace (Pod Security, quota, network \
+                "`{namespace}` is {what}; a preview owns its namespace (Pod Security, quota, network \
                  policies) and deletes it with the preview, so give it one of its own, such as the default \
                  `{{{{ name }}}}-pr-{{{{ pr.number }}}}`"
             ),

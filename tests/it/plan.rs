@@ -107,6 +107,29 @@ fn slot(value: &Value) -> (usize, i64) {
     (phase_rank(value["phase"].as_str().expect("phase")), value["wave"].as_i64().expect("wave"))
 }
 
+/// Each dependency with a URL has its variable in the Deployment; one without is a preview
+/// service without a port.
+fn dependencies_have_their_variables(name: &str, plan: &Value, service: &Value, deployment: &Value) {
+    let service_name = service["name"].as_str().expect("name");
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
+    for dep in service["dependsOn"].as_array().expect("dependsOn") {
+        let kind = dep["kind"].as_str().expect("kind");
+        assert!(["service", "store", "otherPreview", "url", "staging"].contains(&kind), "{name}: kind {kind}");
+        match (dep.get("env").and_then(Value::as_str), dep.get("url").and_then(Value::as_str)) {
+            (Some(var), Some(url)) => {
+                assert!(url.contains("://"), "{name}: {dep} has a URL");
+                assert!(env.iter().any(|e| e["name"] == var), "{name}: {service_name} has no {var}");
+            }
+            (None, None) => {
+                let target = plan["services"].as_array().expect("services").iter().find(|s| s["name"] == dep["name"]);
+                assert_eq!(kind, "service", "{name}: only a preview service goes without a URL: {dep}");
+                assert!(target.is_some_and(|t| t.get("port").is_none()), "{name}: {dep} has a port but no URL");
+            }
+            _ => panic!("{name}: {dep} has one of env and url without the other"),
+        }
+    }
+}
+
 /// Checks one case's JSON plan against its manifests; returns the number of objects compared.
 fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
     let name = &case.name;
@@ -160,25 +183,7 @@ fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
             assert_eq!(slot(job), wave_of("Job", namespace, job_name), "{name}: migration of {service_name}");
         }
         let deployment = &manifests[index[&("Deployment".to_owned(), namespace.to_owned(), service_name.to_owned())]].2;
-        let env =
-            deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
-        for dep in service["dependsOn"].as_array().expect("dependsOn") {
-            let kind = dep["kind"].as_str().expect("kind");
-            assert!(["service", "store", "otherPreview", "url", "staging"].contains(&kind), "{name}: kind {kind}");
-            match (dep.get("env").and_then(Value::as_str), dep.get("url").and_then(Value::as_str)) {
-                (Some(var), Some(url)) => {
-                    assert!(url.contains("://"), "{name}: {dep} has a URL");
-                    assert!(env.iter().any(|e| e["name"] == var), "{name}: {service_name} has no {var}");
-                }
-                (None, None) => {
-                    let target =
-                        plan["services"].as_array().expect("services").iter().find(|s| s["name"] == dep["name"]);
-                    assert_eq!(kind, "service", "{name}: only a preview service goes without a URL: {dep}");
-                    assert!(target.is_some_and(|t| t.get("port").is_none()), "{name}: {dep} has a port but no URL");
-                }
-                _ => panic!("{name}: {dep} has one of env and url without the other"),
-            }
-        }
+        dependencies_have_their_variables(name, plan, service, deployment);
     }
     for store in plan["stores"].as_array().expect("stores") {
         let store_name = store["name"].as_str().expect("name");
