@@ -8,6 +8,7 @@ pub mod graph;
 pub mod load;
 pub mod lockfile;
 pub mod model;
+mod namespace;
 pub mod prepare;
 pub mod problem;
 pub mod resources;

@@ -5,7 +5,8 @@
 use super::check::{format_duration, is_sha, parse_duration};
 use super::defaults::{Inputs, PrField};
 use super::lockfile::Lock;
-use super::model::{Ingress, Model, Pr, Restore, Seed, Spot, Store, Ttl};
+use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
+use super::namespace::{Taken, namespace_of_its_own, preview_namespace};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{annotations, services, stores};
@@ -206,7 +207,7 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Pr {
 }
 
 /// The `pr.*` variables of a pull request.
-fn pr_vars(number: u64, head_sha: Option<String>, branch: Option<String>) -> PrVars {
+pub(crate) fn pr_vars(number: u64, head_sha: Option<String>, branch: Option<String>) -> PrVars {
     PrVars {
         number,
         short_sha: head_sha.as_ref().map(|s| s.chars().take(7).collect()),
@@ -214,103 +215,6 @@ fn pr_vars(number: u64, head_sha: Option<String>, branch: Option<String>) -> PrV
         branch_slug: branch.as_deref().map(|b| slug(b, 50)),
         branch,
     }
-}
-
-fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: &Pr) -> String {
-    let path = "spec.namespace";
-    let fallback = format!("preview-pr-{}", pr.number);
-    let Some(rendered) = ctx.template(path, template) else {
-        return fallback;
-    };
-    let shortened = fit(&rendered, MAX_LABEL);
-    if !is_dns1123_label(&shortened) {
-        ctx.problems.error(
-            path,
-            format!(
-                "`{rendered}` (from `{template}`) is not a DNS-1123 label: lowercase letters, digits and `-`; \
-                 use `{{{{ pr.branchSlug }}}}` rather than `{{{{ pr.branch }}}}`"
-            ),
-        );
-        return fallback;
-    }
-    if ctx.namespace_for(other_pull_request(pr)).is_ok_and(|other| other == shortened) {
-        ctx.problems.error(
-            path,
-            format!(
-                "every pull request would share namespace `{shortened}`: `{template}` gives another pull request \
-                 the same name, and two previews in one namespace delete each other's objects; put \
-                 `{{{{ pr.number }}}}` in it"
-            ),
-        );
-    }
-    shortened
-}
-
-/// A pull request that differs from `pr` in every field a namespace template can use: number,
-/// SHA (from its first character) and branch.
-fn other_pull_request(pr: &Pr) -> PrVars {
-    let number = if pr.number == u64::MAX { 1 } else { pr.number + 1 };
-    let sha = |own: &str| if own.starts_with('0') { "1".repeat(40) } else { "0".repeat(40) };
-    let branch = |own: &str| {
-        let other = "kpreview-namespace-check";
-        if slug(own, 50) == other { format!("{other}-2") } else { other.to_owned() }
-    };
-    pr_vars(number, pr.head_sha.as_deref().map(sha), pr.branch.as_deref().map(branch))
-}
-
-/// The namespaces a preview must not take, with what they are.
-struct Taken<'a> {
-    staging: &'a str,
-    ingress: &'a Ingress,
-    velero: &'a str,
-    stores: &'a [Store],
-}
-
-/// A preview owns its namespace: it labels it Pod Security `restricted`, gives it a quota and a
-/// default-deny NetworkPolicy, and deletes it with the preview. So the namespace must not be
-/// one that exists for something else.
-fn namespace_of_its_own(ctx: &mut Ctx<'_>, namespace: &str, taken: &Taken<'_>) {
-    let mut what: Vec<String> = Vec::new();
-    if namespace == "default" {
-        what.push("the cluster's default namespace".to_owned());
-    }
-    if namespace.starts_with("kube-") {
-        what.push("a namespace of Kubernetes itself (`kube-*`)".to_owned());
-    }
-    if namespace == "argocd" {
-        what.push("Argo CD's namespace".to_owned());
-    }
-    if namespace == taken.staging {
-        what.push("staging's namespace (`spec.staging.namespace`)".to_owned());
-    }
-    if namespace == taken.ingress.controller_namespace {
-        what.push("the ingress controller's namespace (`spec.ingress.controllerNamespace`)".to_owned());
-    }
-    if namespace == taken.velero {
-        what.push("Velero's namespace (`spec.restore.veleroNamespace`)".to_owned());
-    }
-    for store in taken.stores {
-        if let Seed::Velero { namespace: base, .. } = &store.seed
-            && base == namespace
-        {
-            what.push(format!("the base namespace that `{}` restores from", key_path_of_seed(&store.name)));
-        }
-    }
-    if !what.is_empty() {
-        let what = what.join(", and ");
-        ctx.problems.error(
-            "spec.namespace",
-            format!(
-                "`{namespace}` is {what}; a preview owns its namespace (Pod Security, quota, network \
-                 policies) and deletes it with the preview, so give it one of its own, such as the default \
-                 `{{{{ name }}}}-pr-{{{{ pr.number }}}}`"
-            ),
-        );
-    }
-}
-
-fn key_path_of_seed(store: &str) -> String {
-    format!("{}.seed.velero", super::problem::key_path("spec.dataStores", store))
 }
 
 fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
