@@ -23,12 +23,14 @@ Examples:
   kpreview restore velero --backup nightly --from preview-base --to shop-pr-42 \\
       --store postgres --store mongo --timeout 30m
 
-Creates the velero.io/v1 Restore `<to>-<backup>` in Velero's namespace (the claims and volumes of
-namespace --from, mapped into --to; with --store, only the claims labelled kpreview.dev/store with
-one of them), or adopts it when an earlier attempt made it, and watches it until Velero ends it.
-Exits 0 only when it ends Completed; PartiallyFailed, Failed, FailedValidation and the timeout exit
-non-zero with Velero's counts and reasons. A Restore that already failed is reported, with how to
-retry (delete it). The Kubernetes API comes from the in-cluster service account or KUBECONFIG.
+Creates the velero.io/v1 Restore `<to>-<backup>-<from>-<hash>` in Velero's namespace (the claims,
+volumes, CSI snapshot objects and Secrets of namespace --from, mapped into --to; with --store, only
+those labelled kpreview.dev/store with one of them), or adopts it when an earlier attempt made it,
+and watches it until Velero ends it. Exits 0 only when it ends Completed having restored at least
+one item per store; PartiallyFailed, Failed, FailedValidation, an empty restore and the timeout
+exit non-zero with Velero's counts and reasons. A Restore that already failed is reported, with
+how to retry (delete it). The Kubernetes API comes from the in-cluster service account or
+KUBECONFIG.
 
 Exit codes: 0 Completed, 1 invalid arguments, 2 anything else.";
 

@@ -156,7 +156,9 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         Ok(lock) => lock,
         Err(message) => return failed(vec![spec_result(spec.object, Severity::Error, message)]),
     };
-    let sources = PrSources::new(["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")));
+    let sources = PrSources::new(
+        ["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")),
+    );
     let inputs = Inputs { flags: pr.clone(), env: env.pr_env.clone(), sources, image: env.image.clone() };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
     let model = match prepare(&text, &file, &inputs, lock.as_ref()) {

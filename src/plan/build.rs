@@ -243,8 +243,8 @@ fn edge(dependency: &Dependency) -> Edge {
         pr,
         namespace,
         engine: engine_name,
-        env: dependency.env.clone(),
-        url: dependency.url.clone(),
+        env: dependency.url.as_ref().map(|link| link.env.clone()),
+        url: dependency.url.as_ref().map(|link| link.url.clone()),
     }
 }
 

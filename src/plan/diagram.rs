@@ -268,9 +268,12 @@ impl Builder {
                         let lines = vec![dep.name.clone(), pr, namespace];
                         (Some(self.external(NodeClass::OtherPreview, lines)), LinkStyle::OtherPreview)
                     }
-                    EdgeKind::Url => {
-                        (Some(self.external(NodeClass::Url, vec![dep.name.clone(), dep.url.clone()])), LinkStyle::Url)
-                    }
+                    EdgeKind::Url => (
+                        Some(
+                            self.external(NodeClass::Url, vec![dep.name.clone(), dep.url.clone().unwrap_or_default()]),
+                        ),
+                        LinkStyle::Url,
+                    ),
                 };
                 self.link(from, to, style, Vec::new());
             }

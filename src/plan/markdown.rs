@@ -95,7 +95,7 @@ fn outside(plan: &Plan) -> Vec<String> {
                 dep.pr.unwrap_or_default(),
                 code(dep.namespace.as_deref().unwrap_or_default())
             ),
-            EdgeKind::Url => link(&dep.url),
+            EdgeKind::Url => link(dep.url.as_deref().unwrap_or_default()),
             _ => "staging".to_owned(),
         };
         out.push(format!("{} ({where_})", code(&dep.name)));

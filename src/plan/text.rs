@@ -98,8 +98,8 @@ pub fn text(plan: &Plan, styled: bool) -> String {
                 row.extend([
                     plain(format!("-> {}", dep.name)),
                     dependency_kind(dep),
-                    cell(&dep.env, DIM),
-                    plain(&dep.url),
+                    cell(dep.env.as_deref().unwrap_or("(no URL: orders the rollout)"), DIM),
+                    plain(dep.url.as_deref().unwrap_or_default()),
                 ]);
                 rows.push(row);
             }

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub use crate::render::object::Phase;
 
 /// The version of the JSON plan, so tools can refuse a shape they do not know.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// What a preview will create, in the order Argo CD syncs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -211,10 +211,13 @@ pub struct Edge {
     /// The store's engine, for `store`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<String>,
-    /// The environment variable that carries the URL.
-    pub env: String,
-    /// The URL.
-    pub url: String,
+    /// The environment variable that carries the URL; absent for a service without a port,
+    /// which only orders the rollout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// The URL, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A data store of the preview.

@@ -70,11 +70,7 @@ fn headless(model: &Model, store: &Store) -> KubeService {
 fn stateful_set(model: &Model, store: &Store) -> StatefulSet {
     let engine = store.engine;
     let labels = workload_labels(model, &store.name, COMPONENT);
-    let image = match &store.seed {
-        Seed::Image { image } => image.as_str(),
-        _ => store.image.as_str(),
-    };
-    let mut container = pod::container(&store.name, image, &store.resources);
+    let mut container = pod::container(&store.name, &store.image, &store.resources);
     let (env, args) = engine_settings(store);
     container.env = (!env.is_empty()).then_some(env);
     container.args = args;
@@ -84,10 +80,11 @@ fn stateful_set(model: &Model, store: &Store) -> StatefulSet {
         protocol: Some("TCP".to_owned()),
         ..ContainerPort::default()
     }]);
+    let (period, timeout) = engine.readiness_period_and_timeout();
     container.readiness_probe = Some(Probe {
         exec: Some(ExecAction { command: Some(engine.readiness_command()) }),
-        period_seconds: Some(5),
-        timeout_seconds: Some(5),
+        period_seconds: Some(period),
+        timeout_seconds: Some(timeout),
         failure_threshold: Some(6),
         ..Probe::default()
     });

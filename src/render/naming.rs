@@ -69,6 +69,18 @@ pub fn join(parts: &[&str], max: usize) -> String {
     fit(&parts.join("-"), max)
 }
 
+/// A name in a scope every preview shares (Velero's namespace, cluster-scoped objects): the
+/// preview's `namespace` and `parts` joined with `-`, cut to fit `max`, always ending in `-` and
+/// eight hex digits of the SHA-256 of `namespace/part/…`. `-` is legal inside each part, so the
+/// joined text alone could be the same for two previews (`a-pr-1` + `pr-2-db`, `a-pr-1-pr-2` +
+/// `db`); the hash of the parts as given cannot, since `/` is in none of them (namespaces, store
+/// names and Backup names are DNS names). Parts are lowercase DNS names, so the result is a DNS
+/// subdomain and a label value.
+pub fn shared(namespace: &str, parts: &[&str], max: usize) -> String {
+    let key = std::iter::once(namespace).chain(parts.iter().copied()).collect::<Vec<_>>();
+    hashed(&key.join("-"), &key.join("/"), max)
+}
+
 /// Turns any text into a DNS-1123 label: lowercase, runs of other characters as `-`; a name that
 /// had to change gets the hash suffix, so different inputs stay different names.
 pub fn label_from(text: &str, max: usize) -> String {
@@ -127,6 +139,20 @@ mod tests {
         assert!(short.len() <= 63, "{short}");
         assert!(short.starts_with(&"a".repeat(53)) && !short.contains('é'), "{short}");
         assert_ne!(short, fit(&format!("{}é{}", "a".repeat(53), "c".repeat(20)), 63));
+    }
+
+    #[test]
+    fn shared_names_never_meet_across_previews() {
+        let a = shared("a-pr-1", &["pr-2-db"], MAX_LABEL);
+        let b = shared("a-pr-1-pr-2", &["db"], MAX_LABEL);
+        assert!(a.starts_with("a-pr-1-pr-2-db-") && b.starts_with("a-pr-1-pr-2-db-"), "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(a, shared("a-pr-1", &["pr-2-db"], MAX_LABEL), "stable");
+        let long = shared(&"n".repeat(63), &["nightly.anonymized", "base"], MAX_LABEL);
+        assert_eq!(long.len(), MAX_LABEL);
+        assert!(is_dns_subdomain(&long), "{long}");
+        let dotted = shared("shop-pr-1", &["x.", "base"], 20);
+        assert!(is_dns_subdomain(&dotted), "{dotted}");
     }
 
     #[test]

@@ -9,10 +9,12 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::{security, spot};
+use crate::spec::defaults::JOB_RESOURCES;
 use crate::spec::model::{self, Model, Resources};
 
-/// A pod spec for `containers` with kpreview's defaults. `service_account` is set only for pods
-/// that call the Kubernetes API (the restore Jobs); every other pod gets no token at all.
+/// A pod spec for `containers` with kpreview's defaults, on the spot nodes the spec chose.
+/// `service_account` is set only for pods that call the Kubernetes API (the restore Jobs);
+/// every other pod gets no token at all.
 pub fn spec(
     model: &Model,
     containers: Vec<Container>,
@@ -20,14 +22,33 @@ pub fn spec(
     service_account: Option<&str>,
 ) -> PodSpec {
     PodSpec {
+        tolerations: spot::tolerations(model.spot),
+        affinity: spot::affinity(model.spot),
+        ..anywhere(containers, security, service_account)
+    }
+}
+
+/// [`spec`] without spot placement, for pods that must not be evicted with a spot node (the
+/// PostDelete cleanup runs once, after the preview is gone).
+pub fn anywhere(containers: Vec<Container>, security: PodSecurityContext, service_account: Option<&str>) -> PodSpec {
+    PodSpec {
         containers,
         security_context: Some(security),
         service_account_name: service_account.map(str::to_owned),
         automount_service_account_token: Some(service_account.is_some()),
         enable_service_links: Some(false),
-        tolerations: spot::tolerations(model.spot),
-        affinity: spot::affinity(model.spot),
         ..PodSpec::default()
+    }
+}
+
+/// The resources of kpreview's own Jobs (restore, cleanup).
+pub fn job_resources() -> Resources {
+    let (cpu, memory, memory_limit) = JOB_RESOURCES;
+    Resources {
+        cpu_request: cpu.to_owned(),
+        memory_request: memory.to_owned(),
+        cpu_limit: None,
+        memory_limit: memory_limit.to_owned(),
     }
 }
 

@@ -1,7 +1,12 @@
-//! Cost guard rails per namespace: a ResourceQuota sized from the preview itself (twice what its
-//! pods request, for rolling updates, Jobs and injected sidecars; no load balancers or node
-//! ports at all) and a LimitRange that gives containers kpreview did not render (sidecars) small
-//! requests and a memory limit.
+//! Cost guard rails per namespace: a ResourceQuota sized from the preview itself and a LimitRange.
+//!
+//! The quota is twice what the preview's pods request (a rolling update runs old and new pods
+//! side by side; migration and restore Jobs come and go) plus, for every pod the quota admits, an
+//! allowance for a container kpreview did not render (a service mesh's proxy such as istio-proxy
+//! requests 100m and 128Mi); no load balancers or node ports at all. What the spec may ask for is
+//! bounded in validation (`spec::resources`), so the quota cannot be set arbitrarily high by the
+//! pull request, and its sums stay far from what a quantity can hold. The LimitRange gives such
+//! containers small requests and a memory limit, and caps every container at those bounds.
 
 use std::collections::BTreeMap;
 
@@ -11,12 +16,20 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::meta::{common_labels, namespaced};
 use super::object::{Hook, Object, Phase, Resource};
+use super::pod::job_resources;
 use super::waves::Waves;
 use crate::spec::check::parse_quantity;
 use crate::spec::defaults::{JOB_RESOURCES, SERVICE_RESOURCES};
-use crate::spec::model::{Model, Resources, Seed};
+use crate::spec::model::{Model, Resources};
+use crate::spec::resources::{MAX_CPU, MAX_MEMORY};
 
 const MI: f64 = 1024.0 * 1024.0;
+/// Per admitted pod, for a container kpreview did not render: CPU request.
+const SIDECAR_CPU: f64 = 0.1;
+/// Memory request of such a container.
+const SIDECAR_MEMORY: f64 = 128.0 * MI;
+/// Memory limit of such a container: the LimitRange's default limit, which one that sets none gets.
+const SIDECAR_MEMORY_LIMIT: f64 = 256.0 * MI;
 
 #[derive(Default)]
 struct Totals {
@@ -49,18 +62,12 @@ fn totals(model: &Model) -> Totals {
         t.add(1, &s.resources);
         t.storage += parse_quantity(&s.storage).unwrap_or(0.0);
     }
-    let job = Resources {
-        cpu_request: JOB_RESOURCES.0.to_owned(),
-        memory_request: JOB_RESOURCES.1.to_owned(),
-        cpu_limit: None,
-        memory_limit: JOB_RESOURCES.2.to_owned(),
-    };
-    let restores = model.stores.iter().filter(|s| matches!(s.seed, Seed::Velero { .. })).count();
-    t.add(u32::try_from(restores).unwrap_or(0), &job);
+    t.add(u32::try_from(model.velero_restores().len()).unwrap_or(0), &job_resources());
     t
 }
 
-// Quantities are small positive numbers; rounding up to whole millicores and mebibytes is the intent.
+// Quantities are positive and bounded (validation caps every container and volume), so the sums
+// are far below u64::MAX; rounding up to whole millicores and mebibytes is the intent.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn millicores(cores: f64) -> Quantity {
     Quantity(format!("{}m", (cores * 1000.0).ceil() as u64))
@@ -76,11 +83,13 @@ fn mebibytes(bytes: f64) -> Quantity {
 pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
     let t = totals(model);
     let q = |s: &str| Quantity(s.to_owned());
+    let pods = 2 * t.pods + 2;
+    let sidecars = f64::from(pods);
     let mut hard = BTreeMap::from([
-        ("requests.cpu".to_owned(), millicores(2.0 * t.cpu)),
-        ("requests.memory".to_owned(), mebibytes(2.0 * t.memory)),
-        ("limits.memory".to_owned(), mebibytes(2.0 * t.memory_limit)),
-        ("pods".to_owned(), Quantity((2 * t.pods + 2).to_string())),
+        ("requests.cpu".to_owned(), millicores(2.0 * t.cpu + sidecars * SIDECAR_CPU)),
+        ("requests.memory".to_owned(), mebibytes(2.0 * t.memory + sidecars * SIDECAR_MEMORY)),
+        ("limits.memory".to_owned(), mebibytes(2.0 * t.memory_limit + sidecars * SIDECAR_MEMORY_LIMIT)),
+        ("pods".to_owned(), Quantity(pods.to_string())),
         ("persistentvolumeclaims".to_owned(), Quantity(model.stores.len().to_string())),
         ("services.loadbalancers".to_owned(), q("0")),
         ("services.nodeports".to_owned(), q("0")),
@@ -102,7 +111,16 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
                     ("cpu".to_owned(), q(SERVICE_RESOURCES.0)),
                     ("memory".to_owned(), q(SERVICE_RESOURCES.1)),
                 ])),
-                default: Some(BTreeMap::from([("memory".to_owned(), q(JOB_RESOURCES.2))])),
+                // Kubernetes defaults a limit to `max` where none is given; saying so keeps the
+                // manifest equal to the object the API server stores.
+                default: Some(BTreeMap::from([
+                    ("cpu".to_owned(), q(MAX_CPU.text)),
+                    ("memory".to_owned(), q(JOB_RESOURCES.2)),
+                ])),
+                max: Some(BTreeMap::from([
+                    ("cpu".to_owned(), q(MAX_CPU.text)),
+                    ("memory".to_owned(), q(MAX_MEMORY.text)),
+                ])),
                 ..LimitRangeItem::default()
             }],
         }),

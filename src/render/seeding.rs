@@ -1,15 +1,14 @@
 //! Seeding data stores before they start.
 //!
 //! `velero`: PreSync hooks — a ServiceAccount in the preview and a Role/RoleBinding in Velero's
-//! namespace that let it create and watch only its own Restores — then one Job per backup that
-//! runs `kpreview restore velero` and fails unless the Restore ends `Completed`. A PostDelete Job
+//! namespace that let it create and watch only its own Restores — then one Job per backup and
+//! base namespace that runs `kpreview restore velero` and fails unless the Restore ends
+//! `Completed`. A PostDelete Job
 //! in Velero's namespace removes the preview's Restores and any RBAC left behind, so a deleted
 //! preview leaves nothing outside its namespace.
 //!
 //! `snapshot`: a `Retain` VolumeSnapshotContent per preview, bound to a VolumeSnapshot that the
 //! store's claim template names as its `dataSource`.
-
-use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{PodTemplateSpec, ServiceAccount};
@@ -21,12 +20,11 @@ use super::crd::{
     VolumeSnapshotContentSpec, VolumeSnapshotSource, VolumeSnapshotSpec,
 };
 use super::meta::{cluster_scoped, in_namespace, namespaced, workload_labels};
-use super::naming::{MAX_LABEL, join, label_from};
+use super::naming::{MAX_LABEL, join, label_from, shared};
 use super::object::{Hook, Object, Phase, Resource};
 use super::waves::Waves;
-use super::{pod, security};
-use crate::spec::defaults::JOB_RESOURCES;
-use crate::spec::model::{Model, Resources, Seed, Store};
+use super::{pod, security, spot};
+use crate::spec::model::{Model, Seed, Store, VeleroRestore};
 
 /// The ServiceAccount the restore Jobs run as, in the preview namespace.
 pub const RESTORE_ACCOUNT: &str = "kpreview-restore";
@@ -38,11 +36,13 @@ pub const RESTORE_COMPONENT: &str = "restore";
 /// Component label of cleanup objects.
 pub const CLEANUP_COMPONENT: &str = "cleanup";
 
-/// The name of the Velero Restore of `backup` into `preview`: stable, so a retried Job finds the
-/// Restore an earlier attempt made, and at most 63 characters, since Velero labels every restored
-/// object with it.
-pub fn restore_name(preview: &str, backup: &str) -> String {
-    join(&[preview, &label_from(backup, MAX_LABEL)], MAX_LABEL)
+/// The name of the Velero Restore of `backup`'s namespace `base` into `preview`: stable, so a
+/// retried Job finds the Restore an earlier attempt made; at most 63 characters, since Velero
+/// labels every restored object with it; and, as Restores of every preview share Velero's
+/// namespace, carrying the hash of all three ([`shared`]). The restore runner names its Restore
+/// with this very function.
+pub fn restore_name(preview: &str, backup: &str, base: &str) -> String {
+    shared(preview, &[backup, base], MAX_LABEL)
 }
 
 /// The Role and RoleBinding name of a preview's restore, in Velero's namespace.
@@ -50,39 +50,28 @@ pub fn restore_rbac_name(preview: &str) -> String {
     join(&["kpreview-restore", preview], MAX_LABEL)
 }
 
+/// The name of the Job that restores `backup`'s namespace `base`, in the preview namespace.
+pub fn restore_job_name(backup: &str, base: &str) -> String {
+    join(&["restore", &label_from(backup, MAX_LABEL), base], MAX_LABEL)
+}
+
 /// The VolumeSnapshot a store's claim is provisioned from.
 pub fn snapshot_name(store: &str) -> String {
     join(&[store, "seed"], MAX_LABEL)
 }
 
-/// The VolumeSnapshotContent of a store in a preview (cluster-scoped, so it names the preview).
+/// The VolumeSnapshotContent of a store in a preview: cluster-scoped, so it names the preview
+/// and carries the hash ([`shared`]).
 pub fn snapshot_content_name(preview: &str, store: &str) -> String {
-    join(&[preview, store], MAX_LABEL)
-}
-
-/// A Velero backup and the stores restored from it.
-struct Restore<'a> {
-    backup: &'a str,
-    base: &'a str,
-    stores: Vec<&'a str>,
-}
-
-fn restores(model: &Model) -> Vec<Restore<'_>> {
-    let mut by_backup: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for store in &model.stores {
-        if let Seed::Velero { backup, namespace } = &store.seed {
-            by_backup.entry((backup, namespace)).or_default().push(&store.name);
-        }
-    }
-    by_backup.into_iter().map(|((backup, base), stores)| Restore { backup, base, stores }).collect()
+    shared(preview, &[store], MAX_LABEL)
 }
 
 /// Every seeding object of the preview.
 pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
     let mut out = Vec::new();
-    let restores = restores(model);
+    let restores = model.velero_restores();
     if !restores.is_empty() {
-        let names: Vec<String> = restores.iter().map(|r| restore_name(&model.namespace, r.backup)).collect();
+        let names: Vec<String> = restores.iter().map(|r| restore_name(&model.namespace, r.backup, r.base)).collect();
         let hook = |wave, resource| Object { phase: Phase::PreSync, wave, hook: Hook::DeleteOnSuccess, resource };
         out.push(hook(waves.restore_rbac, Resource::ServiceAccount(restore_account(model))));
         out.push(hook(waves.restore_rbac, Resource::Role(restore_role(model, names))));
@@ -157,17 +146,7 @@ fn restore_binding(model: &Model) -> RoleBinding {
     }
 }
 
-fn job_resources() -> Resources {
-    Resources {
-        cpu_request: JOB_RESOURCES.0.to_owned(),
-        memory_request: JOB_RESOURCES.1.to_owned(),
-        cpu_limit: None,
-        memory_limit: JOB_RESOURCES.2.to_owned(),
-    }
-}
-
-fn restore_job(model: &Model, restore: &Restore<'_>) -> Job {
-    let name = join(&["restore", &label_from(restore.backup, MAX_LABEL)], MAX_LABEL);
+fn restore_job(model: &Model, restore: &VeleroRestore<'_>) -> Job {
     let mut args: Vec<String> = [
         "restore",
         "velero",
@@ -189,51 +168,70 @@ fn restore_job(model: &Model, restore: &Restore<'_>) -> Job {
         args.extend(["--store".to_owned(), (*store).to_owned()]);
     }
     let timeout = i64::try_from(model.restore.timeout.seconds).unwrap_or(i64::MAX / 2);
-    job(model, &name, &model.namespace, args, Some(RESTORE_ACCOUNT), RESTORE_COMPONENT, timeout + 300, true)
+    let helper = Helper {
+        name: restore_job_name(restore.backup, restore.base),
+        namespace: &model.namespace,
+        account: RESTORE_ACCOUNT,
+        component: RESTORE_COMPONENT,
+        deadline: timeout + 300,
+    };
+    let mut job = helper.job(model, args);
+    if let Some(pod) = job.spec.as_mut().and_then(|s| s.template.spec.as_mut()) {
+        pod.tolerations = spot::tolerations(model.spot);
+        pod.affinity = spot::affinity(model.spot);
+    }
+    job
 }
 
+/// Runs once the preview is gone, in Velero's namespace, so it stays off spot nodes: an eviction
+/// there would leave Argo CD retrying a deletion.
 fn cleanup_job(model: &Model) -> Job {
-    let name = join(&["kpreview-cleanup", &model.namespace], MAX_LABEL);
     let args =
         ["restore", "cleanup", "--preview", &model.namespace, "--velero-namespace", &model.restore.velero_namespace]
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-    job(model, &name, &model.restore.velero_namespace, args, Some(CLEANUP_ACCOUNT), CLEANUP_COMPONENT, 600, false)
+    let helper = Helper {
+        name: join(&["kpreview-cleanup", &model.namespace], MAX_LABEL),
+        namespace: &model.restore.velero_namespace,
+        account: CLEANUP_ACCOUNT,
+        component: CLEANUP_COMPONENT,
+        deadline: 600,
+    };
+    helper.job(model, args)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn job(
-    model: &Model,
-    name: &str,
-    namespace: &str,
-    args: Vec<String>,
-    account: Option<&str>,
-    component: &str,
+/// A Job running the platform's kpreview image under a ServiceAccount with Velero RBAC.
+struct Helper<'a> {
+    name: String,
+    namespace: &'a str,
+    account: &'a str,
+    component: &'a str,
+    /// `activeDeadlineSeconds`.
     deadline: i64,
-    spot: bool,
-) -> Job {
-    let labels = workload_labels(model, name, component);
-    let mut container = pod::container(component, &model.restore.image, &job_resources());
-    container.args = Some(args);
-    let mut spec = pod::spec(model, vec![container], security::pod(Some(security::KPREVIEW_UID), None), account);
-    spec.restart_policy = Some("Never".to_owned());
-    if !spot {
-        spec.tolerations = None;
-        spec.affinity = None;
-    }
-    Job {
-        metadata: ObjectMeta { labels: Some(labels.clone()), ..in_namespace(name, namespace) },
-        spec: Some(JobSpec {
-            backoff_limit: Some(2),
-            active_deadline_seconds: Some(deadline),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
-                spec: Some(spec),
-            },
-            ..JobSpec::default()
-        }),
-        status: None,
+}
+
+impl Helper<'_> {
+    fn job(&self, model: &Model, args: Vec<String>) -> Job {
+        let labels = workload_labels(model, &self.name, self.component);
+        let mut container = pod::container(self.component, &model.restore.image, &pod::job_resources());
+        container.args = Some(args);
+        let mut spec =
+            pod::anywhere(vec![container], security::pod(Some(security::KPREVIEW_UID), None), Some(self.account));
+        spec.restart_policy = Some("Never".to_owned());
+        Job {
+            metadata: ObjectMeta { labels: Some(labels.clone()), ..in_namespace(&self.name, self.namespace) },
+            spec: Some(JobSpec {
+                backoff_limit: Some(2),
+                active_deadline_seconds: Some(self.deadline),
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta { labels: Some(labels), ..ObjectMeta::default() }),
+                    spec: Some(spec),
+                },
+                ..JobSpec::default()
+            }),
+            status: None,
+        }
     }
 }
 

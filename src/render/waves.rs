@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::spec::model::{Model, Seed};
+use crate::spec::model::Model;
 
 /// The wave of every group of objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,9 +57,4 @@ impl Waves {
     pub fn service(&self, depth: u32) -> i32 {
         self.services.saturating_add(i32::try_from(depth).unwrap_or(i32::MAX))
     }
-}
-
-/// Whether the preview restores a Velero backup (and so has PreSync and PostDelete hooks).
-pub fn restores(model: &Model) -> bool {
-    model.stores.iter().any(|s| matches!(s.seed, Seed::Velero { .. }))
 }

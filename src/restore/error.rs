@@ -56,6 +56,9 @@ pub enum RestoreError {
         /// Counts, validation errors, failure reason.
         details: String,
     },
+    /// The Restore ended `Completed` without restoring the stores it was for.
+    #[error("{0}")]
+    Empty(Box<EmptyRestore>),
     /// The Restore did not end in time.
     #[error(
         "timed out after {after} waiting for Restore {namespace}/{name} (last seen: {last}); Velero keeps working on \
@@ -87,6 +90,39 @@ pub enum RestoreError {
         /// One message per object or list that failed.
         failures: Vec<String>,
     },
+}
+
+/// A `Completed` Restore that restored too few items for its stores.
+#[derive(Debug)]
+pub struct EmptyRestore {
+    /// Velero's namespace.
+    pub namespace: String,
+    /// The Restore's name.
+    pub name: String,
+    /// What Velero counted.
+    pub restored: i64,
+    /// The stores it was for; empty for every claim.
+    pub stores: Vec<String>,
+    /// The Backup.
+    pub backup: String,
+    /// The base namespace.
+    pub base: String,
+}
+
+impl std::fmt::Display for EmptyRestore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self { namespace, name, restored, stores, backup, base } = self;
+        let plural = if *restored == 1 { "" } else { "s" };
+        let stores = if stores.is_empty() { "every claim".to_owned() } else { format!("stores {}", stores.join(", ")) };
+        write!(
+            f,
+            "Restore {namespace}/{name} ended Completed but restored {restored} item{plural} for {stores}: Velero \
+             found nothing of them in backup {backup}; check that the claims in namespace {base} carry the label \
+             kpreview.dev/store=<store> (`kubectl -n {base} get pvc -L kpreview.dev/store`) and are named \
+             data-<store>-0, and that the backup holds namespace {base} (`velero backup describe {backup} \
+             --details`); then delete the Restore (`kubectl -n {namespace} delete restore {name}`) and sync again"
+        )
+    }
 }
 
 /// What the API said: its message, code and reason when it answered, the error chain when it

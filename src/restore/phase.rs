@@ -28,6 +28,18 @@ pub fn outcome(status: Option<&RestoreStatus>) -> Outcome {
     }
 }
 
+/// How many items a `Completed` restore of `stores` seeded stores (every claim when 0) restored,
+/// when that is too few to have seeded them; `None` when it is enough, or when Velero reported
+/// no count. Velero counts every item it restored (claims, volumes, snapshot objects, Secrets),
+/// and each store needs at least its claim: so this catches a restore that found nothing of a
+/// store to restore (the usual cause: base claims without the `kpreview.dev/store` label), but
+/// not one that restored one store of two.
+pub fn too_few_items(status: Option<&RestoreStatus>, stores: usize) -> Option<i64> {
+    let restored = status?.progress.as_ref()?.items_restored?;
+    let needed = i64::try_from(stores.max(1)).unwrap_or(i64::MAX);
+    (restored < needed).then_some(restored)
+}
+
 /// The phase, or what an empty one means.
 pub fn phase(status: Option<&RestoreStatus>) -> &str {
     match status.and_then(|s| s.phase.as_deref()) {
@@ -96,6 +108,21 @@ mod tests {
             assert_eq!(outcome(Some(&status(phase))), Outcome::Running, "{phase}");
         }
         assert_eq!(outcome(None), Outcome::Running);
+    }
+
+    #[test]
+    fn a_completed_restore_needs_an_item_per_store() {
+        let counted = |restored| {
+            let mut s = status("Completed");
+            s.progress = Some(RestoreProgress { items_restored: Some(restored), total_items: Some(restored) });
+            s
+        };
+        assert_eq!(too_few_items(Some(&counted(0)), 0), Some(0));
+        assert_eq!(too_few_items(Some(&counted(1)), 2), Some(1));
+        assert_eq!(too_few_items(Some(&counted(2)), 2), None);
+        assert_eq!(too_few_items(Some(&counted(4)), 1), None);
+        assert_eq!(too_few_items(Some(&status("Completed")), 2), None, "no count: nothing to judge");
+        assert_eq!(too_few_items(None, 1), None);
     }
 
     #[test]

@@ -11,9 +11,25 @@ use crate::render::meta::{MANAGED_BY, PREVIEW, STORE};
 use crate::render::naming::{is_dns_subdomain, is_dns1035_label, is_dns1123_label};
 use crate::render::seeding::restore_name;
 
-/// What the volume claims of a preview are restored as: the claims and the volumes bound to them
-/// (Velero skips a claim's volume unless `persistentvolumes` is included too).
-pub const RESOURCES: [&str; 2] = ["persistentvolumeclaims", "persistentvolumes"];
+/// What a data store is restored as, and all a Restore of kpreview's may include (the platform's
+/// admission policy, `overlays/components/velero`, allows exactly these):
+/// - its claim, and the volume bound to it (Velero skips a claim's volume unless
+///   `persistentvolumes` is included too; that is how native-snapshot backups restore);
+/// - the VolumeSnapshot and VolumeSnapshotContent of a CSI-snapshot backup, which Velero's CSI
+///   plugin restores as additional items of the claim and which the include filter would
+///   otherwise drop, leaving the claim Pending on a missing data source;
+/// - its credentials Secret.
+///
+/// The Restore's `orLabelSelectors` on `kpreview.dev/store` keep every kind to the seeded
+/// stores' own objects (the claim, the Secret); the volume and snapshot objects come along as
+/// the claim's additional items, which the selector does not filter.
+pub const RESOURCES: [&str; 5] = [
+    "persistentvolumeclaims",
+    "persistentvolumes",
+    "volumesnapshots.snapshot.storage.k8s.io",
+    "volumesnapshotcontents.snapshot.storage.k8s.io",
+    "secrets",
+];
 
 /// `kpreview restore velero`'s arguments, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +87,10 @@ impl Request {
         })
     }
 
-    /// The Restore's name: stable per preview and backup, so a retried Job finds the Restore an
-    /// earlier attempt made.
+    /// The Restore's name: stable per preview, backup and base namespace, so a retried Job finds
+    /// the Restore an earlier attempt made; the renderer's name for it.
     pub fn name(&self) -> String {
-        restore_name(&self.to, &self.backup)
+        restore_name(&self.to, &self.backup, &self.from)
     }
 
     /// `velero restore describe …`-style reference, `velero/<name>`.
@@ -156,14 +172,20 @@ mod tests {
                 "apiVersion": "velero.io/v1",
                 "kind": "Restore",
                 "metadata": {
-                    "name": "shop-pr-42-nightly-anonymized",
+                    "name": restore_name("shop-pr-42", "nightly-anonymized", "preview-base"),
                     "namespace": "velero",
                     "labels": {"app.kubernetes.io/managed-by": "kpreview", "kpreview.dev/preview": "shop-pr-42"}
                 },
                 "spec": {
                     "backupName": "nightly-anonymized",
                     "includedNamespaces": ["preview-base"],
-                    "includedResources": ["persistentvolumeclaims", "persistentvolumes"],
+                    "includedResources": [
+                        "persistentvolumeclaims",
+                        "persistentvolumes",
+                        "volumesnapshots.snapshot.storage.k8s.io",
+                        "volumesnapshotcontents.snapshot.storage.k8s.io",
+                        "secrets"
+                    ],
                     "namespaceMapping": {"preview-base": "shop-pr-42"},
                     "orLabelSelectors": [
                         {"matchLabels": {"kpreview.dev/store": "postgres"}},
@@ -183,9 +205,29 @@ mod tests {
     }
 
     #[test]
-    fn the_name_is_the_renderers() {
-        assert_eq!(request(&[]).name(), restore_name("shop-pr-42", "nightly-anonymized"));
-        assert_eq!(request(&[]).reference(), "velero/shop-pr-42-nightly-anonymized");
+    fn the_name_is_the_renderers_and_names_preview_backup_and_base() {
+        let name = request(&[]).name();
+        assert_eq!(name, restore_name("shop-pr-42", "nightly-anonymized", "preview-base"));
+        assert!(name.starts_with("shop-pr-42-nightly-anonymized-preview-base-"), "{name}");
+        assert_eq!(request(&[]).reference(), format!("velero/{name}"));
+        let other_base = Request::new("nightly-anonymized", "other-base", "shop-pr-42", &[], "velero").unwrap();
+        assert_ne!(other_base.name(), name);
+    }
+
+    #[test]
+    fn csi_snapshot_kinds_and_the_stores_secrets_are_restored() {
+        let json = serde_json::to_value(request(&["postgres"]).restore()).unwrap();
+        let included = json["spec"]["includedResources"].as_array().unwrap();
+        for kind in [
+            "volumesnapshots.snapshot.storage.k8s.io",
+            "volumesnapshotcontents.snapshot.storage.k8s.io",
+            "secrets",
+            "persistentvolumeclaims",
+        ] {
+            assert!(included.iter().any(|k| k == kind), "{kind} missing from {included:?}");
+        }
+        assert_eq!(json["spec"]["orLabelSelectors"][0]["matchLabels"]["kpreview.dev/store"], "postgres");
+        assert!(json["spec"].get("includeClusterResources").is_none());
     }
 
     #[test]

@@ -14,8 +14,8 @@ use kube::{Client, Error as KubeError};
 use tokio::time::{Instant, timeout_at};
 
 use super::crd::{Restore, RestoreStatus};
-use super::error::{RestoreError, api_message, watch_message};
-use super::phase::{Outcome, details, outcome, phase, summary};
+use super::error::{EmptyRestore, RestoreError, api_message, watch_message};
+use super::phase::{Outcome, details, outcome, phase, summary, too_few_items};
 use super::request::Request;
 
 /// How a run ended well.
@@ -50,7 +50,7 @@ pub async fn run(
         .map_err(|_| timed_out("not created yet"))??;
     let mut last = summary(restore.status.as_ref());
     if let Some(done) = settle(request, restore.status, adopted)? {
-        return Ok(done);
+        return Ok(uncounted(request, done, &mut log));
     }
     let config = watcher::Config::default().fields(&format!("metadata.name={}", request.name()));
     let mut events = watcher::watcher(api, config).default_backoff().boxed();
@@ -71,7 +71,7 @@ pub async fn run(
                     last = now;
                 }
                 if let Some(done) = settle(request, restore.status, adopted)? {
-                    return Ok(done);
+                    return Ok(uncounted(request, done, &mut log));
                 }
             }
             Ok(Event::InitDone) if !seen => return Err(RestoreError::Deleted { reference: request.reference() }),
@@ -138,7 +138,17 @@ fn adopt(request: &Request, existing: Restore, log: &mut impl FnMut(String)) -> 
 fn settle(request: &Request, status: Option<RestoreStatus>, adopted: bool) -> Result<Option<Finished>, RestoreError> {
     match outcome(status.as_ref()) {
         Outcome::Running => Ok(None),
-        Outcome::Completed => Ok(Some(Finished { adopted, status })),
+        Outcome::Completed => match too_few_items(status.as_ref(), request.stores.len()) {
+            None => Ok(Some(Finished { adopted, status })),
+            Some(restored) => Err(RestoreError::Empty(Box::new(EmptyRestore {
+                namespace: request.velero_namespace.clone(),
+                name: request.name(),
+                restored,
+                stores: request.stores.clone(),
+                backup: request.backup.clone(),
+                base: request.from.clone(),
+            }))),
+        },
         Outcome::Failed => Err(RestoreError::Ended {
             namespace: request.velero_namespace.clone(),
             name: request.name(),
@@ -147,6 +157,20 @@ fn settle(request: &Request, status: Option<RestoreStatus>, adopted: bool) -> Re
             details: details(status.as_ref()),
         }),
     }
+}
+
+/// Says so when Velero reported no item count, so nothing could check that the stores' claims
+/// were found.
+fn uncounted(request: &Request, done: Finished, log: &mut impl FnMut(String)) -> Finished {
+    if done.status.as_ref().and_then(|s| s.progress.as_ref()).and_then(|p| p.items_restored).is_none() {
+        log(format!(
+            "Velero reported no item count for Restore {}, so kpreview cannot tell whether it found the claims; \
+             if a store starts empty, check the kpreview.dev/store labels on the claims in namespace {}",
+            request.reference(),
+            request.from
+        ));
+    }
+    done
 }
 
 fn stores_text(request: &Request) -> String {

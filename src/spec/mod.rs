@@ -1,15 +1,18 @@
 //! The `Preview` spec: its types, and the stages that turn its text into a validated model.
 
+mod annotations;
 pub mod check;
 pub mod defaults;
+mod dependencies;
 pub mod graph;
 pub mod lenient;
 pub mod load;
 pub mod lockfile;
 pub mod model;
+mod namespace;
 pub mod prepare;
 pub mod problem;
-mod resources;
+pub mod resources;
 mod services;
 mod stores;
 pub mod types;

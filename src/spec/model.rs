@@ -52,10 +52,10 @@ pub struct Pr {
     pub branch: Option<String>,
 }
 
-/// A duration as written and in seconds.
+/// A duration in Go's notation and in seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ttl {
-    /// As the user wrote it (`48h`).
+    /// Normalised the way Go prints it (`90m` is `1h30m`, `48h0m0s` is `48h`).
     pub text: String,
     /// In seconds.
     pub seconds: u64,
@@ -109,7 +109,8 @@ pub struct Service {
     /// Arguments override.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<String>>,
-    /// The container's environment in order: secrets, dependency URLs, then the user's own.
+    /// The container's environment in order: what each dependency gives (a store's host, port,
+    /// user, password and URL; another service's URL), then the user's own.
     pub env: Vec<EnvVar>,
     /// Resolved `dependsOn`, in the order written.
     pub depends_on: Vec<Dependency>,
@@ -166,10 +167,20 @@ pub struct SecretRef {
 pub struct Dependency {
     /// The name as written.
     pub name: String,
-    /// The variable that carries its URL (`<UPPER_SNAKE>_URL`).
-    pub env: String,
     /// What it resolved to.
     pub target: Target,
+    /// The variable that carries its URL and the URL; `None` for a service of this preview
+    /// without a port, which has no Service to reach and only orders the rollout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Link>,
+}
+
+/// A dependency's URL and the variable that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    /// `<UPPER_SNAKE>_URL`.
+    pub env: String,
     /// The URL.
     pub url: String,
 }
@@ -185,7 +196,8 @@ pub enum Target {
         /// Its engine.
         engine: Engine,
     },
-    /// A service in another pull request's preview.
+    /// A service in another pull request's preview, reached through its Service in that
+    /// preview's namespace.
     OtherPreview {
         /// That pull request.
         pr: u64,
@@ -221,7 +233,7 @@ pub struct Store {
     pub name: String,
     /// Its engine.
     pub engine: Engine,
-    /// The image it runs.
+    /// The image it runs: the official one, `image`, or the seed image.
     pub image: String,
     /// Size of the `data` volume.
     pub storage: String,
@@ -263,7 +275,8 @@ pub enum Seed {
         #[serde(skip_serializing_if = "Option::is_none")]
         tags: Option<BTreeMap<String, String>>,
     },
-    /// A pre-seeded image.
+    /// An image that seeds its own empty volume on first start (`/docker-entrypoint-initdb.d`);
+    /// it is also [`Store::image`].
     Image {
         /// The image.
         image: String,
@@ -282,7 +295,31 @@ pub struct Restore {
     pub timeout: Ttl,
 }
 
+/// One Velero restore of a preview: a backup, the base namespace it is restored from, and the
+/// stores it seeds (in name order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VeleroRestore<'a> {
+    /// The Backup.
+    pub backup: &'a str,
+    /// The namespace the backup was taken of.
+    pub base: &'a str,
+    /// The stores seeded from it.
+    pub stores: Vec<&'a str>,
+}
+
 impl Model {
+    /// The Velero restores, one per backup and base namespace, in that order: a Restore maps one
+    /// base, so that each selects exactly its own stores' claims.
+    pub fn velero_restores(&self) -> Vec<VeleroRestore<'_>> {
+        let mut by_backup: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for store in &self.stores {
+            if let Seed::Velero { backup, namespace } = &store.seed {
+                by_backup.entry((backup, namespace)).or_default().push(&store.name);
+            }
+        }
+        by_backup.into_iter().map(|((backup, base), stores)| VeleroRestore { backup, base, stores }).collect()
+    }
+
     /// The service called `name`.
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)

@@ -52,8 +52,16 @@ mod tests {
             "    api: {image: a, port: 80, dependsOn: [web, db, other, fixed, billing]}\n    web: {image: w, port: 81}\n",
             "  dependencies:\n    other: {preview: 9}\n    fixed: {url: 'https://f.example.com'}\n  dataStores:\n    db: {engine: redis}\n",
         );
-        let deps: Vec<(&str, &Target, &str)> =
-            m.service("api").unwrap().depends_on.iter().map(|d| (d.env.as_str(), &d.target, d.url.as_str())).collect();
+        let deps: Vec<(&str, &Target, &str)> = m
+            .service("api")
+            .unwrap()
+            .depends_on
+            .iter()
+            .map(|d| {
+                let link = d.url.as_ref().unwrap();
+                (link.env.as_str(), &d.target, link.url.as_str())
+            })
+            .collect();
         assert_eq!(deps[0], ("WEB_URL", &Target::Service, "http://web"));
         assert_eq!(deps[1].2, "redis://db:6379/0");
         assert_eq!(

@@ -2,10 +2,10 @@
 //! resolved through `preview.lock`) and credentials.
 
 use super::check::{check_image, check_image_template, parse_quantity};
-use super::defaults::STORE_RESOURCES;
+use super::defaults::{STORE_RESOURCES, engine_version};
 use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
-use super::resources::resources;
+use super::resources::{MAX_STORAGE, bounded, resources};
 use super::types::{DataStoreSpec, PreviewSpec, SeedSpec};
 use super::validate::Ctx;
 use crate::render::naming::{MAX_STATEFULSET, is_dns1035_label};
@@ -50,7 +50,7 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         || !version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
         ctx.problems
-            .error(format!("{path}.version"), format!("`{version}` is not an image tag such as `16` or `7.2-alpine`"));
+            .error(format!("{path}.version"), format!("`{version}` is not an image tag such as `16` or `16.4`"));
     }
     let image = match &written.image {
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
@@ -61,21 +61,40 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         None => Some(format!("{}:{version}", engine.repository())),
     };
     let storage = written.storage.clone().unwrap_or_default();
-    match parse_quantity(&storage) {
-        Ok(bytes) if bytes >= 1024.0 * 1024.0 => {}
-        Ok(_) => ctx.problems.error(
+    if let Some(bytes) = bounded(ctx, &format!("{path}.storage"), &storage, MAX_STORAGE)
+        && bytes < 1024.0 * 1024.0
+    {
+        ctx.problems.error(
             format!("{path}.storage"),
             format!("`{storage}` is too small for a volume; write a size such as `1Gi`"),
-        ),
-        Err(e) => ctx.problems.error(format!("{path}.storage"), e),
+        );
     }
     if let Some(class) = &written.storage_class {
         ctx.subdomain(&format!("{path}.storageClass"), class);
     }
     let seed = match &written.seed {
-        Some(seed) => seed_of(ctx, &format!("{path}.seed"), name, seed, &storage).unwrap_or(Seed::Empty),
+        Some(seed) => seed_of(ctx, path, name, seed, &storage).unwrap_or(Seed::Empty),
         None => Seed::Empty,
     };
+    if let Seed::Image { .. } = seed {
+        seed_image_alone(ctx, path, engine, written, &version);
+    }
+    let (field, tag) = match (&seed, &written.image, &image) {
+        (Seed::Image { image }, _, _) => ("seed.image", tag_of(image)),
+        (_, Some(_), Some(image)) => ("image", tag_of(image)),
+        _ => ("version", version.as_str()),
+    };
+    if engine.alpine_refused() && tag.contains("alpine") {
+        ctx.problems.error(
+            format!("{path}.{field}"),
+            format!(
+                "`{tag}` is an Alpine-based postgres image, whose server user is uid 70; kpreview runs postgres as \
+                 uid {} (the Debian-based images' user, which Pod Security `restricted` needs pinned), so use a \
+                 Debian-based tag such as `16`",
+                engine.uid()
+            ),
+        );
+    }
     let credentials = written.credentials.as_ref().and_then(|c| {
         let key = c.password_key.clone().unwrap_or_default();
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
@@ -90,10 +109,14 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         Some(SecretRef { name: secret, key })
     });
     let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), STORE_RESOURCES);
+    let image = match &seed {
+        Seed::Image { image } => image.clone(),
+        _ => image?,
+    };
     Some(Store {
         name: name.to_owned(),
         engine,
-        image: image?,
+        image,
         storage,
         storage_class: written.storage_class.clone(),
         seed,
@@ -102,7 +125,44 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
     })
 }
 
-fn seed_of(ctx: &mut Ctx<'_>, path: &str, store: &str, seed: &SeedSpec, storage: &str) -> Option<Seed> {
+/// The tag of an image reference (`16-alpine` of `mirror/postgres:16-alpine`), or `""`.
+fn tag_of(image: &str) -> &str {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    last.split_once(':').map_or("", |(_, tag)| tag)
+}
+
+/// `seed.image` replaces the store's image, so it cannot be combined with one; and it seeds only
+/// engines whose image runs scripts on an empty data directory.
+fn seed_image_alone(ctx: &mut Ctx<'_>, path: &str, engine: Engine, written: &DataStoreSpec, version: &str) {
+    let at = format!("{path}.seed.image");
+    if written.image.is_some() {
+        ctx.problems.error(
+            &at,
+            "the store runs the seed image instead of `image`, so set one of them: put the seed data into an \
+             image built from your mirror",
+        );
+    }
+    if version != engine_version(engine) {
+        ctx.problems.error(
+            &at,
+            format!(
+                "the store runs the seed image instead of the official `{version}` image, so `version` would be \
+                 ignored; remove `version` or build the seed image from that version"
+            ),
+        );
+    }
+    if engine == Engine::Redis {
+        ctx.problems.error(
+            &at,
+            "redis has no first-start seeding hook: data baked into an image's /data is hidden by the volume \
+             mounted there, so the store would start empty; seed redis from a `velero` backup or a `snapshot`",
+        );
+    }
+}
+
+fn seed_of(ctx: &mut Ctx<'_>, store_path: &str, store: &str, seed: &SeedSpec, storage: &str) -> Option<Seed> {
+    let path = &format!("{store_path}.seed");
     let kinds =
         usize::from(seed.velero.is_some()) + usize::from(seed.snapshot.is_some()) + usize::from(seed.image.is_some());
     if kinds != 1 {
@@ -141,7 +201,7 @@ fn seed_of(ctx: &mut Ctx<'_>, path: &str, store: &str, seed: &SeedSpec, storage:
     }
     let (handle, tags) = match (&snapshot.handle, &snapshot.tags) {
         (Some(handle), None) => (handle.clone(), None),
-        (None, Some(tags)) => (locked_handle(ctx, &path, store, tags, storage)?, Some(tags.clone())),
+        (None, Some(tags)) => (locked_handle(ctx, store_path, store, tags, storage)?, Some(tags.clone())),
         _ => {
             ctx.problems.error(&path, "set exactly one of `handle` and `tags`");
             return None;
@@ -158,12 +218,12 @@ fn seed_of(ctx: &mut Ctx<'_>, path: &str, store: &str, seed: &SeedSpec, storage:
 
 fn locked_handle(
     ctx: &mut Ctx<'_>,
-    path: &str,
+    store_path: &str,
     store: &str,
     tags: &std::collections::BTreeMap<String, String>,
     storage: &str,
 ) -> Option<String> {
-    let path = format!("{path}.tags");
+    let path = format!("{store_path}.seed.snapshot.tags");
     if tags.is_empty() {
         ctx.problems.error(&path, "give at least one tag to select snapshots by");
         return None;
@@ -195,7 +255,7 @@ fn locked_handle(
         let needed = gib as f64 * 1024.0 * 1024.0 * 1024.0;
         if bytes < needed {
             ctx.problems.error(
-                path.replace(".seed.snapshot.tags", ".storage"),
+                format!("{store_path}.storage"),
                 format!("`{storage}` is smaller than the {gib}Gi snapshot {} it restores", entry.snapshot_id),
             );
         }

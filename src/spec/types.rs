@@ -143,10 +143,12 @@ pub struct IngressSpec {
     /// `spec.ingressClassName` of every Ingress; unset leaves the cluster default.
     #[serde(default)]
     pub class_name: Option<String>,
-    /// TLS for every Ingress host, usually a wildcard certificate for `*.<domain>`.
+    /// TLS for every Ingress host: one Secret, a wildcard certificate for `*.<domain>` (per-host
+    /// certificates, such as cert-manager's HTTP-01 per Ingress, are not supported).
     #[serde(default)]
     pub tls: Option<TlsSpec>,
-    /// Extra annotations on every Ingress (cert-manager, external-dns, controller settings).
+    /// Extra annotations on every Ingress (external-dns, controller settings). Keys are qualified
+    /// names; `argocd.argoproj.io/*`, `kpreview.dev/*` and `*-snippet` keys are refused.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Namespace of the ingress controller, the only namespace whose pods may reach exposed
@@ -267,12 +269,14 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Names of services, data stores or dependencies this service needs. Each becomes a
-    /// `<UPPER_SNAKE>_URL` variable; services of this preview also order the rollout.
+    /// `<UPPER_SNAKE>_URL` variable (a data store also gives `_HOST`, `_PORT`, `_USER` and
+    /// `_PASSWORD`; a service of this preview without a port gives none); services of this
+    /// preview also order the rollout.
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// A command that migrates this service's data stores, run as a Job with the service's
-    /// image after the data stores are ready and before any service starts. Each item is a
-    /// template.
+    /// image after the data stores are ready and before every service starts (so the `_URL`s of
+    /// preview services are not reachable yet). Each item is a template.
     #[serde(default)]
     pub migrate: Option<Vec<String>>,
     /// Number of pods, at most 20. Default 1.
@@ -282,7 +286,8 @@ pub struct ServiceSpec {
     /// Path of an HTTP readiness check on `port`; without it readiness is a TCP check.
     #[serde(default)]
     pub health_path: Option<String>,
-    /// Container resources. Default requests `cpu: 10m`, `memory: 64Mi`; limit `memory: 512Mi`.
+    /// Container resources, each at most `cpu: 8`, `memory: 32Gi`. Default requests `cpu: 10m`,
+    /// `memory: 64Mi`; limit `memory: 512Mi`.
     #[serde(default)]
     pub resources: Option<ResourcesSpec>,
     /// User id to run as, for images whose `USER` is not numeric. Must not be 0.
@@ -322,7 +327,8 @@ pub struct ResourceAmounts {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct DependencySpec {
-    /// The number of another pull request whose preview runs this service.
+    /// The number of another pull request whose preview runs this service; it is reached at its
+    /// Service in that preview's namespace, `http://<name>.<namespace>.svc.cluster.local`.
     #[serde(default)]
     #[schemars(with = "Option<u64>", range(min = 1))]
     pub preview: Lenient<u64>,
@@ -341,13 +347,14 @@ pub struct DataStoreSpec {
     #[schemars(with = "Option<Engine>")]
     pub engine: Option<String>,
     /// Image tag of the engine's official image. Default `16` for postgres, `7` for redis and
-    /// mongodb.
+    /// mongodb. Postgres `-alpine` tags are refused (their server runs as uid 70, not 999).
     #[serde(default)]
     pub version: Option<String>,
     /// A different image, such as a registry mirror of the official one. A template.
     #[serde(default)]
     pub image: Option<String>,
-    /// Size of the `data` volume. Default `1Gi`; at least the size of a snapshot it restores.
+    /// Size of the `data` volume. Default `1Gi`, at most `2Ti`; at least the size of a snapshot it
+    /// restores.
     #[serde(default)]
     pub storage: Option<String>,
     /// Storage class of the `data` volume; unset uses the cluster default.
@@ -356,8 +363,9 @@ pub struct DataStoreSpec {
     /// Where the data comes from. Without a seed the store starts empty.
     #[serde(default)]
     pub seed: Option<SeedSpec>,
-    /// A Secret in the preview namespace that holds the store's password. Without one the store
-    /// runs without authentication, reachable only from its own preview.
+    /// A Secret in the preview namespace that holds the store's password; kpreview never renders
+    /// it. Without one the store runs without authentication, reachable only from its own
+    /// preview.
     #[serde(default)]
     pub credentials: Option<CredentialsSpec>,
     /// Container resources. Default requests `cpu: 50m`, `memory: 128Mi`; limit `memory: 1Gi`.
@@ -395,8 +403,10 @@ pub struct SeedSpec {
     /// Provision the store's volume from a CSI volume snapshot (EBS by default).
     #[serde(default)]
     pub snapshot: Option<SnapshotSeedSpec>,
-    /// Run an image that already holds the data; it is copied into the volume on first start.
-    /// A template.
+    /// Run this image instead of the official one; nothing is copied: the image seeds the empty
+    /// volume itself on first start (postgres and mongodb images run the scripts in
+    /// `/docker-entrypoint-initdb.d`). Not with `image` or a non-default `version`, and not for
+    /// redis, which has no such hook. A template.
     #[serde(default)]
     pub image: Option<String>,
 }
@@ -409,8 +419,11 @@ pub struct VeleroSeedSpec {
     /// Name of the Velero Backup.
     #[serde(default)]
     pub backup: Option<String>,
-    /// The namespace the backup was taken of. The PersistentVolumeClaim there labelled
-    /// `kpreview.dev/store: <store>` (whatever its name) is restored as this store's volume.
+    /// The namespace the backup was taken of. Its claim named `data-<store>-0` and labelled
+    /// `kpreview.dev/store: <store>` (and, with `credentials`, the Secret of that name with the
+    /// same label) is restored into the preview. Only backups whose volume data comes back with
+    /// the claim (volume snapshots, CSI snapshots, CSI data movement) work; File System Backup
+    /// does not. The platform must allow the namespace (`kpreview-restore-bases`).
     #[serde(default)]
     pub namespace: Option<String>,
 }
@@ -440,8 +453,9 @@ pub struct SnapshotSeedSpec {
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
 pub struct CredentialsSpec {
-    /// Name of the Secret in the preview namespace (restored with the data or made by External
-    /// Secrets).
+    /// Name of the Secret in the preview namespace. With a `velero` seed it is restored with the
+    /// data (the base namespace's Secret of this name, labelled `kpreview.dev/store: <store>`);
+    /// with any other seed it must already exist there, for instance made by External Secrets.
     #[serde(default)]
     pub secret_name: Option<String>,
     /// Key of the password in the Secret. Default `password`.

@@ -6,9 +6,10 @@ use super::check::{format_duration, is_sha, parse_duration};
 use super::defaults::{self, Given, Inputs, Number, Origin, PrField};
 use super::lockfile::Lock;
 use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
+use super::namespace::{Taken, namespace_of_its_own, preview_namespace};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
-use super::{services, stores};
+use super::{annotations, services, stores};
 use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
 use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
 
@@ -18,9 +19,18 @@ pub(crate) struct Ctx<'a> {
     pub templates: Templates,
     pub vars: Vars,
     pub lock: Option<&'a Lock>,
+    /// `spec.namespace`, to find the namespace of another pull request's preview.
+    pub namespace_template: String,
 }
 
 impl Ctx<'_> {
+    /// The namespace the spec's template gives the pull request `pr`, shortened as the preview's
+    /// own is.
+    pub fn namespace_for(&mut self, pr: PrVars) -> Result<String, String> {
+        let vars = Vars { namespace: None, pr, service: None, ..self.vars.clone() };
+        self.templates.render(&self.namespace_template, &vars).map(|ns| fit(&ns, MAX_LABEL))
+    }
+
     /// Evaluates the template at `path`, recording a failure.
     pub fn template(&mut self, path: &str, source: &str) -> Option<String> {
         match self.templates.render(source, &self.vars) {
@@ -84,7 +94,8 @@ impl Ctx<'_> {
 pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Result<Model, Vec<Problem>> {
     let sources = &inputs.sources;
     let vars = Vars { sources: sources.clone(), ..Vars::default() };
-    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock };
+    let namespace_template = preview.spec.namespace.clone().unwrap_or_default();
+    let mut ctx = Ctx { problems: Collector::default(), templates: Templates::new(), vars, lock, namespace_template };
     let app = header(&mut ctx, preview);
 
     let spec = &preview.spec;
@@ -92,13 +103,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     ctx.vars = Vars {
         name: app.clone(),
         namespace: None,
-        pr: PrVars {
-            number: pr.number,
-            head_sha: pr.head_sha.clone(),
-            short_sha: pr.head_sha.as_ref().map(|s| s.chars().take(7).collect()),
-            branch: pr.branch.clone(),
-            branch_slug: pr.branch.as_deref().map(|b| slug(b, 50)),
-        },
+        pr: pr_vars(pr.number, pr.head_sha.clone(), pr.branch.clone()),
         staging: StagingVars { namespace: String::new() },
         service: None,
         sources: sources.clone(),
@@ -109,7 +114,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     ctx.label("spec.staging.namespace", &staging_namespace);
     ctx.vars.staging.namespace.clone_from(&staging_namespace);
 
-    let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), pr.number);
+    let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), &pr);
     ctx.vars.namespace = Some(namespace.clone());
 
     let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
@@ -126,6 +131,9 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
         );
     }
     let stores = stores::validate(&mut ctx, spec);
+    let velero = spec.restore.as_ref().and_then(|r| r.velero_namespace.as_deref()).unwrap_or_default();
+    let taken = Taken { staging: &staging_namespace, ingress: &ingress, velero, stores: &stores };
+    namespace_of_its_own(&mut ctx, &namespace, &taken);
     let services = services::validate(&mut ctx, spec, &namespace, &stores, &ingress, pr.number);
 
     if ctx.problems.has_errors() {
@@ -226,23 +234,15 @@ fn pull_request(ctx: &mut Ctx<'_>, spec: &PreviewSpec, inputs: &Inputs) -> Pr {
     Pr { number, head_sha, branch }
 }
 
-fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: u64) -> String {
-    let path = "spec.namespace";
-    let Some(rendered) = ctx.template(path, template) else {
-        return format!("preview-pr-{pr}");
-    };
-    let shortened = fit(&rendered, MAX_LABEL);
-    if is_dns1123_label(&shortened) {
-        return shortened;
+/// The `pr.*` variables of a pull request.
+pub(crate) fn pr_vars(number: u64, head_sha: Option<String>, branch: Option<String>) -> PrVars {
+    PrVars {
+        number,
+        short_sha: head_sha.as_ref().map(|s| s.chars().take(7).collect()),
+        head_sha,
+        branch_slug: branch.as_deref().map(|b| slug(b, 50)),
+        branch,
     }
-    ctx.problems.error(
-        path,
-        format!(
-            "`{rendered}` (from `{template}`) is not a DNS-1123 label: lowercase letters, digits and `-`; \
-             use `{{{{ pr.branchSlug }}}}` rather than `{{{{ pr.branch }}}}`"
-        ),
-    );
-    format!("preview-pr-{pr}")
 }
 
 fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
@@ -267,6 +267,7 @@ fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     }
     let controller_namespace = written.controller_namespace.unwrap_or_default();
     ctx.label("spec.ingress.controllerNamespace", &controller_namespace);
+    annotations::check(ctx, "spec.ingress.annotations", &written.annotations);
     Ingress {
         domain,
         class_name: written.class_name,

@@ -2,7 +2,8 @@
 //! by one function each, so a new case is covered without a new test:
 //! - security posture: Pod Security "restricted", no LoadBalancer/NodePort, data stores reachable
 //!   from their own preview only, least-privilege restore RBAC in Velero's namespace only, no
-//!   secret values, `Retain` snapshot contents, the contract's labels on every object;
+//!   secret values, `Retain` snapshot contents, the contract's labels on every object, a quota
+//!   that admits the preview's pods and every container within the LimitRange's bounds;
 //! - sync order (SPEC §2): hooks, waves, the Namespace and RBAC before their users, Ingresses
 //!   last, and no wave that could be merged into the one before it.
 
@@ -168,6 +169,40 @@ fn check_posture(name: &str, model: &Model, objects: &[Obj]) {
         }
     }
     check_store_isolation(name, model, objects);
+    check_cost(name, &model.namespace, objects);
+}
+
+/// The quota admits every pod the preview runs (with room for sidecars), holds no saturated
+/// number, and every container fits the LimitRange's `max`.
+fn check_cost(name: &str, namespace: &str, objects: &[Obj]) {
+    let quantity = |v: &Value| kpreview::spec::check::parse_quantity(v.as_str().expect("a quantity")).expect("parses");
+    let find = |kind: &str| objects.iter().find(|o| o.kind == kind).unwrap_or_else(|| panic!("{name}: no {kind}"));
+    let hard = &find("ResourceQuota").value["spec"]["hard"];
+    for (key, value) in hard.as_object().expect("hard") {
+        let value = quantity(value);
+        assert!(value < 1e15, "{name}: quota {key} = {value} is not a real limit");
+    }
+    let max = &find("LimitRange").value["spec"]["limits"][0]["max"];
+    let (mut cpu, mut memory, mut pods) = (0.0, 0.0, 0.0);
+    for o in objects.iter().filter(|o| o.namespace == namespace) {
+        let Some(pod) = pod_spec(o) else { continue };
+        let replicas = o.value["spec"]["replicas"].as_f64().unwrap_or(1.0);
+        pods += replicas;
+        for container in pod["containers"].as_array().expect("containers") {
+            let resources = &container["resources"];
+            cpu += replicas * quantity(&resources["requests"]["cpu"]);
+            memory += replicas * quantity(&resources["requests"]["memory"]);
+            for (kind, amount) in ["requests", "limits"].iter().flat_map(|k| {
+                resources[*k].as_object().into_iter().flatten().map(move |(r, v)| (format!("{k}.{r}"), v))
+            }) {
+                let resource = kind.rsplit('.').next().expect("resource");
+                assert!(quantity(amount) <= quantity(&max[resource]), "{name}: {} {kind} over the max", o.name);
+            }
+        }
+    }
+    assert!(quantity(&hard["requests.cpu"]) >= 2.0 * cpu + 0.1 * pods, "{name}: CPU quota {cpu}");
+    assert!(quantity(&hard["requests.memory"]) >= 2.0 * memory, "{name}: memory quota {memory}");
+    assert!(quantity(&hard["pods"]) >= 2.0 * pods, "{name}: pods quota {pods}");
 }
 
 fn check_restore_role(at: &str, role: &Value, velero: &str, namespace: &str) {

@@ -107,10 +107,33 @@ fn slot(value: &Value) -> (usize, i64) {
     (phase_rank(value["phase"].as_str().expect("phase")), value["wave"].as_i64().expect("wave"))
 }
 
+/// Each dependency with a URL has its variable in the Deployment; one without is a preview
+/// service without a port.
+fn dependencies_have_their_variables(name: &str, plan: &Value, service: &Value, deployment: &Value) {
+    let service_name = service["name"].as_str().expect("name");
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().cloned().unwrap_or_default();
+    for dep in service["dependsOn"].as_array().expect("dependsOn") {
+        let kind = dep["kind"].as_str().expect("kind");
+        assert!(["service", "store", "otherPreview", "url", "staging"].contains(&kind), "{name}: kind {kind}");
+        match (dep.get("env").and_then(Value::as_str), dep.get("url").and_then(Value::as_str)) {
+            (Some(var), Some(url)) => {
+                assert!(url.contains("://"), "{name}: {dep} has a URL");
+                assert!(env.iter().any(|e| e["name"] == var), "{name}: {service_name} has no {var}");
+            }
+            (None, None) => {
+                let target = plan["services"].as_array().expect("services").iter().find(|s| s["name"] == dep["name"]);
+                assert_eq!(kind, "service", "{name}: only a preview service goes without a URL: {dep}");
+                assert!(target.is_some_and(|t| t.get("port").is_none()), "{name}: {dep} has a port but no URL");
+            }
+            _ => panic!("{name}: {dep} has one of env and url without the other"),
+        }
+    }
+}
+
 /// Checks one case's JSON plan against its manifests; returns the number of objects compared.
 fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
     let name = &case.name;
-    assert_eq!(plan["version"], 1, "{name}: version");
+    assert_eq!(plan["version"], 2, "{name}: version");
     let manifests = manifest_objects(stream);
     let index: BTreeMap<&Key, usize> = manifests.iter().enumerate().map(|(i, (k, _, _))| (k, i)).collect();
     assert_eq!(index.len(), manifests.len(), "{name}: objects are unique");
@@ -159,11 +182,8 @@ fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
             let job_name = job["name"].as_str().expect("job");
             assert_eq!(slot(job), wave_of("Job", namespace, job_name), "{name}: migration of {service_name}");
         }
-        for dep in service["dependsOn"].as_array().expect("dependsOn") {
-            let kind = dep["kind"].as_str().expect("kind");
-            assert!(["service", "store", "otherPreview", "url", "staging"].contains(&kind), "{name}: kind {kind}");
-            assert!(dep["url"].as_str().is_some_and(|u| u.contains("://")), "{name}: {dep} has a URL");
-        }
+        let deployment = &manifests[index[&("Deployment".to_owned(), namespace.to_owned(), service_name.to_owned())]].2;
+        dependencies_have_their_variables(name, plan, service, deployment);
     }
     for store in plan["stores"].as_array().expect("stores") {
         let store_name = store["name"].as_str().expect("name");
@@ -249,7 +269,7 @@ fn every_field_of_the_json_plan_is_documented() {
     assert!(undocumented.is_empty(), "docs/plan-json.md does not document {undocumented:?}");
     let example = doc.split_once("```json\n").and_then(|(_, rest)| rest.split_once("```")).expect("an example").0;
     let example: Value = serde_json::from_str(example).expect("the example is JSON");
-    assert_eq!(example["version"], 1);
+    assert_eq!(example["version"], 2);
 }
 
 fn graphviz(dot: &str) -> Output {

@@ -2,6 +2,7 @@
 //! against a loopback Kubernetes API (`apiserver`) that plays Velero's part and enforces the
 //! RBAC the renderer (or the platform overlay) grants.
 
+mod admission;
 mod apiserver;
 
 use std::process::Output;
@@ -84,6 +85,11 @@ fn run(server: &ApiServer, args: &[String]) -> Output {
         .expect("run kpreview")
 }
 
+/// `text` with the Restore's name where it says `shop-pr-42-nightly`.
+fn named(text: &str, rendered: &Rendered) -> String {
+    text.replace("shop-pr-42-nightly", &rendered.restore_name)
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -112,7 +118,9 @@ fn existing(rendered: &Rendered, backup: &str, status: &Value) -> Value {
         "metadata": {"name": rendered.restore_name, "namespace": "velero",
                      "labels": {"app.kubernetes.io/managed-by": "kpreview", "kpreview.dev/preview": "shop-pr-42"}},
         "spec": {"backupName": backup, "includedNamespaces": ["preview-base"],
-                 "includedResources": ["persistentvolumeclaims", "persistentvolumes"],
+                 "includedResources": ["persistentvolumeclaims", "persistentvolumes",
+                                       "volumesnapshots.snapshot.storage.k8s.io",
+                                       "volumesnapshotcontents.snapshot.storage.k8s.io", "secrets"],
                  "namespaceMapping": {"preview-base": "shop-pr-42"},
                  "orLabelSelectors": [{"matchLabels": {"kpreview.dev/store": "mongo"}},
                                       {"matchLabels": {"kpreview.dev/store": "postgres"}}],
@@ -154,6 +162,7 @@ fn the_rendered_job_creates_the_restore_and_follows_it_to_completed() {
         "Restore velero/shop-pr-42-nightly Completed: 4/4 items restored, 1 warning, 0 errors",
         "the warnings are listed by `velero restore describe shop-pr-42-nightly --details`",
     ];
+    let expected: Vec<String> = expected.iter().map(|line| named(line, &rendered)).collect();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines, expected, "progress is logged once per change\n{err}");
 
@@ -161,7 +170,9 @@ fn the_rendered_job_creates_the_restore_and_follows_it_to_completed() {
     assert_eq!(
         created["spec"],
         json!({"backupName": "nightly", "includedNamespaces": ["preview-base"],
-               "includedResources": ["persistentvolumeclaims", "persistentvolumes"],
+               "includedResources": ["persistentvolumeclaims", "persistentvolumes",
+                                       "volumesnapshots.snapshot.storage.k8s.io",
+                                       "volumesnapshotcontents.snapshot.storage.k8s.io", "secrets"],
                "namespaceMapping": {"preview-base": "shop-pr-42"},
                "orLabelSelectors": [{"matchLabels": {"kpreview.dev/store": "mongo"}},
                                     {"matchLabels": {"kpreview.dev/store": "postgres"}}],
@@ -177,7 +188,7 @@ fn the_rendered_job_creates_the_restore_and_follows_it_to_completed() {
     assert_eq!(posts(&server), 1, "{calls:#?}");
     assert!(calls.iter().all(|c| c.status != 403), "the rendered Role allows every call: {calls:#?}");
     for call in calls.iter().filter(|c| c.verb() == "list" || c.verb() == "watch") {
-        assert_eq!(call.query["fieldSelector"], "metadata.name=shop-pr-42-nightly", "{call:?}");
+        assert_eq!(call.query["fieldSelector"], format!("metadata.name={}", rendered.restore_name), "{call:?}");
     }
     assert!(calls.iter().any(|c| c.verb() == "watch"), "{calls:#?}");
 }
@@ -211,10 +222,16 @@ fn every_failed_phase_fails_the_job_with_what_velero_said() {
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
         for text in expected {
-            assert!(err.contains(&format!("error: Restore velero/shop-pr-42-nightly {text}")), "{text}\n{err}");
+            assert!(
+                err.contains(&named(&format!("error: Restore velero/shop-pr-42-nightly {text}"), &rendered)),
+                "{text}\n{err}"
+            );
         }
-        assert!(err.contains("see `velero restore describe shop-pr-42-nightly --details`"), "{err}");
-        assert!(err.contains("delete it (`kubectl -n velero delete restore shop-pr-42-nightly`)"), "{err}");
+        assert!(err.contains(&named("see `velero restore describe shop-pr-42-nightly --details`", &rendered)), "{err}");
+        assert!(
+            err.contains(&named("delete it (`kubectl -n velero delete restore shop-pr-42-nightly`)", &rendered)),
+            "{err}"
+        );
     }
 }
 
@@ -229,10 +246,11 @@ fn a_timed_out_job_is_retried_and_the_retry_adopts_the_restore() {
     assert!(started.elapsed() < Duration::from_secs(10), "the timeout is kept: {:?}", started.elapsed());
     assert_eq!(first.status.code(), Some(2), "{}", describe(&first));
     assert!(
-        stderr(&first).contains(
+        stderr(&first).contains(&named(
             "error: timed out after 1s waiting for Restore velero/shop-pr-42-nightly (last seen: InProgress: 1/4 \
-             items restored, 0 warnings, 0 errors); Velero keeps working on it and a retried Job adopts it"
-        ),
+             items restored, 0 warnings, 0 errors); Velero keeps working on it and a retried Job adopts it",
+            &rendered
+        )),
         "{}",
         describe(&first)
     );
@@ -243,9 +261,10 @@ fn a_timed_out_job_is_retried_and_the_retry_adopts_the_restore() {
     let retry = run(&server, &rendered.restore_args);
     assert!(retry.status.success(), "{}", describe(&retry));
     assert!(
-        stderr(&retry).contains(
-            "adopting Restore velero/shop-pr-42-nightly, made by an earlier attempt: InProgress: 1/4 items restored"
-        ),
+        stderr(&retry).contains(&named(
+            "adopting Restore velero/shop-pr-42-nightly, made by an earlier attempt: InProgress: 1/4 items restored",
+            &rendered
+        )),
         "{}",
         describe(&retry)
     );
@@ -264,12 +283,16 @@ fn a_restore_that_already_failed_is_reported_with_how_to_retry() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let err = stderr(&output);
     assert!(
-        err.contains(
-            "Restore velero/shop-pr-42-nightly had already ended Failed: 0 errors; 0 warnings; failure reason: boom"
-        ),
+        err.contains(&named(
+            "Restore velero/shop-pr-42-nightly had already ended Failed: 0 errors; 0 warnings; failure reason: boom",
+            &rendered
+        )),
         "{err}"
     );
-    assert!(err.contains("to retry, delete it (`kubectl -n velero delete restore shop-pr-42-nightly`)"), "{err}");
+    assert!(
+        err.contains(&named("to retry, delete it (`kubectl -n velero delete restore shop-pr-42-nightly`)", &rendered)),
+        "{err}"
+    );
     let calls = server.calls();
     assert!(calls.iter().all(|c| c.verb() == "get"), "only read, no POST and no watch: {calls:#?}");
 
@@ -288,9 +311,10 @@ fn a_restore_of_that_name_for_another_backup_is_not_adopted() {
     let output = run(&server, &rendered.restore_args);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(
-        stderr(&output).contains(
-            "Restore velero/shop-pr-42-nightly already exists and is not this restore: it restores backup `weekly`"
-        ),
+        stderr(&output).contains(&named(
+            "Restore velero/shop-pr-42-nightly already exists and is not this restore: it restores backup `weekly`",
+            &rendered
+        )),
         "{}",
         describe(&output)
     );
@@ -309,10 +333,40 @@ fn a_restore_deleted_while_waiting_fails_the_job() {
     let output = run(&server, &rendered.restore_args);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(
-        stderr(&output).contains("Restore velero/shop-pr-42-nightly was deleted before it finished"),
+        stderr(&output).contains(&named("Restore velero/shop-pr-42-nightly was deleted before it finished", &rendered)),
         "{}",
         describe(&output)
     );
+}
+
+#[test]
+fn a_completed_restore_that_found_nothing_fails_and_says_what_to_check() {
+    let rendered = render();
+    let server = ApiServer::start();
+    server.enforce(rendered.restore_rules.clone());
+    server.script(
+        RESTORES,
+        &rendered.restore_name,
+        vec![soon(Step::Status(status("InProgress", 0, 1, 0, 0))), soon(Step::Status(status("Completed", 1, 1, 0, 0)))],
+    );
+    let output = run(&server, &rendered.restore_args);
+    assert_eq!(output.status.code(), Some(2), "two stores cannot come from one item: {}", describe(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&named(
+            "error: Restore velero/shop-pr-42-nightly ended Completed but restored 1 item for stores mongo, postgres",
+            &rendered
+        )),
+        "{err}"
+    );
+    assert!(err.contains("carry the label kpreview.dev/store=<store>"), "{err}");
+    assert!(err.contains("`kubectl -n preview-base get pvc -L kpreview.dev/store`"), "{err}");
+
+    let uncounted = ApiServer::start();
+    uncounted.script(RESTORES, &rendered.restore_name, vec![soon(Step::Status(json!({"phase": "Completed"})))]);
+    let output = run(&uncounted, &rendered.restore_args);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(stderr(&output).contains("Velero reported no item count"), "{}", describe(&output));
 }
 
 #[test]
@@ -327,7 +381,7 @@ fn a_role_without_watch_fails_at_once_instead_of_waiting_for_the_timeout() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     let err = stderr(&output);
-    assert!(err.contains("cannot watch Restore velero/shop-pr-42-nightly"), "{err}");
+    assert!(err.contains(&named("cannot watch Restore velero/shop-pr-42-nightly", &rendered)), "{err}");
     assert!(err.contains("cannot list resource \"restores\""), "{err}");
 }
 
@@ -360,7 +414,7 @@ fn bad_arguments_and_an_unreachable_api_are_clear_errors() {
     let args = ["restore", "velero", "--backup", "b", "--from", "a", "--to", "c", "--timeout", "5s"];
     let output = kpreview().args(args).env("KUBECONFIG", &unreachable).output().expect("run");
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(stderr(&output).contains("error: cannot read Restore velero/c-b:"), "{}", describe(&output));
+    assert!(stderr(&output).contains("error: cannot read Restore velero/c-b-a-"), "{}", describe(&output));
 }
 
 /// A Role or RoleBinding in Velero's namespace with `labels`.
@@ -376,7 +430,7 @@ fn rbac(kind: &str, name: &str, labels: &Value) -> Value {
 }
 
 fn overlay() -> String {
-    std::fs::read_to_string(root().join("overlays/platform/velero-cleanup.yaml")).expect("the platform overlay")
+    std::fs::read_to_string(root().join("overlays/components/velero-seeds/cleanup.yaml")).expect("the component")
 }
 
 /// The rules of the overlay's Role.
@@ -452,7 +506,7 @@ fn cleanup_removes_what_it_may_and_reports_the_rest() {
     let output = run(&server, &rendered.cleanup_args);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let err = stderr(&output);
-    assert!(err.contains("deleted Restore velero/shop-pr-42-nightly"), "{err}");
+    assert!(err.contains(&named("deleted Restore velero/shop-pr-42-nightly", &rendered)), "{err}");
     assert!(
         err.contains(
             "error: could not remove everything preview shop-pr-42 left in namespace velero: cannot delete Role \
