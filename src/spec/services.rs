@@ -15,8 +15,6 @@ use super::types::{PreviewSpec, ServiceSpec};
 use super::validate::Ctx;
 use crate::render::naming::{MAX_LABEL, fit, is_dns1035_label};
 
-/// The most pods of one service a preview runs.
-
 /// What every service of a spec is validated against.
 struct Scope<'a> {
     spec: &'a PreviewSpec,
