@@ -121,7 +121,8 @@ fn read_stdin() -> anyhow::Result<String> {
 pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
     const PLUGIN_ENV: [&str; 3] = ["ARGOCD_ENV_PR_NUMBER", "ARGOCD_ENV_HEAD_SHA", "ARGOCD_ENV_BRANCH"];
     let sources = PrSources::new(
-        ["PR_NUMBER", "HEAD_SHA", "BRANCH"].map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
+        ["PR_NUMBER", "HEAD_SHA", "BRANCH"]
+            .map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
     );
     let spec = read_spec(&args.spec).with_context(|| {
         format!(

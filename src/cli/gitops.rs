@@ -16,8 +16,8 @@ use kpreview::gitops::publish::{Publication, Published, publish as publish_previ
 use kpreview::gitops::summary::summary;
 use kpreview::gitops::unpublish::unpublish as unpublish_pr;
 use kpreview::gitops::{Push, Repo, Ttl};
-use kpreview::spec::defaults::PrField;
 use kpreview::render;
+use kpreview::spec::defaults::PrField;
 
 use super::Invalid;
 use super::input::{PrArgs, load};
@@ -180,11 +180,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     let inputs = args.pr.inputs()?;
     let (spec, model) = load(&args.spec, &inputs)?;
     let sha = model.pr.head_sha.clone().ok_or_else(|| {
-        Invalid(format!(
-            "{}: publish records the head commit: {}",
-            spec.name,
-            inputs.sources.hint(PrField::HeadSha)
-        ))
+        Invalid(format!("{}: publish records the head commit: {}", spec.name, inputs.sources.hint(PrField::HeadSha)))
     })?;
     let manifests = render(&model);
     let files = manifests.files()?;

@@ -27,7 +27,15 @@ impl Repo {
         } else {
             vec![format!("{PREVIEWS}/")]
         };
-        let mut args = vec!["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--"];
+        let mut args = vec![
+            "--no-optional-locks",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+        ];
         args.extend(scope.iter().map(String::as_str));
         let out = self.git.call(args).run()?;
         let mut paths = Vec::new();

@@ -12,7 +12,7 @@ use super::config::{self, Selection};
 use super::list::{Item, Object, ResourceList, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use crate::render::render;
-use crate::spec::defaults::{PrFields, Inputs, PrSources};
+use crate::spec::defaults::{Inputs, PrFields, PrSources};
 use crate::spec::lockfile::Lock;
 use crate::spec::prepare::prepare;
 use crate::spec::problem::{self, Problem, Problems};
@@ -156,7 +156,9 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         Ok(lock) => lock,
         Err(message) => return failed(vec![spec_result(spec.object, Severity::Error, message)]),
     };
-    let sources = PrSources::new(["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")));
+    let sources = PrSources::new(
+        ["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")),
+    );
     let inputs = Inputs { flags: pr.clone(), env: env.pr_env.clone(), sources, image: env.image.clone() };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
     let model = match prepare(&text, &file, &inputs, lock.as_ref()) {

@@ -72,7 +72,7 @@ fn render(spec: &Path, args: &[&str]) -> String {
 }
 
 /// Copies a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
