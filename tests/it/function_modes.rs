@@ -429,6 +429,39 @@ fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
+/// Asserts that Argo CD would sync every object in `project`: its kind is whitelisted (cluster-
+/// scoped or namespaced, and its name matches the entry's `name` glob when there is one) and its
+/// namespace is a destination.
+fn assert_project_allows(what: &str, project: &Value, objects: &[Value]) {
+    let allowed = |list: &str, group: &str, kind: &str, name: &str| {
+        project["spec"][list].as_array().into_iter().flatten().any(|e| {
+            e["group"] == group && e["kind"] == kind && e["name"].as_str().is_none_or(|glob_| glob(glob_, name))
+        })
+    };
+    let destinations = project["spec"]["destinations"].as_array().expect("destinations");
+    for object in objects {
+        let kind = object["kind"].as_str().expect("kind");
+        let name = object["metadata"]["name"].as_str().expect("name");
+        let group = object["apiVersion"].as_str().expect("apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
+        match object.pointer("/metadata/namespace").and_then(Value::as_str) {
+            None => assert!(
+                allowed("clusterResourceWhitelist", group, kind, name),
+                "{what}: the project refuses {group}/{kind} {name}"
+            ),
+            Some(ns) => {
+                assert!(
+                    allowed("namespaceResourceWhitelist", group, kind, name),
+                    "{what}: the project refuses {group}/{kind}"
+                );
+                assert!(
+                    destinations.iter().any(|d| glob(d["namespace"].as_str().unwrap_or(""), ns)),
+                    "{what}: the project refuses namespace {ns}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn argo_cd_objects_validate_and_agree_with_each_other() {
     let platform_yaml = build_platform();
@@ -503,9 +536,6 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
 
     let project = find(&platform, "AppProject");
     assert_eq!(template["project"], project["metadata"]["name"]);
-    let allowed = |list: &str, group: &str, kind: &str| {
-        project["spec"][list].as_array().expect(list).iter().any(|e| e["group"] == group && e["kind"] == kind)
-    };
     let mut rendered = preview.clone();
     for example in ["shop", "blog", "storefront"] {
         rendered.extend(docs(&render(
@@ -513,21 +543,13 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
             &["--pr", "42", "--sha", SHA],
         )));
     }
-    for object in &rendered {
-        let kind = object["kind"].as_str().expect("kind");
-        let group = object["apiVersion"].as_str().expect("apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
-        match object.pointer("/metadata/namespace").and_then(Value::as_str) {
-            None => assert!(allowed("clusterResourceWhitelist", group, kind), "the project refuses {group}/{kind}"),
-            Some(ns) => {
-                assert!(allowed("namespaceResourceWhitelist", group, kind), "the project refuses {group}/{kind}");
-                let destinations = project["spec"]["destinations"].as_array().expect("destinations");
-                assert!(
-                    destinations.iter().any(|d| glob(d["namespace"].as_str().unwrap_or(""), ns)),
-                    "the project refuses namespace {ns}"
-                );
-            }
-        }
-    }
+    // Both layouts' projects: the platform's (plugin flow) and the GitOps one (publish flow).
+    assert_project_allows("overlays/platform", project, &rendered);
+    let gitops =
+        Command::new("kubectl").arg("kustomize").arg(root().join("overlays/gitops")).output().expect("kubectl");
+    assert!(gitops.status.success(), "{}", describe(&gitops));
+    let gitops = docs(&String::from_utf8_lossy(&gitops.stdout));
+    assert_project_allows("overlays/gitops", find(&gitops, "AppProject"), &rendered);
 
     let cleanup =
         platform.iter().find(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == "kpreview-cleanup");
