@@ -40,7 +40,8 @@ for an Argo CD Config Management Plugin sidecar (functions/argocd/plugin.yaml). 
 with a non-zero exit, so Argo CD never applies (and prunes against) an empty render.
 
 Environment (an Application's plugin env `FOO` arrives as ARGOCD_ENV_FOO):
-  ARGOCD_ENV_PREVIEW_SPEC   the spec's path (default preview.yaml)
+  ARGOCD_ENV_PREVIEW_SPEC   the spec's path (default preview.yaml): relative, inside the source
+                            directory; discovery still needs a preview.yaml there
   ARGOCD_ENV_PR_NUMBER, ARGOCD_ENV_HEAD_SHA, ARGOCD_ENV_BRANCH
                             win over the spec's pullRequest, which wins over PREVIEW_*
 
@@ -124,7 +125,8 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         ["PR_NUMBER", "HEAD_SHA", "BRANCH"]
             .map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
     );
-    let spec = read_spec(&args.spec).with_context(|| {
+    let path = inside_source(&args.spec)?;
+    let spec = read_spec(&path).with_context(|| {
         format!(
             "the plugin renders {} in the Application's source path (set ARGOCD_ENV_PREVIEW_SPEC to change it)",
             args.spec.display()
@@ -134,6 +136,32 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
     let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref())?;
     warn(&spec.name, &model.warnings);
     write_stream(&render(&model), &spec.name)
+}
+
+/// The spec's path when it stays inside the Application's source directory (the working
+/// directory): an Application's author sets `ARGOCD_ENV_PREVIEW_SPEC`, and the sidecar must not
+/// read and parse whatever else it can see (other requests' working copies share its `/tmp`).
+/// Lexically first (no absolute path, no `..`), then after symlinks, for a file that exists.
+fn inside_source(path: &Path) -> anyhow::Result<PathBuf> {
+    use std::path::Component;
+    let refuse = |why: &str| -> anyhow::Error {
+        Invalid(format!(
+            "ARGOCD_ENV_PREVIEW_SPEC (or --spec) is `{}`: {why}; give a relative path inside the Application's \
+             source directory, such as `preview.yaml` or `deploy/preview.yaml`",
+            path.display()
+        ))
+        .into()
+    };
+    if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(refuse("absolute paths and `..` are refused"));
+    }
+    let here = std::env::current_dir().context("cannot find the Application's source directory")?;
+    if let (Ok(root), Ok(file)) = (here.canonicalize(), here.join(path).canonicalize())
+        && !file.starts_with(&root)
+    {
+        return Err(refuse(&format!("it resolves to {} through a symbolic link", file.display())));
+    }
+    Ok(path.to_owned())
 }
 
 /// Writes a render as a `---` stream; an empty one is an error, as Argo CD would prune the

@@ -389,6 +389,34 @@ fn cmp_renders_the_source_directory_with_argo_cds_environment() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("ARGOCD_ENV_PREVIEW_SPEC"), "{}", describe(&missing));
 }
 
+#[test]
+fn cmp_reads_only_specs_inside_the_source_directory() {
+    let repo = tempdir();
+    let source = repo.path().join("app");
+    copy_dir(&root().join("examples/blog"), &source.join("deploy"));
+    copy_dir(&root().join("overlays/base/spec"), &repo.path().join("other"));
+    let env = [("ARGOCD_ENV_PR_NUMBER", "42"), ("ARGOCD_ENV_HEAD_SHA", SHA)];
+    // A spec in a subdirectory is fine, and its preview.lock next to it is read.
+    let sub = generate_command(&source).envs(env).env("ARGOCD_ENV_PREVIEW_SPEC", "deploy/preview.yaml").output();
+    let sub = sub.expect("run the plugin");
+    assert!(sub.status.success(), "{}", describe(&sub));
+    assert!(String::from_utf8_lossy(&sub.stdout).contains("snapshotHandle: snap-"), "the lock was not read");
+
+    std::os::unix::fs::symlink("../other/preview.yaml", source.join("link.yaml")).expect("symlink");
+    let outside = repo.path().join("other/preview.yaml").display().to_string();
+    for (spec, why) in [
+        ("../other/preview.yaml", "absolute paths and `..` are refused"),
+        (outside.as_str(), "absolute paths and `..` are refused"),
+        ("link.yaml", "through a symbolic link"),
+    ] {
+        let out = generate_command(&source).envs(env).env("ARGOCD_ENV_PREVIEW_SPEC", spec).output().expect("run");
+        assert!(!out.status.success() && out.stdout.is_empty(), "{spec}: {}", describe(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("ARGOCD_ENV_PREVIEW_SPEC") && stderr.contains(why), "{spec}: {stderr}");
+        assert!(stderr.contains("a relative path inside the Application's source directory"), "{stderr}");
+    }
+}
+
 /// `overlays/platform` with Argo CD's install manifest (fetched from GitHub by the real
 /// kustomization) replaced by a stand-in repo-server of the same shape, since tests run offline.
 fn build_platform() -> String {
