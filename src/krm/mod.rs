@@ -3,7 +3,9 @@
 
 pub mod config;
 pub mod entries;
+pub mod flow;
 pub mod list;
+pub mod locate;
 pub mod process;
 pub mod result;
 

@@ -10,12 +10,14 @@ use anyhow::Context;
 use clap::Args;
 
 use kpreview::gitops::overlay::FLAG_VARS;
+use kpreview::krm::locate::about_lock;
 use kpreview::krm::process::relocated;
 use kpreview::spec::defaults::PrSources;
 use kpreview::{prepare, render};
 
 use super::super::Invalid;
-use super::super::input::{env_inputs, read_lock, read_spec, warn};
+use super::super::input::{env_inputs, read_spec, warn};
+use super::lock;
 use super::write_stream;
 
 /// The executable's name kustomize looks for: the generator's `kind`.
@@ -69,11 +71,12 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
     };
     // kustomize hands over a re-serialised copy in a temporary file; name what the user wrote.
     let name = format!("the Preview generator of {}", root.display());
-    let lock = read_lock(&root)?;
+    let search = lock::find(&root, &text)?;
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
     let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;
-    let model = prepare(&text, &name, &inputs, lock.as_ref()).map_err(relocated)?;
+    let model = prepare(&text, &name, &inputs, search.lock.as_ref().map(|(_, lock)| lock))
+        .map_err(|problems| about_lock(relocated(problems), &search.explain()))?;
     warn(&name, &model.warnings);
     write_stream(&render(&model), &name)
 }
