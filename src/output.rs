@@ -1,6 +1,6 @@
-//! Writing a render to a directory without ever leaving it half-written: the files go to a new
-//! directory beside it, which then replaces it. A directory that holds anything kpreview did not
-//! write is never replaced.
+//! Writing without ever leaving anything half-written: a render's files go to a new directory
+//! beside the target, which then replaces it (a directory that holds anything kpreview did not
+//! write is never replaced); a single file goes to a temporary file beside it, renamed into place.
 
 use std::fs;
 use std::io;
@@ -64,6 +64,22 @@ pub fn replace_dir(dir: &Path, files: &[(String, String)]) -> Result<(), OutputE
     Ok(())
 }
 
+/// Replaces the file at `path` with what `fill` writes into a temporary file beside it (which it
+/// may also give permissions), by a rename: a reader, or a crash, sees the old file or all of the
+/// new one. The temporary file is removed on any error.
+pub fn replace_file(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut temp = tempfile::Builder::new().prefix(&format!(".{name}.")).tempfile_in(dir)?;
+    fill(temp.as_file_mut())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -94,6 +110,23 @@ mod tests {
 
     fn ours(name: &str) -> (String, String) {
         (name.to_owned(), format!("metadata:\n  labels:\n    {MARKER}\n"))
+    }
+
+    #[test]
+    fn files_are_replaced_whole_or_not_at_all() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("comment.md");
+        fs::write(&path, "old").unwrap();
+        replace_file(&path, |f| f.write_all(b"new")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let failed = replace_file(&path, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new", "a failed write leaves the file as it was");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no temporary file is left");
     }
 
     #[test]

@@ -265,7 +265,7 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
 /// The PR-comment Markdown: to `--summary` and stdout.
 fn emit_summary(args: &PublishArgs, markdown: &str) -> anyhow::Result<()> {
     if let Some(path) = &args.summary {
-        write_atomically(path, markdown).with_context(|| {
+        kpreview::output::replace_file(path, |file| file.write_all(markdown.as_bytes())).with_context(|| {
             format!("the preview is published, but the summary could not be written to {}", path.display())
         })?;
     }
@@ -323,17 +323,5 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
         say(&format!("warning: left {} alone: {}", skipped.path, skipped.reason));
     }
     std::io::stdout().lock().write_all(plan.to_json().as_bytes()).context("cannot write to stdout")?;
-    Ok(())
-}
-
-/// Writes `text` to `path` through a temporary file beside it, so a reader never sees half.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.persist(path)?;
     Ok(())
 }

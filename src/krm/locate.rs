@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::list::Object;
-use super::process::{Env, annotation, file_path, parent};
+use super::list::{Object, annotation};
+use super::process::{Env, file_path, parent};
 use crate::spec::lockfile::{self, Lock};
 use crate::spec::problem::Problems;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::config::{self, FLAG_VARS, Selection, is_preview};
-use super::list::{Item, Object, ResourceList, child, string_at};
+use super::list::{Item, Object, ResourceList, annotation, child, string_at};
 use super::locate;
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use crate::render::render;
@@ -335,11 +335,6 @@ fn sources() -> PrSources {
 /// The item's path in the package (`config.kubernetes.io/path`).
 pub(super) fn file_path(object: &Object) -> Option<String> {
     annotation(object, INTERNAL_PATH).or_else(|| annotation(object, PATH)).map(str::to_owned)
-}
-
-/// One annotation's value.
-pub(super) fn annotation<'a>(object: &'a Object, key: &str) -> Option<&'a str> {
-    object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 fn annotations_mut(object: &mut Object) -> &mut Object {
