@@ -10,6 +10,7 @@ use crate::gitops::meta::Ttl;
 use crate::krm::list;
 use crate::render::meta::{APP, HOOK, PR, PREVIEW, SYNC_WAVE};
 use crate::render::namespace::{BRANCH, HEAD_SHA, TTL};
+use crate::render::naming::is_dns1123_label;
 use crate::render::order::{self, Ordered, phase_rank};
 use crate::spec::defaults::PrFields;
 use crate::yaml::{self, WriteError};
@@ -176,9 +177,19 @@ fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> 
              Velero's namespace): drop it and set `spec.namespace` in the spec instead; else a patch renamed one of them"
         )));
     }
+    // The name becomes a directory, an Application and the PR comment's marker: Kubernetes'
+    // rule, checked before anything uses it.
+    if !is_dns1123_label(&name) {
+        return Err(wrong(
+            "its name is not a DNS-1123 label (lowercase letters, digits and `-`, at most 63)".to_owned(),
+        ));
+    }
     let app = namespace.label(APP).filter(|a| !a.is_empty()).ok_or_else(|| {
         wrong(format!("it has no label {APP}; kpreview's generator puts it there, so a patch removed it"))
     })?;
+    if !is_dns1123_label(app) {
+        return Err(wrong(format!("its label {APP} is `{app}`, not a DNS-1123 label as a spec's metadata.name is")));
+    }
     let pr_text = namespace.label(PR).unwrap_or_default();
     let pr = pr_text
         .parse::<u64>()
@@ -294,6 +305,16 @@ mod tests {
                 "003-job-shop-pr-7-b.yaml"
             ]
         );
+    }
+
+    #[test]
+    fn names_that_are_not_dns_labels_are_refused() {
+        let hostile = NAMESPACE.replace("shop-pr-7", "x --><img src=x>");
+        let err = read(&hostile, "app", &given(None)).unwrap_err().to_string();
+        assert!(err.contains("not a DNS-1123 label"), "{err}");
+        let app = NAMESPACE.replace("kpreview.dev/app: shop", "kpreview.dev/app: Shop_1");
+        let err = read(&app, "app", &given(None)).unwrap_err().to_string();
+        assert!(err.contains("kpreview.dev/app is `Shop_1`, not a DNS-1123 label"), "{err}");
     }
 
     #[test]

@@ -190,8 +190,8 @@ fn the_summary_lists_urls_seeds_and_expiry_and_goes_to_a_file_too() {
 
 | Service | URL |
 |---|---|
-| api | https://api-shop-pr-123.preview.example.com/ |
-| web | https://web-shop-pr-123.preview.example.com/ |
+| api | <https://api-shop-pr-123.preview.example.com/> |
+| web | <https://web-shop-pr-123.preview.example.com/> |
 
 | Data store | Seeded from |
 |---|---|
@@ -219,7 +219,7 @@ Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends 
         "2026-11-21T10:00:00Z",
     ]);
     let md = stdout(&out);
-    assert!(md.contains("| web | http://web-blog-pr-9.preview.example.com/ |"), "no TLS, so http:\n{md}");
+    assert!(md.contains("| web | <http://web-blog-pr-9.preview.example.com/> |"), "no TLS, so http:\n{md}");
     assert!(
         md.contains("| db (PostgreSQL) | snapshot `snap-0c0ffee0c0ffee000` (newest tagged `app=blog, purpose=preview-seed`, pinned in preview.lock) |"),
         "{md}"
@@ -286,4 +286,36 @@ fn publishing_needs_the_head_commit_and_a_branch_checked_out() {
         ],
     );
     assert!(stderr(&out).contains("is not a git repository"), "{}", stderr(&out));
+}
+
+/// A snapshot tag is free text in the spec, and the summary is posted by a bot: the reviewer's
+/// repro (a tag closing its code span, a table pipe, a link and an image) must stay inert text.
+#[test]
+fn hostile_tags_stay_text_in_the_summary() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let tag = "x` | [click me](https://evil.example) <img src=x onerror=alert(1)> `";
+    let spec = world.root().join("hostile/preview.yaml");
+    crate::support::write(
+        &world.root().join("hostile"),
+        "preview.yaml",
+        &format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: shop\nspec:\n  dataStores:\n    db:\n      engine: postgres\n      seed: {{snapshot: {{tags: {{team: '{tag}'}}}}}}\n"
+        ),
+    );
+    crate::support::write(
+        &world.root().join("hostile"),
+        "preview.lock",
+        &format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nsnapshots:\n  db:\n    tags: {{team: '{tag}'}}\n    snapshotId: snap-0123456789abcdef0\n    startTime: '2026-11-21T02:14:09Z'\n"
+        ),
+    );
+    let out = publish(&world, &spec, &repo, "7", SHA, "2026-11-21T10:00:00Z");
+    let md = stdout(&out);
+    let row = md.lines().find(|l| l.starts_with("| db (PostgreSQL) |")).expect("the store's row");
+    assert_eq!(
+        row,
+        "| db (PostgreSQL) | snapshot `snap-0123456789abcdef0` (newest tagged `` team=x` \\| [click me](https://evil.example) <img src=x onerror=alert(1)> ` ``, pinned in preview.lock) |",
+        "the tag is one code span, its pipe escaped for the table"
+    );
 }
