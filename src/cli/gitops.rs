@@ -154,7 +154,8 @@ pub struct GcArgs {
     /// the preview's Application, to run its PostDelete hooks); a later gc purges them.
     #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "1h")]
     grace: Ttl,
-    /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch).
+    /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch,
+    /// fetched without moving any ref, the remote-tracking one included).
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
