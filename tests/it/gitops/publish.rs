@@ -319,3 +319,84 @@ fn hostile_tags_stay_text_in_the_summary() {
         "the tag is one code span, its pipe escaped for the table"
     );
 }
+
+/// Two repositories whose specs render the same namespace: neither may take the other's
+/// preview, live or removed (Argo CD may still be deleting it from those manifests).
+#[test]
+fn a_namespace_held_by_another_app_is_refused_live_or_removed() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let shared = |app: &str| {
+        let spec = world.spec(app, "48h");
+        let text = std::fs::read_to_string(&spec).unwrap().replace("spec:\n", "spec:\n  namespace: team-pr-7\n");
+        std::fs::write(&spec, text).unwrap();
+        spec
+    };
+    let (shop, blog) = (shared("shop"), shared("blog"));
+    publish(&world, &shop, &repo, "7", SHA, "2026-11-21T10:00:00Z");
+    let args = |spec: &Path| {
+        ["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "7", "--sha", SHA]
+            .map(str::to_owned)
+    };
+    let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));
+    assert!(
+        stderr(&out).contains("previews/team-pr-7 already holds the preview of app shop PR #7, not of blog PR #7"),
+        "{}",
+        stderr(&out)
+    );
+    world.ok(&["unpublish", "--repo", &repo.to_string_lossy(), "--pr", "7", "--now", "2026-11-21T11:00:00Z"]);
+    let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));
+    assert!(
+        stderr(&out)
+            .contains("already holds the preview of app shop PR #7 (removed 2026-11-21T11:00:00Z, until gc purges it)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A re-run of an older CI job carries its older time: it must not bring back the old commit.
+#[test]
+fn a_publish_older_than_the_preview_is_refused_unless_forced() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec = world.spec("shop", "48h");
+    publish(&world, &spec, &repo, "7", SHA2, "2026-11-22T09:30:00Z");
+    let before = crate::gitops::fixture::state(&repo);
+    let stale = |extra: &[&str]| {
+        let mut args = vec![
+            "publish",
+            &*spec.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+            "--pr",
+            "7",
+            "--sha",
+            SHA,
+            "--now",
+            "2026-11-21T10:00:00Z",
+        ];
+        args.extend(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr(&out).contains(&format!("previews/shop-pr-7 was last published at 2026-11-22T09:30:00Z (sha {SHA2}), after this publish's --now 2026-11-21T10:00:00Z")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("pass --force to publish it anyway"), "{}", stderr(&out));
+    crate::gitops::fixture::assert_same(&before, &crate::gitops::fixture::state(&repo), "a refused stale publish");
+
+    world.ok(&stale(&["--force"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let meta = world.show(&repo, "HEAD", "previews/shop-pr-7/preview.json");
+    assert!(
+        meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""),
+        "{meta}"
+    );
+
+    // After the pull request closed, an old job must not bring the preview back either.
+    let repo_arg = repo.to_string_lossy().into_owned();
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-23T00:00:00Z"]);
+    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&out).contains("previews/shop-pr-7 was removed at 2026-11-23T00:00:00Z"), "{}", stderr(&out));
+}

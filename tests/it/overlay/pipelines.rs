@@ -231,6 +231,7 @@ fn the_github_publish_and_unpublish_steps_do_their_job() {
             ("PR".to_owned(), pr.to_owned()),
             ("SHA".to_owned(), SHA.to_owned()),
             ("BRANCH".to_owned(), "feature/x".to_owned()),
+            ("NOW".to_owned(), "2026-11-21T10:00:00Z".to_owned()),
         ]);
         for name in ["Pin snapshots chosen by tags", "Publish"] {
             let out = run_script(&world, &bash, &step("publish", name), &workspace.join("app"), &vars);
@@ -240,6 +241,13 @@ fn the_github_publish_and_unpublish_steps_do_their_job() {
         let remote = world.remote();
         let meta = world.show(&remote, "main", &format!("previews/{namespace}/preview.json"));
         assert!(meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"branch\": \"feature/x\""), "{meta}");
+        assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the event's time: {meta}");
+        // A re-run of an older run (an older event time) is refused, and says why.
+        let mut older = vars.clone();
+        older.push(("NOW".to_owned(), "2026-11-20T10:00:00Z".to_owned()));
+        let out = run_script(&world, &bash, &step("publish", "Publish"), &workspace.join("app"), &older);
+        assert!(!out.status.success(), "{}", describe(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("re-run of an older CI job"), "{}", describe(&out));
         let summary = std::fs::read_to_string(runner_temp.path().join("preview.md")).expect("the summary file");
         assert!(summary.starts_with(&kpreview::gitops::summary::marker(&namespace)), "{summary}");
         let author = world.git(&remote, &["log", "-1", "--format=%an", "main"]);
@@ -274,6 +282,7 @@ fn the_gitlab_publish_and_stop_jobs_do_their_job() {
             ("CI_MERGE_REQUEST_IID", "12".to_owned()),
             ("CI_COMMIT_SHA", SHA.to_owned()),
             ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/y".to_owned()),
+            ("CI_PIPELINE_CREATED_AT", "2026-11-21T10:00:00Z".to_owned()),
         ]
         .map(|(k, v)| (k.to_owned(), v)),
     );
@@ -289,6 +298,7 @@ fn the_gitlab_publish_and_stop_jobs_do_their_job() {
     );
     let meta = world.show(&world.remote(), "main", "previews/shop-pr-12/preview.json");
     assert!(meta.contains("\"branch\": \"feature/y\""), "{meta}");
+    assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the pipeline's creation time: {meta}");
 
     let stop = scripts["preview:stop"].last().unwrap();
     let out = run_script(&world, &sh, stop, &project, &vars);
