@@ -327,7 +327,7 @@ fn name(spec: &Object) -> String {
 fn sources() -> PrSources {
     let over = [0, 1, 2].map(|i| {
         let key = config::KEYS[i];
-        format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`) or `{}`", FLAG_VARS[i])
+        format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`), `{}`", FLAG_VARS[i])
     });
     PrSources::new(over)
 }

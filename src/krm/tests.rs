@@ -273,7 +273,7 @@ fn kpreview_variables_act_as_flags_below_the_function_config() {
     let (out, _) = run(list(&[&bare], None), PrFields::default());
     let error = out.results.iter().find(|r| r.is_error()).expect("no number");
     assert!(
-        error.message.contains("the function config's `pr` (`kpt fn eval … -- pr=…`) or `KPREVIEW_PR_NUMBER`"),
+        error.message.contains("the function config's `pr` (`kpt fn eval … -- pr=…`), `KPREVIEW_PR_NUMBER`"),
         "{}",
         error.message
     );
