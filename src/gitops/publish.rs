@@ -90,19 +90,23 @@ fn prepare(
             now: format_time(p.now),
         })
     };
-    let taken = |holder: String| {
-        Err(GitOpsError::Taken { namespace: ns.to_owned(), holder, app: p.app.clone(), pr: p.pr })
-    };
+    let taken =
+        |holder: String| Err(GitOpsError::Taken { namespace: ns.to_owned(), holder, app: p.app.clone(), pr: p.pr });
     let (created, existed) = match &earlier {
-        None => (p.now, false),
         Some(Status::Removed(t)) if t.meta.app != p.app => {
             // Argo CD may still be deleting that app's Application from these manifests.
-            return taken(format!("app {} PR #{} (removed {}, until gc purges it)", t.meta.app, t.meta.pr, format_time(t.removed)));
+            return taken(format!(
+                "app {} PR #{} (removed {}, until gc purges it)",
+                t.meta.app,
+                t.meta.pr,
+                format_time(t.removed)
+            ));
         }
         Some(Status::Removed(t)) if t.meta.pr == p.pr && t.removed > p.now && !p.force => {
             return stale("removed", t.removed, &t.meta);
         }
-        Some(Status::Removed(_)) => (p.now, false),
+        // Nothing there, or this app's removed preview: a new life.
+        None | Some(Status::Removed(_)) => (p.now, false),
         Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => {
             if m.updated > p.now && !p.force {
                 return stale("last published", m.updated, m);

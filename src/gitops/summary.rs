@@ -281,13 +281,11 @@ mod tests {
             let run = rest[start..].chars().take_while(|&c| c == '`').count();
             let fence = "`".repeat(run);
             let after = &rest[start + run..];
-            match find_run(after, &fence) {
-                Some(end) => rest = &after[end + run..],
-                None => {
-                    out.push_str(&rest[start..]);
-                    return out;
-                }
-            }
+            let Some(end) = find_run(after, &fence) else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            rest = &after[end + run..];
         }
         out.push_str(rest);
         out

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod list;
 pub mod locate;
 pub mod process;
+mod replace;
 pub mod result;
 
 pub use list::{Item, ResourceList};

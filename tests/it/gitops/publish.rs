@@ -365,7 +365,7 @@ fn a_publish_older_than_the_preview_is_refused_unless_forced() {
     let stale = |extra: &[&str]| {
         let mut args = vec![
             "publish",
-            &*spec.to_str().unwrap(),
+            spec.to_str().unwrap(),
             "--repo",
             repo.to_str().unwrap(),
             "--pr",
