@@ -17,7 +17,7 @@ use crate::spec::model::{Engine, Seed};
 pub fn summary(objects: &[Value], meta: &PreviewMeta) -> Summary {
     let mut seeds = seeds(objects);
     let stores = of_kind(objects, "StatefulSet")
-        .filter(|o| str_at(o, &format!("/metadata/labels/{}", escape(COMPONENT))) == Some("datastore"))
+        .filter(|o| label(o, COMPONENT) == Some("datastore"))
         .map(|o| {
             let name = component_name(o);
             let image = str_at(o, "/spec/template/spec/containers/0/image").unwrap_or("?").to_owned();
@@ -57,9 +57,7 @@ fn links(objects: &[Value]) -> Vec<(String, String)> {
 /// --store S…`), snapshots from the VolumeSnapshotContents.
 fn seeds(objects: &[Value]) -> BTreeMap<String, Seed> {
     let mut seeds = BTreeMap::new();
-    for job in of_kind(objects, "Job")
-        .filter(|o| str_at(o, &format!("/metadata/labels/{}", escape(COMPONENT))) == Some("restore"))
-    {
+    for job in of_kind(objects, "Job").filter(|o| label(o, COMPONENT) == Some("restore")) {
         let args: Vec<&str> =
             array_at(job, "/spec/template/spec/containers/0/args").filter_map(Value::as_str).collect();
         let after = |flag: &str| args.windows(2).filter(|w| w[0] == flag).map(|w| w[1].to_owned()).collect::<Vec<_>>();
@@ -90,10 +88,7 @@ fn of_kind<'a>(objects: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a 
 
 /// `app.kubernetes.io/name` (the service or store kpreview rendered it for), else the name.
 fn component_name(object: &Value) -> String {
-    str_at(object, &format!("/metadata/labels/{}", escape(NAME)))
-        .or_else(|| str_at(object, "/metadata/name"))
-        .unwrap_or_default()
-        .to_owned()
+    label(object, NAME).or_else(|| str_at(object, "/metadata/name")).unwrap_or_default().to_owned()
 }
 
 fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -104,9 +99,8 @@ fn array_at<'a>(value: &'a Value, pointer: &str) -> impl Iterator<Item = &'a Val
     value.pointer(pointer).and_then(Value::as_array).into_iter().flatten()
 }
 
-/// A label key as one JSON pointer segment (`/` is `~1`).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+    object.as_object().and_then(|o| crate::krm::list::label(o, key))
 }
 
 #[cfg(test)]
