@@ -88,9 +88,9 @@ impl Found {
             (LockAt::File(path), Some(_)) => format!("(read {})", path.display()),
             (LockAt::File(path), None) => format!("(looked for {}, which does not exist)", path.display()),
             (LockAt::Unknown { spec, cwd }, _) => format!(
-                "(kpt fn eval passes no package path, and {spec} under the working directory {} is not this \
-                 spec, so kpreview cannot find the {} beside it: run kpt from the package's directory, or use \
-                 kpt fn render)",
+                "(kpt fn eval passes no package path (nor does kpt fn source), and {spec} under the working \
+                 directory {} is not this spec, so kpreview cannot find the {} beside it: run kpt from the \
+                 package's directory, or use kpt fn render)",
                 cwd.display(),
                 lockfile::FILE_NAME
             ),

@@ -237,7 +237,7 @@ fn without_a_package_path_a_lock_under_another_spec_is_never_used() {
     assert!(error.message.contains("no snapshot is pinned for `db`"), "{}", error.message);
     assert!(
         error.message.contains(
-            "kpt fn eval passes no package path, and c/preview.yaml under the working directory /work is not this spec"
+            "kpt fn eval passes no package path (nor does kpt fn source), and c/preview.yaml under the working directory /work is not this spec"
         ) && error.message.ends_with("run kpt from the package's directory, or use kpt fn render)"),
         "{}",
         error.message
