@@ -20,6 +20,8 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# Cargo.toml names the bench; cargo will not parse a manifest whose targets are missing.
+COPY benches ./benches
 # Each platform builds natively (under emulation for a foreign one), so the target is this
 # machine's architecture; the caches make a rebuild after a source change take seconds.
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \

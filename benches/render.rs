@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kpreview::spec::defaults::{PrFields, Inputs};
+use kpreview::spec::defaults::{Inputs, PrFields};
 
 const SPECS: [(&str, &str); 3] = [
     ("frontend", include_str!("../testdata/shared-frontend/preview.yaml")),
@@ -41,8 +41,12 @@ fn stages(c: &mut Criterion) {
     let text = SPECS[2].1;
     let model = kpreview::prepare(text, "preview.yaml", &pr, None).expect("valid");
     let manifests = kpreview::render(&model);
-    c.bench_function("stage/load", |b| b.iter(|| kpreview::spec::load::load(black_box(text), "preview.yaml").expect("loads")));
-    c.bench_function("stage/load+validate", |b| b.iter(|| kpreview::prepare(black_box(text), "preview.yaml", &pr, None)));
+    c.bench_function("stage/load", |b| {
+        b.iter(|| kpreview::spec::load::load(black_box(text), "preview.yaml").expect("loads"))
+    });
+    c.bench_function("stage/load+validate", |b| {
+        b.iter(|| kpreview::prepare(black_box(text), "preview.yaml", &pr, None))
+    });
     c.bench_function("stage/render", |b| b.iter(|| kpreview::render(black_box(&model))));
     c.bench_function("stage/to_yaml", |b| b.iter(|| black_box(&manifests).to_yaml().expect("writes")));
 }

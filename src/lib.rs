@@ -1,6 +1,8 @@
 //! kpreview: expands a compact `Preview` spec into the Argo CD-ordered manifests of a
 //! pull-request preview environment.
 
+#[cfg(any(feature = "aws", feature = "kube"))]
+mod chain;
 pub mod engine;
 pub mod gitops;
 pub mod krm;

@@ -7,6 +7,9 @@
 //! FUSE file systems, other kernels) the old one is moved aside and the new one moved in, which
 //! leaves a moment without `DIR`. The files and both directories are fsynced first, so after a
 //! crash `DIR` holds a whole render, never empty files.
+//!
+//! A single file (a summary, a lock file, an installed plugin) goes to a temporary file beside it,
+//! which is then renamed into place.
 
 use std::fs;
 use std::io::{self, Write};
@@ -138,6 +141,22 @@ fn is_ours(entry: &fs::DirEntry) -> bool {
         && fs::read_to_string(&path).is_ok_and(|text| text.contains(MARKER))
 }
 
+/// Replaces the file at `path` with what `fill` writes into a temporary file beside it (which it
+/// may also give permissions), by a rename: a reader, or a crash, sees the old file or all of the
+/// new one. The temporary file is removed on any error.
+pub fn replace_file(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut temp = tempfile::Builder::new().prefix(&format!(".{name}.")).tempfile_in(dir)?;
+    fill(temp.as_file_mut())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -171,6 +190,23 @@ mod tests {
             fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn files_are_replaced_whole_or_not_at_all() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("comment.md");
+        fs::write(&path, "old").unwrap();
+        replace_file(&path, |f| f.write_all(b"new")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let failed = replace_file(&path, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new", "a failed write leaves the file as it was");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no temporary file is left");
     }
 
     #[test]

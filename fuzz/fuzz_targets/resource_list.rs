@@ -11,8 +11,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(list) = ResourceList::parse(text) else { return };
     let before: Vec<_> = list.items.iter().map(|i| i.object().clone()).collect();
-    let no_lock = |_: &std::path::Path| Ok(None);
-    let env = Env { pr_env: PrEnv::default(), read_lock: &no_lock, image: None };
+    let no_file = |_: &std::path::Path| Ok(None);
+    let env = Env {
+        flags: PrFields::default(),
+        pr_env: PrEnv::default(),
+        cwd: std::path::PathBuf::from("/fuzz"),
+        read_file: &no_file,
+        image: None,
+    };
     let out = process(list, &env);
     let written = out.to_yaml().expect("a processed list writes");
     let again = ResourceList::parse(&written).expect("what the function writes, it reads");

@@ -3,6 +3,7 @@
 //! (the binary run as `Preview`, see [`kustomize`]). The only stdin/stdout code of these modes.
 
 mod kustomize;
+mod lock;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,20 +11,22 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::krm::config::FLAG_VARS;
 use kpreview::krm::{Env, KrmResult, ResourceList, process};
 use kpreview::spec::defaults::PrSources;
 use kpreview::yaml::MAX_STREAM_BYTES;
 use kpreview::{Manifests, prepare, render};
 
 use super::Invalid;
-use super::input::{env_inputs, preview_env, read_lock, read_spec, warn};
+use super::input::{env_fields, env_inputs, preview_env, read_lock, read_spec, warn};
 
 pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
 
 const FN_HELP: &str = "\
 Reads a ResourceList on stdin and writes it back with every Preview rendered: each input item
 unchanged, the spec marked config.kubernetes.io/local-config, the preview's objects added in a
-directory named after its namespace next to the spec. A re-run replaces what an earlier run added.
+directory named after its namespace next to the spec. A re-run replaces what an earlier run added
+there (a generated file copied elsewhere stays).
 Problems are results (with field paths); any error exits 1.
 
 Examples:
@@ -31,8 +34,13 @@ Examples:
   kpt fn render pkg --allow-exec          # Kptfile pipeline: exec: kpreview, configPath: preview.yaml
   kpt fn source pkg | kpreview fn | kpt fn sink pkg
 
-Pull-request fields: the ConfigMap function config (pr, sha, branch) wins over the spec, the spec
-over PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH.";
+Pull-request fields: the ConfigMap function config (pr, sha, branch), then KPREVIEW_PR_NUMBER,
+KPREVIEW_HEAD_SHA, KPREVIEW_BRANCH (flags), then the spec, then PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA,
+PREVIEW_BRANCH.
+
+preview.lock is read beside the spec: in the package kpt fn render names, or, under kpt fn eval
+(which names none), only when the spec's path from the working directory is this spec: run kpt
+from the package's directory.";
 
 const CMP_HELP: &str = "\
 Renders the spec in the current directory (the Application's source path) as a plain YAML stream,
@@ -40,7 +48,8 @@ for an Argo CD Config Management Plugin sidecar (functions/argocd/plugin.yaml). 
 with a non-zero exit, so Argo CD never applies (and prunes against) an empty render.
 
 Environment (an Application's plugin env `FOO` arrives as ARGOCD_ENV_FOO):
-  ARGOCD_ENV_PREVIEW_SPEC   the spec's path (default preview.yaml)
+  ARGOCD_ENV_PREVIEW_SPEC   the spec's path (default preview.yaml): relative, inside the source
+                            directory; discovery still needs a preview.yaml there
   ARGOCD_ENV_PR_NUMBER, ARGOCD_ENV_HEAD_SHA, ARGOCD_ENV_BRANCH
                             win over the spec's pullRequest, which wins over PREVIEW_*
 
@@ -71,9 +80,14 @@ pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
     let text = read_stdin()?;
     let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
-    let pr_env = preview_env();
-    let read = |dir: &Path| read_lock(dir).map_err(|e| format!("{e:#}"));
-    let output = process(list, &Env { pr_env, read_lock: &read, image: super::input::image() });
+    let env = Env {
+        flags: env_fields(FLAG_VARS)?,
+        pr_env: preview_env(),
+        cwd: std::env::current_dir().context("cannot find the working directory")?,
+        read_file: &read_file,
+        image: super::input::image(),
+    };
+    let output = process(list, &env);
     let yaml = output.to_yaml()?;
     std::io::stdout().lock().write_all(yaml.as_bytes()).context("cannot write to stdout")?;
     // kpt treats an error result with exit 0 as success and writes the package: fail loudly.
@@ -81,6 +95,23 @@ pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
         Some(line) => Err(Invalid(line).into()),
         None => Ok(()),
     }
+}
+
+/// A file the function asks for (a lock file, a spec to recognise), bounded like a spec;
+/// `None` when there is none.
+fn read_file(path: &Path) -> Result<Option<String>, String> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_STREAM_BYTES).unwrap_or(u64::MAX) + 1;
+    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() > MAX_STREAM_BYTES {
+        return Err(format!("{} is larger than the {MAX_STREAM_BYTES} bytes kpreview reads", path.display()));
+    }
+    String::from_utf8(bytes).map(Some).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// One line for stderr: the first error and how many more there are.
@@ -124,7 +155,8 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         ["PR_NUMBER", "HEAD_SHA", "BRANCH"]
             .map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
     );
-    let spec = read_spec(&args.spec).with_context(|| {
+    let path = inside_source(&args.spec)?;
+    let spec = read_spec(&path).with_context(|| {
         format!(
             "the plugin renders {} in the Application's source path (set ARGOCD_ENV_PREVIEW_SPEC to change it)",
             args.spec.display()
@@ -134,6 +166,32 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
     let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref())?;
     warn(&spec.name, &model.warnings);
     write_stream(&render(&model), &spec.name)
+}
+
+/// The spec's path when it stays inside the Application's source directory (the working
+/// directory): an Application's author sets `ARGOCD_ENV_PREVIEW_SPEC`, and the sidecar must not
+/// read and parse whatever else it can see (other requests' working copies share its `/tmp`).
+/// Lexically first (no absolute path, no `..`), then after symlinks, for a file that exists.
+fn inside_source(path: &Path) -> anyhow::Result<PathBuf> {
+    use std::path::Component;
+    let refuse = |why: &str| -> anyhow::Error {
+        Invalid(format!(
+            "ARGOCD_ENV_PREVIEW_SPEC (or --spec) is `{}`: {why}; give a relative path inside the Application's \
+             source directory, such as `preview.yaml` or `deploy/preview.yaml`",
+            path.display()
+        ))
+        .into()
+    };
+    if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(refuse("absolute paths and `..` are refused"));
+    }
+    let here = std::env::current_dir().context("cannot find the Application's source directory")?;
+    if let (Ok(root), Ok(file)) = (here.canonicalize(), here.join(path).canonicalize())
+        && !file.starts_with(&root)
+    {
+        return Err(refuse(&format!("it resolves to {} through a symbolic link", file.display())));
+    }
+    Ok(path.to_owned())
 }
 
 /// Writes a render as a `---` stream; an empty one is an error, as Argo CD would prune the

@@ -14,7 +14,7 @@ use kpreview::gitops::meta::{format_time, parse_time};
 use kpreview::gitops::overlay::{self, DEFAULT_KUSTOMIZE};
 use kpreview::gitops::publish::{Publication, Published, publish as publish_preview};
 use kpreview::gitops::summary::summary;
-use kpreview::gitops::unpublish::unpublish as unpublish_pr;
+use kpreview::gitops::unpublish::{self, unpublish as unpublish_pr};
 use kpreview::gitops::{Push, Repo, Ttl};
 use kpreview::render;
 use kpreview::spec::defaults::PrField;
@@ -35,7 +35,9 @@ Writes previews/<namespace>/manifests/ (one file per object) and previews/<names
 repository's checked-out branch; --push lands the commit on the remote, re-applying it when
 another publisher pushed first. All or nothing: on any error the repository, its index and its
 work tree are as they were. Publishing the same content at the same --now commits nothing;
-a later --now extends the preview's life. The Markdown summary for a PR comment goes to stdout.
+a later --now extends the preview's life; an earlier one than the preview's last publish (or
+removal) is refused as a re-run of an older job unless --force. The Markdown summary for a PR
+comment goes to stdout.
 
 --overlay DIR publishes what kustomize builds from DIR instead of a bare spec: DIR's
 kustomization uses the spec as a generator and adds its own patches. kpreview's kustomize plugin
@@ -50,6 +52,8 @@ Examples:
   kpreview unpublish --repo gitops --pr 42 --app shop       # only the shop app's preview
 
 Removes every preview of the pull request in one commit; exits 0 and says so when there is none.
+When previews of several apps carry the number (pull-request numbers are per repository), --app
+is required; an --app that matches nothing while other apps have previews is a warning.
 A removed preview's preview.json becomes removed.json, so the ApplicationSet deletes its
 Application; its manifests stay for Argo CD to finish deleting, until gc purges them.";
 
@@ -106,9 +110,13 @@ pub struct PublishArgs {
     repo: PathBuf,
     #[command(flatten)]
     pr: PrArgs,
-    /// The time of this publish (default: now); `updated` and `expires` follow from it.
+    /// The time of this publish (default: now); `updated` and `expires` follow from it. A
+    /// preview published (or removed) later than this is refused: a re-run of an older job.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     now: Option<Timestamp>,
+    /// Publish even when the preview there was published or removed after --now.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     push: PushArgs,
     /// Also write the Markdown summary to FILE.
@@ -154,7 +162,8 @@ pub struct GcArgs {
     /// the preview's Application, to run its PostDelete hooks); a later gc purges them.
     #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "1h")]
     grace: Ttl,
-    /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch).
+    /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch,
+    /// fetched without moving any ref, the remote-tracking one included).
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
@@ -194,6 +203,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         ttl: Ttl { text: model.ttl.text.clone(), seconds: model.ttl.seconds },
         files,
         now: args.now.unwrap_or_else(Timestamp::now),
+        force: args.force,
     };
     let done = land_publication(args, &publication)?;
     let sync_plan =
@@ -229,9 +239,14 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
         ttl: preview.ttl.clone(),
         files: preview.files()?,
         now: args.now.unwrap_or_else(Timestamp::now),
+        force: args.force,
     };
     let done = land_publication(args, &publication)?;
     emit_summary(args, &overlay::summary::summary(&preview.objects, &done.meta).to_markdown(None))
+}
+
+fn gitops_error(e: kpreview::gitops::GitOpsError) -> anyhow::Error {
+    if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
 }
 
 fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
@@ -242,7 +257,7 @@ fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
 fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Result<Published> {
     let repo = Repo::open(&args.repo)?;
     let push = args.push.push();
-    let done = publish_preview(&repo, publication, push.as_ref(), &mut say)?;
+    let done = publish_preview(&repo, publication, push.as_ref(), &mut say).map_err(gitops_error)?;
     let dir = format!("previews/{}", publication.namespace);
     match &done.commit {
         None => {
@@ -265,7 +280,7 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
 /// The PR-comment Markdown: to `--summary` and stdout.
 fn emit_summary(args: &PublishArgs, markdown: &str) -> anyhow::Result<()> {
     if let Some(path) = &args.summary {
-        write_atomically(path, markdown).with_context(|| {
+        kpreview::output::replace_file(path, |file| file.write_all(markdown.as_bytes())).with_context(|| {
             format!("the preview is published, but the summary could not be written to {}", path.display())
         })?;
     }
@@ -287,6 +302,16 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
         let note =
             if already.is_empty() { String::new() } else { format!(" (already removed: {})", already.join(", ")) };
         say(&format!("no preview of PR #{}{of_app} in {}{note}; nothing to do", args.pr, repo.dir().display()));
+        if !done.others.is_empty() && done.already.is_empty() {
+            // A PREVIEW_APP that is not the spec's metadata.name would otherwise leak the preview
+            // until gc, with a green job.
+            say(&format!(
+                "warning: PR #{} has previews of other apps: {}; if one of them is this pull request's, --app is \
+                 wrong (it must be the spec's metadata.name)",
+                args.pr,
+                unpublish::by_app(done.others.iter()).join(", ")
+            ));
+        }
     } else {
         let names: Vec<&str> = done.removed.iter().map(|m| m.namespace.as_str()).collect();
         say(&format!("removed {}: {}", names.join(", "), landed(done.commit.as_ref(), &repo, push.as_ref())));
@@ -323,17 +348,5 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
         say(&format!("warning: left {} alone: {}", skipped.path, skipped.reason));
     }
     std::io::stdout().lock().write_all(plan.to_json().as_bytes()).context("cannot write to stdout")?;
-    Ok(())
-}
-
-/// Writes `text` to `path` through a temporary file beside it, so a reader never sees half.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.persist(path)?;
     Ok(())
 }

@@ -67,7 +67,7 @@ pub fn image() -> Option<String> {
 
 /// Pull-request fields from three environment variables that win over the spec, so each is the
 /// one used when set; empty ones count as unset.
-fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
+pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
         Some(text) => Some(
             text.trim().parse::<u64>().map_err(|_| Invalid(format!("{number}={text} is not a pull request number")))?,

@@ -78,6 +78,36 @@ pub enum GitOpsError {
         /// The pull request being published.
         pr: u64,
     },
+    /// The preview was published later than this publish claims to be: a re-run of an old job.
+    #[error(
+        "previews/{namespace} was {what} at {at} (sha {sha}), after this publish's --now {now}: publishing now \
+         would bring back an older state, as a re-run of an older CI job does; nothing was changed. Publish with a \
+         later --now, or pass --force to publish it anyway"
+    )]
+    Stale {
+        /// The namespace.
+        namespace: String,
+        /// `last published` or `removed`.
+        what: &'static str,
+        /// When.
+        at: String,
+        /// The sha published then.
+        sha: String,
+        /// This publish's time.
+        now: String,
+    },
+    /// Unpublishing a pull request number that previews of several apps share, without `--app`.
+    #[error(
+        "PR #{pr} has previews of several apps: {}; pull-request numbers are per repository, so name the app \
+         whose pull request closed with --app (the spec's metadata.name); nothing was changed",
+        .apps.join(", ")
+    )]
+    SeveralApps {
+        /// The pull request.
+        pr: u64,
+        /// Each app with its namespaces: `shop (shop-pr-7)`.
+        apps: Vec<String>,
+    },
     /// A preview directory kpreview cannot read where it must.
     #[error("previews/{namespace}: {reason}; fix or remove that directory")]
     BadMetadata {
@@ -139,4 +169,11 @@ pub enum GitOpsError {
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl GitOpsError {
+    /// Whether the input is what is wrong (exit 1), not the repository or the system (exit 2).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Self::Stale { .. })
+    }
 }

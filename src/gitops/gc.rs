@@ -248,13 +248,13 @@ pub struct Collected {
     pub pushed: bool,
 }
 
-/// The plan for the branch's tip, or, with `remote`, for the remote's (fetched); changes nothing
-/// else.
+/// The plan for the branch's tip, or, with `remote`, for the remote's (fetched without moving
+/// any ref, not even the remote-tracking one); changes nothing.
 pub fn dry_run(repo: &Repo, policy: &Policy, remote: Option<&str>) -> Result<Plan, GitOpsError> {
     let tip = match remote {
         Some(remote) => {
             repo.require_remote(remote)?;
-            repo.fetch(remote)?
+            repo.peek(remote)?
         }
         None => repo.tip()?,
     };

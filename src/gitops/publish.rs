@@ -31,6 +31,8 @@ pub struct Publication {
     pub files: Vec<(String, String)>,
     /// The time of this publish.
     pub now: Timestamp,
+    /// Publish even when the preview there is newer than `now` (a re-run of an older job).
+    pub force: bool,
 }
 
 /// What a publish did.
@@ -79,17 +81,39 @@ fn prepare(
                 .map_or_else(|| Status::Unreadable("it is a file, not a directory".into()), |dir| dir.status),
         ),
     };
+    let stale = |what, at: Timestamp, m: &PreviewMeta| {
+        Err(GitOpsError::Stale {
+            namespace: ns.to_owned(),
+            what,
+            at: format_time(at),
+            sha: m.sha.clone(),
+            now: format_time(p.now),
+        })
+    };
+    let taken =
+        |holder: String| Err(GitOpsError::Taken { namespace: ns.to_owned(), holder, app: p.app.clone(), pr: p.pr });
     let (created, existed) = match &earlier {
-        None | Some(Status::Removed(_)) => (p.now, false),
-        Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => (m.created, true),
-        Some(Status::Live(m)) => {
-            return Err(GitOpsError::Taken {
-                namespace: ns.to_owned(),
-                holder: format!("app {} PR #{}", m.app, m.pr),
-                app: p.app.clone(),
-                pr: p.pr,
-            });
+        Some(Status::Removed(t)) if t.meta.app != p.app => {
+            // Argo CD may still be deleting that app's Application from these manifests.
+            return taken(format!(
+                "app {} PR #{} (removed {}, until gc purges it)",
+                t.meta.app,
+                t.meta.pr,
+                format_time(t.removed)
+            ));
         }
+        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.removed > p.now && !p.force => {
+            return stale("removed", t.removed, &t.meta);
+        }
+        // Nothing there, or this app's removed preview: a new life.
+        None | Some(Status::Removed(_)) => (p.now, false),
+        Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => {
+            if m.updated > p.now && !p.force {
+                return stale("last published", m.updated, m);
+            }
+            (m.created, true)
+        }
+        Some(Status::Live(m)) => return taken(format!("app {} PR #{}", m.app, m.pr)),
         // Not ours, or damaged: replacing it could destroy someone's work.
         Some(Status::Unreadable(reason)) => {
             return Err(GitOpsError::BadMetadata { namespace: ns.to_owned(), reason: reason.clone() });

@@ -30,14 +30,39 @@ impl Repo {
         }
     }
 
-    /// Fetches the remote's branch (of the same name as the local one) and returns its tip;
-    /// `None` when the remote has no such branch yet.
+    /// Fetches the remote's branch (of the same name as the local one) into its remote-tracking
+    /// ref and returns its tip; `None` when the remote has no such branch yet.
     pub fn fetch(&self, remote: &str) -> Result<Option<Oid>, GitOpsError> {
+        let tracking = format!("refs/remotes/{remote}/{}", self.branch());
+        self.fetch_into(remote, &tracking, &[])
+    }
+
+    /// The remote's tip without changing any ref (`gc --dry-run --push` changes nothing):
+    /// fetched into a private ref, read, and the ref and its directory removed again. The fetched
+    /// objects stay unreferenced until `git gc`, as after any fetch.
+    pub fn peek(&self, remote: &str) -> Result<Option<Oid>, GitOpsError> {
+        const PRIVATE: &str = "refs/kpreview";
+        let private = format!("{PRIVATE}/fetch/{}", self.branch());
+        // `--refmap=` stops git's opportunistic update of refs/remotes/<remote>/<branch>.
+        // `--no-write-fetch-head` (git 2.29) leaves FETCH_HEAD alone too.
+        let tip = self.fetch_into(remote, &private, &["--refmap=", "--no-write-fetch-head"]);
+        // Best effort: a leftover private ref is harmless, and the fetch's result matters more.
+        let _ = self.git.call(["update-ref", "-d", &private]).run();
+        // git removes the ref's empty directories up to, not including, refs/kpreview.
+        if let Ok(out) = self.git.call(["rev-parse", "--absolute-git-dir"]).run() {
+            let _ = std::fs::remove_dir(std::path::Path::new(out.text().trim()).join(PRIVATE));
+        }
+        tip
+    }
+
+    fn fetch_into(&self, remote: &str, target: &str, options: &[&str]) -> Result<Option<Oid>, GitOpsError> {
         let branch = self.branch();
-        let tracking = format!("refs/remotes/{remote}/{branch}");
-        let refspec = format!("+refs/heads/{branch}:{tracking}");
-        match self.git.call(["fetch", "--quiet", "--no-tags", remote, &refspec]).run() {
-            Ok(_) => self.commit_at(&tracking),
+        let refspec = format!("+refs/heads/{branch}:{target}");
+        let mut args = vec!["fetch", "--quiet", "--no-tags"];
+        args.extend(options);
+        args.extend([remote, refspec.as_str()]);
+        match self.git.call(args).run() {
+            Ok(_) => self.commit_at(target),
             Err(error) => {
                 // A missing branch and an unreachable remote both fail the fetch; ask which.
                 match self.git.call(["ls-remote", "--heads", remote, &format!("refs/heads/{branch}")]).run() {

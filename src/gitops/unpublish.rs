@@ -1,5 +1,7 @@
 //! Removing a pull request's previews (the PR-closed path): every live preview whose metadata
 //! names the pull request (and the app, when given) is retired in one commit; none is a no-op.
+//! Pull-request numbers are per source repository, so when previews of several apps share the
+//! number, the app must be named: closing #42 in one repository must not remove another's #42.
 
 use std::fmt::Write as _;
 
@@ -20,6 +22,8 @@ pub struct Unpublished {
     pub already: Vec<Tombstone>,
     /// Preview directories whose metadata could not be read, so could not be matched, and why.
     pub unreadable: Vec<(String, String)>,
+    /// Live previews of the pull request's number that belong to other apps (left alone).
+    pub others: Vec<PreviewMeta>,
     /// The commit made.
     pub commit: Option<Oid>,
     /// Whether it was pushed.
@@ -40,23 +44,40 @@ pub fn unpublish(
         let mut retirees = Vec::new();
         let mut already = Vec::new();
         let mut unreadable = Vec::new();
+        let mut others = Vec::new();
         for (namespace, dir) in snapshot.all_dirs(repo)? {
             match dir.status {
                 Status::Live(meta) if matches(&meta) => {
                     retirees.push((Tombstone { meta, removed: now, reason: "unpublished".into() }, dir.manifests));
                 }
+                Status::Live(meta) if meta.pr == pr => others.push(meta),
                 Status::Removed(t) if matches(&t.meta) => already.push(t),
                 Status::Live(_) | Status::Removed(_) => {}
                 Status::Unreadable(reason) => unreadable.push((namespace, reason)),
             }
         }
+        if app.is_none() {
+            let apps = by_app(retirees.iter().map(|(t, _)| &t.meta));
+            if apps.len() > 1 {
+                return Err(GitOpsError::SeveralApps { pr, apps });
+            }
+        }
         let changes = retire(repo, &retirees)?;
         let removed: Vec<PreviewMeta> = retirees.into_iter().map(|(t, _)| t.meta).collect();
         let message = message(pr, &removed);
-        Ok(Prepared { changes, message, value: (removed, already, unreadable) })
+        Ok(Prepared { changes, message, value: (removed, already, unreadable, others) })
     })?;
-    let (removed, already, unreadable) = outcome.value;
-    Ok(Unpublished { removed, already, unreadable, commit: outcome.commit, pushed: outcome.pushed })
+    let (removed, already, unreadable, others) = outcome.value;
+    Ok(Unpublished { removed, already, unreadable, others, commit: outcome.commit, pushed: outcome.pushed })
+}
+
+/// Each app with its previews' namespaces, `shop (shop-pr-7)`, sorted.
+pub fn by_app<'a>(previews: impl Iterator<Item = &'a PreviewMeta>) -> Vec<String> {
+    let mut apps: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for m in previews {
+        apps.entry(m.app.as_str()).or_default().push(m.namespace.as_str());
+    }
+    apps.into_iter().map(|(app, namespaces)| format!("{app} ({})", namespaces.join(", "))).collect()
 }
 
 /// `Unpublish PR #7: shop-pr-7`, then one line per preview.

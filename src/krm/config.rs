@@ -12,6 +12,18 @@ use crate::spec::problem::did_you_mean;
 /// Keys of a `ConfigMap` function config, named like the CLI's flags.
 pub const KEYS: [&str; 3] = ["pr", "sha", "branch"];
 
+/// The variables that stand for `--pr`, `--sha`, `--branch` where a mode has no flags: the
+/// kustomize plugin and the KRM function read them over the spec's `pullRequest`, which wins over
+/// `PREVIEW_*` (SPEC §3); `kpreview publish --overlay` passes its flags through them.
+pub const FLAG_VARS: [&str; 3] = ["KPREVIEW_PR_NUMBER", "KPREVIEW_HEAD_SHA", "KPREVIEW_BRANCH"];
+
+/// Whether an object is a kpreview spec: kind `Preview` in the `kpreview.dev` group (another
+/// group's `Preview` is someone else's kind).
+pub fn is_preview(object: &Object) -> bool {
+    string_at(object, "kind") == crate::spec::types::KIND
+        && string_at(object, "apiVersion").starts_with("kpreview.dev/")
+}
+
 /// Which specs to render.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Selection<'a> {
@@ -36,7 +48,7 @@ pub fn read(config: Option<&Object>) -> Result<Config<'_>, Vec<KrmResult>> {
         return Ok(Config { selection: Selection::All, pr: PrFields::default() });
     };
     let (api_version, kind) = (string_at(config, "apiVersion"), string_at(config, "kind"));
-    if kind == crate::spec::types::KIND {
+    if is_preview(config) {
         return Ok(Config { selection: Selection::Preview(config), pr: PrFields::default() });
     }
     if kind == "ConfigMap" && api_version == "v1" {
@@ -138,5 +150,9 @@ mod tests {
         let other = object("apiVersion: apps/v1\nkind: Deployment");
         let problems = read(Some(&other)).expect_err("refused");
         assert!(problems[0].message.contains("found apps/v1 Deployment"), "{}", problems[0].message);
+        let foreign = object("apiVersion: example.com/v1\nkind: Preview\nmetadata: {name: shop}");
+        let problems = read(Some(&foreign)).expect_err("another group's Preview");
+        assert!(problems[0].message.contains("expected a kpreview.dev/v1alpha1 Preview"), "{}", problems[0].message);
+        assert!(problems[0].message.contains("found example.com/v1 Preview"), "{}", problems[0].message);
     }
 }

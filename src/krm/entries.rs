@@ -6,6 +6,8 @@
 //! `yaml.rs`) to exactly the item the whole document gave, so a layout this does not understand
 //! costs formatting, never correctness.
 
+use super::flow;
+
 /// One entry of the top-level `items:` sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -38,46 +40,58 @@ impl Entry {
     }
 
     /// The entry with `line` (a `key: value` line at column 0) added to the mapping at
-    /// `metadata.annotations`, keeping every other line; `annotations:` is added when missing.
-    /// `None` when metadata or annotations are not block mappings this can see.
+    /// `metadata.annotations`, keeping every other line; `annotations` is added when missing.
+    /// Block mappings and flow mappings on one line (`metadata: {name: a}`) are both edited in
+    /// place. `None` for a layout this cannot see.
     pub fn with_annotation(&self, line: &str) -> Option<Entry> {
-        let lines: Vec<&str> = self.text.split_inclusive('\n').collect();
+        let mut lines: Vec<String> = self.text.split_inclusive('\n').map(str::to_owned).collect();
         let indent = self.node_indent()?;
-        let content = |i: usize| -> Option<&str> {
-            let line = lines[i];
-            let head = line.get(..indent)?;
-            (i == 0 || head.trim().is_empty()).then(|| &line[indent..])
+        let content = |lines: &[String], i: usize| -> Option<usize> {
+            let head = lines[i].get(..indent)?;
+            (i == 0 || head.trim().is_empty()).then_some(indent)
         };
-        let metadata = (0..lines.len()).find(|&i| content(i).is_some_and(|c| is_key_alone(c, "metadata")))?;
-        let children = Self::block(&lines, metadata, indent);
-        let child_indent = leading_spaces(lines[*children.first()?]);
+        let metadata = (0..lines.len())
+            .find(|&i| content(&lines, i).is_some_and(|at| key_value(&lines[i][at..], "metadata").is_some()))?;
+        let value = key_value(&lines[metadata][indent..], "metadata")?;
+        let entry = line.trim();
+        if !value.is_empty() {
+            let at = lines[metadata].len() - value.len();
+            lines[metadata] = with_flow_annotation(&lines[metadata], at, entry)?;
+            return Some(Entry { text: lines.concat(), column: self.column });
+        }
+        let borrowed: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let children = Self::block(&borrowed, metadata, indent);
+        let child_indent = leading_spaces(&lines[*children.first()?]);
         let annotations = children.iter().copied().find(|&i| {
-            leading_spaces(lines[i]) == child_indent && is_key_alone(&lines[i][child_indent..], "annotations")
+            leading_spaces(&lines[i]) == child_indent && key_value(&lines[i][child_indent..], "annotations").is_some()
         });
+        if let Some(a) = annotations {
+            let value = key_value(&lines[a][child_indent..], "annotations")?;
+            if !value.is_empty() {
+                let at = lines[a].len() - value.len();
+                let map_end = at + flow::closing(&lines[a], at)? + 1 - at;
+                let map = flow::with_entry(&lines[a][at..map_end], entry)?;
+                lines[a] = format!("{}{map}{}", &lines[a][..at], &lines[a][map_end..]);
+                return Some(Entry { text: lines.concat(), column: self.column });
+            }
+        }
         let (after, pad) = match annotations {
             Some(a) => {
-                let block = Self::block(&lines, a, child_indent);
-                (*block.last()?, leading_spaces(lines[*block.first()?]))
+                let block = Self::block(&borrowed, a, child_indent);
+                (*block.last()?, leading_spaces(&lines[*block.first()?]))
             }
-            None => (*children.last()?, child_indent),
+            None => (*children.last()?, child_indent + 2),
         };
         let mut inserted = String::new();
         if annotations.is_none() {
             inserted.push_str(&" ".repeat(child_indent));
             inserted.push_str("annotations:\n");
         }
-        let pad = if annotations.is_none() { child_indent + 2 } else { pad };
         inserted.push_str(&" ".repeat(pad));
-        inserted.push_str(line.trim_end_matches('\n'));
+        inserted.push_str(entry);
         inserted.push('\n');
-        let mut text = String::with_capacity(self.text.len() + inserted.len());
-        for (i, l) in lines.iter().enumerate() {
-            text.push_str(l);
-            if i == after {
-                text.push_str(&inserted);
-            }
-        }
-        Some(Entry { text, column: self.column })
+        lines[after].push_str(&inserted);
+        Some(Entry { text: lines.concat(), column: self.column })
     }
 
     /// Column of the entry's node (its keys).
@@ -102,12 +116,31 @@ impl Entry {
     }
 }
 
-/// `key:` with nothing after it but a comment: a key whose value is a block below it.
-fn is_key_alone(content: &str, key: &str) -> bool {
-    content.strip_prefix(key).and_then(|r| r.strip_prefix(':')).is_some_and(|rest| {
-        let rest = rest.trim();
-        rest.is_empty() || rest.starts_with('#')
-    })
+/// What follows `key:` on a line: empty (or a comment) for a block value below, else the value
+/// and anything after it. `None` when the line is not that key.
+fn key_value<'a>(content: &'a str, key: &str) -> Option<&'a str> {
+    let rest = content.strip_prefix(key)?.strip_prefix(':')?;
+    if !rest.is_empty() && !rest.starts_with([' ', '\t', '\n', '\r']) {
+        return None;
+    }
+    let value = rest.trim_start_matches([' ', '\t']);
+    if value.trim().is_empty() || value.starts_with('#') { Some("") } else { Some(value) }
+}
+
+/// `line` with `entry` added to the flow mapping that starts at byte `at` (a `metadata:` value):
+/// into its `annotations` flow mapping, or as a new `annotations: {entry}`.
+fn with_flow_annotation(line: &str, at: usize, entry: &str) -> Option<String> {
+    let end = flow::closing(line, at)? + 1;
+    let map = &line[at..end];
+    let edited = match flow::value_of(map, "annotations") {
+        Some(range) => {
+            let value = &map[range.clone()];
+            let added = flow::with_entry(value, entry)?;
+            format!("{}{added}{}", &map[..range.start], &map[range.end..])
+        }
+        None => flow::with_entry(map, &format!("annotations: {{{entry}}}"))?,
+    };
+    Some(format!("{}{edited}{}", &line[..at], &line[end..]))
 }
 
 /// Entries of the `items:` key of a document whose root mapping starts at column 0, written as
@@ -228,8 +261,28 @@ functionConfig:
         );
         let again = added.with_annotation("l: v\n").expect("added");
         assert!(again.text.contains("    annotations:\n      k: \"true\"\n      l: v\n  spec:"), "{}", again.text);
-        let flow = Entry { text: "- metadata: {name: a}\n".to_owned(), column: 0 };
-        assert_eq!(flow.with_annotation("k: v\n"), None);
+    }
+
+    #[test]
+    fn flow_metadata_gets_the_annotation_in_place() {
+        let flow =
+            Entry { text: "- kind: A\n  metadata: {name: a}   # flow map\n  spec: {b: 1}\n".to_owned(), column: 0 };
+        let added = flow.with_annotation("k: \"true\"\n").expect("added");
+        assert_eq!(
+            added.text,
+            "- kind: A\n  metadata: {name: a, annotations: {k: \"true\"}}   # flow map\n  spec: {b: 1}\n"
+        );
+        let again = added.with_annotation("l: v\n").expect("added");
+        assert!(
+            again.text.contains("metadata: {name: a, annotations: {k: \"true\", l: v}}   # flow map\n"),
+            "{}",
+            again.text
+        );
+        let block = Entry { text: "- metadata:\n    name: a\n    annotations: {x: y} # c\n".to_owned(), column: 0 };
+        let added = block.with_annotation("k: v\n").expect("added");
+        assert_eq!(added.text, "- metadata:\n    name: a\n    annotations: {x: y, k: v} # c\n");
+        let split = Entry { text: "- metadata: {name: a,\n    labels: {}}\n".to_owned(), column: 0 };
+        assert_eq!(split.with_annotation("k: v\n"), None, "a flow map over several lines is not edited");
     }
 
     #[test]

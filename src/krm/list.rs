@@ -217,6 +217,16 @@ pub fn string_at(object: &Object, key: &str) -> String {
     object.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
+/// The value of `metadata.annotations[key]`, when it is a string.
+pub fn annotation<'a>(object: &'a Object, key: &str) -> Option<&'a str> {
+    object.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+/// The value of `metadata.labels[key]`, when it is a string.
+pub fn label<'a>(object: &'a Object, key: &str) -> Option<&'a str> {
+    object.get("metadata")?.get("labels")?.get(key)?.as_str()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

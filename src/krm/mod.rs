@@ -3,8 +3,11 @@
 
 pub mod config;
 pub mod entries;
+pub mod flow;
 pub mod list;
+pub mod locate;
 pub mod process;
+mod replace;
 pub mod result;
 
 pub use list::{Item, ResourceList};

@@ -1,26 +1,28 @@
 //! The function: a `ResourceList` in, the same list out with each selected `Preview` rendered.
 //! Every input item passes through (kpt deletes the file of an item a function drops), each
-//! spec is marked local config, and the items an earlier run generated from a spec are replaced
-//! by this run's. Pure: the environment and lock files come in through [`Env`].
+//! spec is marked local config, and the files an earlier run generated from a spec are replaced
+//! by this run's. Pure: the environment and files come in through [`Env`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::config::{self, Selection};
-use super::list::{Item, Object, ResourceList, child, string_at};
+use super::config::{self, FLAG_VARS, Selection, is_preview};
+use super::list::{Item, Object, ResourceList, annotation, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
+use super::{locate, replace};
 use crate::render::render;
 use crate::spec::defaults::{Inputs, PrEnv, PrFields, PrSources};
-use crate::spec::lockfile::Lock;
 use crate::spec::prepare::prepare;
 use crate::spec::problem::{self, Problem, Problems};
 use crate::spec::types::{API_VERSION, KIND};
 use crate::yaml::WriteError;
 
-/// Marks every generated item with the spec it came from, so a re-run replaces exactly those.
-/// Its value is the spec's path in the package (or `Preview/<name>` for a spec from outside).
+/// Marks every generated item with the spec it came from. Its value is the spec's path in the
+/// package (or `Preview/<name>` for a spec from outside). A re-run replaces the items that carry
+/// it *and* sit where kpreview writes (`<spec's directory>/<namespace>/NNN-<kind>-….yaml`), so a
+/// generated file copied elsewhere to be tweaked is the user's and stays.
 pub const GENERATED_BY: &str = "kpreview.dev/generated-by";
 /// kpt and kustomize leave objects with this annotation out of what they apply.
 pub const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
@@ -28,14 +30,19 @@ const PATH: &str = "config.kubernetes.io/path";
 const INDEX: &str = "config.kubernetes.io/index";
 const INTERNAL_PATH: &str = "internal.config.kubernetes.io/path";
 const INTERNAL_INDEX: &str = "internal.config.kubernetes.io/index";
-const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
 
 /// What the function may know of the world besides its input.
 pub struct Env<'a> {
+    /// `KPREVIEW_PR_NUMBER`, `KPREVIEW_HEAD_SHA`, `KPREVIEW_BRANCH`: flags where a mode has none
+    /// (what `publish --overlay` passes), as for the kustomize plugin. They lose to the function
+    /// config and win over the spec.
+    pub flags: PrFields,
     /// `PREVIEW_PR_NUMBER`, `PREVIEW_HEAD_SHA`, `PREVIEW_BRANCH`: they lose to the spec.
     pub pr_env: PrEnv,
-    /// Reads `preview.lock` from a directory (relative to the current one unless absolute).
-    pub read_lock: &'a dyn Fn(&Path) -> Result<Option<Lock>, String>,
+    /// The working directory, absolute: what a package path without a package is taken from.
+    pub cwd: PathBuf,
+    /// Reads a file by absolute path; `Ok(None)` when there is none.
+    pub read_file: &'a dyn Fn(&Path) -> Result<Option<String>, String>,
     /// `KPREVIEW_IMAGE`: the platform's kpreview image for restore and cleanup Jobs.
     pub image: Option<String>,
 }
@@ -67,7 +74,7 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
             ));
         }
         let mut generated = Vec::new();
-        let mut replaced = Vec::new();
+        let mut replaced = BTreeMap::new();
         let mut namespaces: BTreeMap<String, String> = BTreeMap::new();
         for spec in &specs {
             let outcome = render_spec(spec, &config.pr, env);
@@ -84,7 +91,7 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
             results.extend(outcome.results);
             if let Some(items) = outcome.items {
                 generated.extend(items);
-                replaced.push(key);
+                replaced.insert(key, parent(&file_path(spec.object).unwrap_or_default()));
             }
         }
         (generated, replaced, results)
@@ -95,8 +102,8 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
             results.push(KrmResult::new(Severity::Error, e.to_string()));
         }
     }
-    list.items
-        .retain(|item| annotation(item.object(), GENERATED_BY).is_none_or(|by| !replaced.iter().any(|r| r == by)));
+    let written: BTreeSet<String> = generated.iter().filter_map(|i| file_path(i.object())).collect();
+    list.items.retain(|item| replace::keep(item.object(), &replaced, &written, &mut results));
     list.items.extend(generated);
     list.results = results;
     list
@@ -116,10 +123,6 @@ fn select<'a>(list: &'a ResourceList, selection: &Selection<'a>) -> Vec<Spec<'a>
             }]
         }
     }
-}
-
-fn is_preview(object: &Object) -> bool {
-    string_at(object, "kind") == KIND && string_at(object, "apiVersion").starts_with("kpreview.dev/")
 }
 
 /// Whether the function config and an item are the same spec: kpt passes `configPath` and an
@@ -151,19 +154,29 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
     };
     let path = file_path(spec.object);
-    let lock_dir = lock_dir(spec.object);
-    let lock = match (env.read_lock)(&lock_dir) {
-        Ok(lock) => lock,
+    let found = match locate::lock_of(spec.object, env) {
+        Ok(found) => found,
         Err(message) => return failed(vec![spec_result(spec.object, Severity::Error, message)]),
     };
-    let sources = PrSources::new(
-        ["pr", "sha", "branch"].map(|key| format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`)")),
-    );
-    let inputs = Inputs { flags: pr.clone(), env: env.pr_env.clone(), sources, image: env.image.clone() };
+    let inputs = Inputs {
+        flags: PrFields {
+            number: pr.number.or(env.flags.number),
+            head_sha: pr.head_sha.clone().or_else(|| env.flags.head_sha.clone()),
+            branch: pr.branch.clone().or_else(|| env.flags.branch.clone()),
+        },
+        env: env.pr_env.clone(),
+        sources: sources(),
+        image: env.image.clone(),
+    };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
-    let model = match prepare(&text, &file, &inputs, lock.as_ref()) {
+    let model = match prepare(&text, &file, &inputs, found.lock.as_ref()) {
         Ok(model) => model,
-        Err(problems) => return failed(problem_results(spec.object, &relocated(problems).list)),
+        Err(problems) => {
+            return failed(problem_results(
+                spec.object,
+                &locate::about_lock(relocated(problems), &found.explain()).list,
+            ));
+        }
     };
     let mut results = problem_results(spec.object, &model.warnings);
     let manifests = render(&model);
@@ -245,24 +258,23 @@ fn spec_key(spec: &Object) -> String {
     file_path(spec).unwrap_or_else(|| format!("{KIND}/{}", name(spec)))
 }
 
-fn name(spec: &Object) -> String {
+pub(super) fn name(spec: &Object) -> String {
     spec.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-/// Where `preview.lock` sits: next to the spec, in the package kpt names, else relative to the
-/// current directory.
-fn lock_dir(spec: &Object) -> PathBuf {
-    let package = annotation(spec, PACKAGE_PATH).map(PathBuf::from).unwrap_or_default();
-    let dir = package.join(parent(&file_path(spec).unwrap_or_default()));
-    if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir }
+/// How the function names the places of pull-request fields: the function config's keys and the
+/// `KPREVIEW_*` flags, over the spec, over `PREVIEW_*`.
+fn sources() -> PrSources {
+    let over = [0, 1, 2].map(|i| {
+        let key = config::KEYS[i];
+        format!("the function config's `{key}` (`kpt fn eval … -- {key}=…`), `{}`", FLAG_VARS[i])
+    });
+    PrSources::new(over)
 }
 
-fn file_path(object: &Object) -> Option<String> {
+/// The item's path in the package (`config.kubernetes.io/path`).
+pub(super) fn file_path(object: &Object) -> Option<String> {
     annotation(object, INTERNAL_PATH).or_else(|| annotation(object, PATH)).map(str::to_owned)
-}
-
-fn annotation<'a>(object: &'a Object, key: &str) -> Option<&'a str> {
-    object.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
 fn annotations_mut(object: &mut Object) -> &mut Object {
@@ -274,7 +286,7 @@ fn mark_local_config(item: &mut Item) -> Result<(), WriteError> {
 }
 
 /// The directory part of a package path (`apps/shop` of `apps/shop/preview.yaml`).
-fn parent(path: &str) -> String {
+pub(super) fn parent(path: &str) -> String {
     path.rsplit_once('/').map(|(dir, _)| dir.to_owned()).unwrap_or_default()
 }
 

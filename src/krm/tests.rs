@@ -1,13 +1,13 @@
 //! The function on ResourceLists as kpt and kustomize send them.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::list::ResourceList;
 use super::process::{Env, GENERATED_BY, LOCAL_CONFIG, process};
 use super::result::Severity;
 use crate::spec::defaults::PrFields;
-use crate::spec::lockfile::Lock;
 
 const SPEC: &str = "\
 - apiVersion: kpreview.dev/v1alpha1
@@ -50,12 +50,24 @@ fn list(items: &[&str], config: Option<&str>) -> ResourceList {
 }
 
 fn run(input: ResourceList, env: PrFields) -> (ResourceList, Vec<PathBuf>) {
+    run_with(input, env, PrFields::default(), &BTreeMap::new())
+}
+
+/// Runs the function in `/work` with `KPREVIEW_*` as `flags` and `files` on disk; returns what it
+/// read.
+fn run_with(
+    input: ResourceList,
+    env: PrFields,
+    flags: PrFields,
+    files: &BTreeMap<PathBuf, String>,
+) -> (ResourceList, Vec<PathBuf>) {
     let asked = RefCell::new(Vec::new());
-    let read_lock = |dir: &Path| -> Result<Option<Lock>, String> {
-        asked.borrow_mut().push(dir.to_owned());
-        Ok(None)
+    let read_file = |path: &Path| -> Result<Option<String>, String> {
+        asked.borrow_mut().push(path.to_owned());
+        Ok(files.get(path).cloned())
     };
-    let output = process(input, &Env { pr_env: env.into(), read_lock: &read_lock, image: None });
+    let env = Env { flags, pr_env: env.into(), cwd: PathBuf::from("/work"), read_file: &read_file, image: None };
+    let output = process(input, &env);
     (output, asked.into_inner())
 }
 
@@ -67,7 +79,7 @@ fn annotation<'a>(item: &'a super::Item, key: &str) -> Option<&'a str> {
 fn renders_next_to_the_spec_and_passes_everything_through() {
     let (out, asked) = run(list(&[CONFIG_MAP, SPEC], None), PrFields::default());
     assert!(!out.has_errors(), "{:?}", out.results);
-    assert_eq!(asked, [PathBuf::from("/pkg/apps")]);
+    assert_eq!(asked, [PathBuf::from("/pkg/apps/preview.lock")]);
     let yaml = out.to_yaml().expect("yaml");
     assert!(yaml.contains(CONFIG_MAP), "the ConfigMap is not passed through verbatim:\n{yaml}");
     assert_eq!(annotation(&out.items[1], LOCAL_CONFIG), Some("true"));
@@ -122,7 +134,7 @@ fn a_config_from_outside_the_package_renders_at_its_root() {
     let config = "  apiVersion: kpreview.dev/v1alpha1\n  kind: Preview\n  metadata: {name: blog}\n  spec:\n    pullRequest: {number: 4}\n    dataStores: {db: {engine: redis}}\n";
     let (out, asked) = run(list(&[CONFIG_MAP], Some(config)), PrFields::default());
     assert!(!out.has_errors(), "{:?}", out.results);
-    assert_eq!(asked, [PathBuf::from(".")]);
+    assert_eq!(asked, [PathBuf::from("/work/preview.lock")], "beside where the orchestrator runs");
     let last = out.items.last().expect("items");
     assert!(annotation(last, "config.kubernetes.io/path").expect("path").starts_with("blog-pr-4/"));
     assert_eq!(annotation(last, GENERATED_BY), Some("Preview/blog"));
@@ -167,5 +179,149 @@ fn a_selected_spec_renders_alone_and_every_spec_is_marked_local_config() {
     assert!(
         out.items.iter().all(|i| annotation(i, GENERATED_BY) != Some("apps/preview.yaml")),
         "shop was rendered too"
+    );
+}
+
+/// A spec kpt sends from `kpt fn eval DIR` (no package path), seeding a store by tags.
+const TAGGED: &str = "\
+- apiVersion: kpreview.dev/v1alpha1
+  kind: Preview
+  metadata:
+    name: blog
+    annotations:
+      config.kubernetes.io/path: 'c/preview.yaml'
+      config.kubernetes.io/index: '0'
+  spec:
+    pullRequest: {number: 3, headSha: abc1234}
+    dataStores:
+      db: {engine: postgres, seed: {snapshot: {tags: {app: blog}}}}
+";
+
+const LOCK: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nsnapshots:\n  db:\n    tags: {app: blog}\n    snapshotId: snap-0123456789abcdef0\n    startTime: '2026-11-21T02:14:09Z'\n";
+
+fn spec_on_disk() -> String {
+    let lines: Vec<&str> =
+        TAGGED.lines().filter(|l| !l.contains("config.kubernetes.io")).map(|l| l.get(2..).unwrap_or("")).collect();
+    let body = lines.join(
+        "
+",
+    ) + "
+";
+    body.replace("  annotations:\n", "")
+}
+
+#[test]
+fn without_a_package_path_the_lock_is_read_beside_the_spec_found_under_the_working_directory() {
+    let files = BTreeMap::from([
+        (PathBuf::from("/work/c/preview.yaml"), spec_on_disk()),
+        (PathBuf::from("/work/c/preview.lock"), LOCK.to_owned()),
+    ]);
+    let (out, asked) = run_with(list(&[TAGGED], None), PrFields::default(), PrFields::default(), &files);
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert_eq!(asked, [PathBuf::from("/work/c/preview.yaml"), PathBuf::from("/work/c/preview.lock")]);
+    assert!(out.to_yaml().expect("yaml").contains("snapshotHandle: snap-0123456789abcdef0"));
+}
+
+#[test]
+fn without_a_package_path_a_lock_under_another_spec_is_never_used() {
+    // The working directory has c/preview.yaml and c/preview.lock, but of another spec: `kpt fn
+    // eval pkg` run from pkg's parent, which happens to hold a c/ of its own.
+    let other = spec_on_disk().replace("name: blog", "name: other");
+    let files = BTreeMap::from([
+        (PathBuf::from("/work/c/preview.yaml"), other),
+        (PathBuf::from("/work/c/preview.lock"), LOCK.to_owned()),
+    ]);
+    let (out, asked) = run_with(list(&[TAGGED], None), PrFields::default(), PrFields::default(), &files);
+    assert_eq!(asked, [PathBuf::from("/work/c/preview.yaml")], "the lock must not be read");
+    let error = out.results.iter().find(|r| r.is_error()).expect("an error");
+    assert!(error.message.contains("no snapshot is pinned for `db`"), "{}", error.message);
+    assert!(
+        error.message.contains(
+            "kpt fn eval passes no package path (nor does kpt fn source), and c/preview.yaml under the working directory /work is not this spec"
+        ) && error.message.ends_with("run kpt from the package's directory, or use kpt fn render)"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_missing_lock_is_named_by_its_absolute_path() {
+    let tagged = TAGGED.replace(
+        "      config.kubernetes.io/index: '0'\n",
+        "      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/package-path: '/pkg'\n",
+    );
+    let (out, asked) = run(list(&[&tagged], None), PrFields::default());
+    assert_eq!(asked, [PathBuf::from("/pkg/c/preview.lock")]);
+    let error = out.results.iter().find(|r| r.is_error()).expect("an error");
+    assert!(error.message.ends_with("(looked for /pkg/c/preview.lock, which does not exist)"), "{}", error.message);
+}
+
+#[test]
+fn kpreview_variables_act_as_flags_below_the_function_config() {
+    let flags = PrFields { number: Some(8), head_sha: Some("fffffff".to_owned()), branch: None };
+    let (out, _) = run_with(list(&[SPEC], None), PrFields::default(), flags.clone(), &BTreeMap::new());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    let yaml = out.to_yaml().expect("yaml");
+    assert!(yaml.contains("shop-pr-8/000-namespace-shop-pr-8.yaml"), "KPREVIEW_PR_NUMBER wins over the spec:\n{yaml}");
+    assert!(yaml.contains("registry.example.com/api:fffffff"), "{yaml}");
+    let config = "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {pr: '9'}\n";
+    let (out, _) = run_with(list(&[SPEC], Some(config)), PrFields::default(), flags, &BTreeMap::new());
+    let yaml = out.to_yaml().expect("yaml");
+    assert!(yaml.contains("shop-pr-9/000-namespace"), "the function config wins over KPREVIEW_*:\n{yaml}");
+    assert!(yaml.contains("registry.example.com/api:fffffff"), "a field the config leaves out comes from KPREVIEW_*");
+    let bare = SPEC.replace("    pullRequest: {number: 3, headSha: abc1234}\n", "");
+    let (out, _) = run(list(&[&bare], None), PrFields::default());
+    let error = out.results.iter().find(|r| r.is_error()).expect("no number");
+    assert!(
+        error.message.contains("the function config's `pr` (`kpt fn eval … -- pr=…`), `KPREVIEW_PR_NUMBER`"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn a_generated_file_copied_elsewhere_is_the_users_and_stays() {
+    let (first, _) = run(list(&[CONFIG_MAP, SPEC], None), PrFields::default());
+    let text = first.to_yaml().expect("yaml");
+    let again = ResourceList::parse(&text).expect("parse");
+    let service = again.items.iter().find(|i| i.object()["kind"] == "Service").expect("a Service").clone();
+    let mut copy = service.object().clone();
+    for key in ["config.kubernetes.io/path", "internal.config.kubernetes.io/path"] {
+        copy["metadata"]["annotations"][key] = "custom/my-service.yaml".into();
+    }
+    copy["metadata"]["name"] = "mine".into();
+    let mut input = again;
+    input.items.push(super::Item::new(copy.clone()));
+    let (out, _) = run(input, PrFields::default());
+    assert!(!out.has_errors(), "{:?}", out.results);
+    assert!(out.items.iter().any(|i| i.object() == &copy), "the copy was dropped");
+    let kept = out.results.iter().find(|r| r.message.starts_with("kept custom/my-service.yaml")).expect("an info");
+    assert_eq!(kept.severity, Severity::Info);
+    assert!(kept.message.contains("apps/<namespace>/NNN-<kind>-….yaml"), "{}", kept.message);
+    assert!(!out.results.iter().any(|r| r.message.starts_with("removed ")), "nothing went away");
+}
+
+#[test]
+fn files_that_go_away_are_named() {
+    let (first, _) = run(list(&[SPEC], None), PrFields::default());
+    let again = ResourceList::parse(&first.to_yaml().expect("yaml")).expect("parse");
+    let config = "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {pr: '4'}\n";
+    let mut input = again;
+    input.function_config = list(&[], Some(config)).function_config;
+    let (out, _) = run(input, PrFields::default());
+    let removed: Vec<&str> =
+        out.results.iter().filter(|r| r.message.starts_with("removed ")).map(|r| r.message.as_str()).collect();
+    assert_eq!(removed.len(), first.items.len() - 1, "{removed:?}");
+    assert!(
+        removed[0].starts_with(
+            "removed apps/shop-pr-3/000-namespace-shop-pr-3.yaml, which an earlier run generated from apps/preview.yaml"
+        ),
+        "{removed:?}"
+    );
+    assert!(
+        out.results
+            .iter()
+            .filter(|r| r.message.starts_with("removed "))
+            .all(|r| r.severity == Severity::Info && r.file.is_some())
     );
 }

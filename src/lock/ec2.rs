@@ -11,6 +11,7 @@ use jiff::Timestamp;
 
 use super::error::LockError;
 use super::pin::Candidate;
+use crate::chain::chain;
 
 /// How to reach EC2.
 #[derive(Debug, Clone, Default)]
@@ -135,18 +136,4 @@ where
         }
         _ => chain(error),
     }
-}
-
-/// An error and its sources as `a: b: c`, leaving out a source its parent already quotes.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text = format!("{text}: {part}");
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -24,11 +24,8 @@ pub fn write(dir: &Path, lock: &Lock) -> Result<(PathBuf, Written), LockError> {
     if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
         return Ok((path, Written::Unchanged));
     }
-    let io = |source| LockError::Io { path: path.clone(), source };
-    let mut temp = tempfile::Builder::new().prefix(".preview.lock.").tempfile_in(dir).map_err(io)?;
-    temp.write_all(text.as_bytes()).map_err(io)?;
-    temp.as_file().sync_all().map_err(io)?;
-    temp.persist(&path).map_err(|e| io(e.error))?;
+    crate::output::replace_file(&path, |file| file.write_all(text.as_bytes()))
+        .map_err(|source| LockError::Io { path: path.clone(), source })?;
     Ok((path, Written::Replaced))
 }
 

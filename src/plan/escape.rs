@@ -63,9 +63,11 @@ pub fn code(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
-/// A Markdown link to `url` when it is a plain `http(s)://host` of DNS characters, else a code span.
+/// A Markdown link to `url` when it is a plain `http(s)://host` of DNS characters (optionally
+/// ending in `/`), else a code span.
 pub fn link(url: &str) -> String {
     let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let host = host.map(|h| h.strip_suffix('/').unwrap_or(h));
     match host {
         Some(host) if !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') => {
             format!("<{url}>")
@@ -111,6 +113,8 @@ mod tests {
     fn only_plain_hosts_become_links() {
         assert_eq!(link("https://api-shop-pr-1.example.com"), "<https://api-shop-pr-1.example.com>");
         assert_eq!(link("https://a.example.com/x>y"), "`https://a.example.com/x>y`");
+        assert_eq!(link("http://a.example.com/"), "<http://a.example.com/>");
+        assert_eq!(link("https:///"), "`https:///`");
         assert_eq!(link("javascript:alert(1)"), "`javascript:alert(1)`");
     }
 }

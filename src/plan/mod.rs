@@ -5,7 +5,7 @@
 mod build;
 mod diagram;
 mod dot;
-mod escape;
+pub(crate) mod escape;
 mod format;
 mod markdown;
 mod mermaid;

@@ -56,19 +56,12 @@ impl Manifests {
             .collect()
     }
 
-    /// The file name of each object, in order.
+    /// The file name of each object, in order ([`super::order::file_name`]).
     pub fn file_names(&self) -> Vec<String> {
         self.objects
             .iter()
             .enumerate()
-            .map(|(i, o)| {
-                let scope = if o.resource.namespace().is_empty() || o.resource.namespace() == o.resource.name() {
-                    String::new()
-                } else {
-                    format!("{}-", o.resource.namespace())
-                };
-                format!("{i:03}-{}-{scope}{}.yaml", o.resource.kind().to_lowercase(), o.resource.name())
-            })
+            .map(|(i, o)| super::order::file_name(i, o.resource.kind(), o.resource.namespace(), o.resource.name()))
             .collect()
     }
 }

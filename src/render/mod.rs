@@ -9,6 +9,7 @@ pub mod namespace;
 pub mod naming;
 pub mod network;
 pub mod object;
+pub mod order;
 pub mod pod;
 pub mod quota;
 pub mod security;

@@ -1,8 +1,6 @@
 //! A rendered object: a typed Kubernetes resource with its Argo CD phase and wave, and the order
 //! Argo CD applies such objects in.
 
-use std::cmp::Ordering;
-
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota, Service, ServiceAccount};
@@ -227,30 +225,33 @@ pub fn kind_rank(kind: &str) -> usize {
     KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len())
 }
 
-fn apply_order(a: &Object, b: &Object) -> Ordering {
-    (a.phase, a.wave, kind_rank(a.resource.kind()), a.resource.name(), a.resource.namespace()).cmp(&(
-        b.phase,
-        b.wave,
-        kind_rank(b.resource.kind()),
-        b.resource.name(),
-        b.resource.namespace(),
-    ))
+impl super::order::Ordered for Object {
+    fn phase_rank(&self) -> u8 {
+        super::order::phase_rank(Some(self.phase.as_str()))
+    }
+
+    fn wave(&self) -> i64 {
+        i64::from(self.wave)
+    }
+
+    fn kind(&self) -> &str {
+        self.resource.kind()
+    }
+
+    fn name(&self) -> &str {
+        self.resource.name()
+    }
+
+    fn namespace(&self) -> &str {
+        self.resource.namespace()
+    }
+
+    fn is_namespace(&self) -> bool {
+        matches!(self.resource, Resource::Namespace(_))
+    }
 }
 
-/// Sorts objects into the order Argo CD applies them: phase, wave, kind, name; then, as Argo CD
-/// does, each Namespace moves just before the first object in it (so a PreSync hook in the
-/// preview namespace finds the namespace created).
+/// Sorts objects into the order Argo CD applies them ([`super::order::sort`]).
 pub fn sort(objects: &mut Vec<Object>) {
-    objects.sort_by(apply_order);
-    let namespaces: Vec<usize> =
-        (0..objects.len()).filter(|&i| matches!(objects[i].resource, Resource::Namespace(_))).collect();
-    for index in namespaces.into_iter().rev() {
-        let name = objects[index].resource.name().to_owned();
-        if let Some(first) = objects.iter().position(|o| o.resource.namespace() == name)
-            && first < index
-        {
-            let namespace = objects.remove(index);
-            objects.insert(first, namespace);
-        }
-    }
+    super::order::sort(objects);
 }

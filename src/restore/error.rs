@@ -1,5 +1,7 @@
 //! What can go wrong restoring into a preview or cleaning up after one.
 
+use crate::chain::chain;
+
 /// Why `kpreview restore` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
@@ -142,18 +144,4 @@ pub fn watch_message(error: &kube::runtime::watcher::Error) -> String {
         Error::WatchError(status) => format!("{} ({} {})", status.message, status.code, status.reason),
         Error::NoResourceVersion => error.to_string(),
     }
-}
-
-/// An error and its sources as `a: b: c`, leaving out a source its parent already quotes.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text = format!("{text}: {part}");
-        }
-        source = cause.source();
-    }
-    text
 }

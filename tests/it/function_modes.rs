@@ -72,7 +72,7 @@ fn render(spec: &Path, args: &[&str]) -> String {
 }
 
 /// Copies a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir") {
         let entry = entry.expect("entry");
@@ -138,6 +138,11 @@ fn install_plugin(home: &Path) {
 }
 
 fn kpt(args: &[&str], dir: &Path) -> Output {
+    kpt_in(args, dir, &root())
+}
+
+/// kpt with the package `dir` (relative to `cwd` or absolute), run in `cwd`.
+fn kpt_in(args: &[&str], dir: &Path, cwd: &Path) -> Output {
     let bin_dir = kpreview_path().parent().expect("bin dir").to_owned();
     let path = std::env::join_paths(
         std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
@@ -149,6 +154,7 @@ fn kpt(args: &[&str], dir: &Path) -> Output {
         .args(&args[..split])
         .arg(dir)
         .args(&args[split..])
+        .current_dir(cwd)
         .env("PATH", path)
         .env_remove("PREVIEW_PR_NUMBER")
         .env_remove("PREVIEW_HEAD_SHA")
@@ -172,8 +178,19 @@ fn package() -> tempfile::TempDir {
          stringData:\n  token: \"x:y\" # quoted\n",
     );
     write(dir.path(), "README.md", "# not YAML\n");
+    write(dir.path(), "flow/preview.yaml", FLOW_SPEC);
     dir
 }
+
+/// The flow-style spec after a run: marked local config in place, nothing else changed.
+fn flow_annotated() -> String {
+    FLOW_SPEC.replace("{name: alpha}", "{name: alpha, annotations: {config.kubernetes.io/local-config: \"true\"}}")
+}
+
+/// A second spec, written in flow style: its annotation must be added in place. (One space
+/// before the comment: kpt itself normalises more.)
+const FLOW_SPEC: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: alpha} # flow map\n\
+                         spec: {dataStores: {db: {engine: redis}}}\n";
 
 // ---------------------------------------------------------------------------------------------
 // kustomize
@@ -220,6 +237,49 @@ fn kustomize_plugin_reads_the_lock_file_of_its_kustomization() {
     let expected = render(&dir.path().join("preview.yaml"), &["--pr", "5", "--sha", SHA]);
     assert!(expected.contains("snapshotHandle: snap-"), "the example no longer pins a snapshot");
     assert_same_objects("blog", docs(&String::from_utf8_lossy(&output.stdout)), docs(&expected));
+}
+
+/// The overlays layout (`generators: [spec]`, the spec and its lock in `spec/`, as `kpreview
+/// lock spec/preview.yaml` writes it) and a per-PR overlay patching that spec from another
+/// directory: the plugin finds the lock beside the spec; without one the error names every path.
+#[test]
+fn kustomize_plugin_finds_the_lock_beside_the_spec_of_a_directory_generator() {
+    let home = tempdir();
+    install_plugin(home.path());
+    let dir = tempdir();
+    let base = dir.path().join("base");
+    copy_dir(&root().join("overlays/base"), &base);
+    for file in ["preview.yaml", "preview.lock"] {
+        std::fs::copy(root().join("examples/blog").join(file), base.join("spec").join(file)).expect("copy");
+    }
+    copy_dir(&root().join("overlays/pr-42"), &dir.path().join("pr-42"));
+    let patch = std::fs::read_to_string(dir.path().join("pr-42/spec/kustomization.yaml")).expect("kustomization");
+    std::fs::write(dir.path().join("pr-42/spec/kustomization.yaml"), patch.replace("name: shop", "name: blog"))
+        .expect("write");
+    let spec = base.join("spec/preview.yaml");
+
+    let env = [("KPREVIEW_PR_NUMBER", "5"), ("KPREVIEW_HEAD_SHA", SHA)];
+    let output = kubectl_kustomize(&base, home.path(), &env);
+    assert!(output.status.success(), "{}", describe(&output));
+    let expected = render(&spec, &["--pr", "5", "--sha", SHA]);
+    assert!(expected.contains("snapshotHandle: snap-"), "the example no longer pins a snapshot");
+    assert_same_objects("base", docs(&String::from_utf8_lossy(&output.stdout)), docs(&expected));
+
+    let output = kubectl_kustomize(&dir.path().join("pr-42"), home.path(), &[]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let expected = render(&spec, &["--pr", "42", "--sha", SHA, "--branch", "feature/cart-v2"]);
+    assert_same_objects("pr-42", docs(&String::from_utf8_lossy(&output.stdout)), docs(&expected));
+
+    std::fs::remove_file(base.join("spec/preview.lock")).expect("remove the lock");
+    let output = kubectl_kustomize(&base, home.path(), &env);
+    assert!(!output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let searched = format!(
+        "(looked for {}, {}; none exists)",
+        base.join("preview.lock").display(),
+        base.join("spec/preview.lock").display()
+    );
+    assert!(stderr.contains("no snapshot is pinned for `db`") && stderr.contains(&searched), "{stderr}");
 }
 
 /// The README's warning, kept true: `kubectl kustomize` runs no `exec:` function and says nothing.
@@ -280,6 +340,8 @@ fn kpt_fn_eval_adds_the_preview_and_leaves_every_other_file() {
         let now = after.get(path).unwrap_or_else(|| panic!("{} was deleted", path.display()));
         if path == Path::new("preview.yaml") {
             assert_eq!(String::from_utf8_lossy(now), written, "the spec should differ only by its annotation");
+        } else if path == Path::new("flow/preview.yaml") {
+            assert_eq!(String::from_utf8_lossy(now), flow_annotated(), "the flow map gets the annotation in place");
         } else {
             assert!(now == bytes, "{} changed:\n{}", path.display(), String::from_utf8_lossy(now));
         }
@@ -287,12 +349,58 @@ fn kpt_fn_eval_adds_the_preview_and_leaves_every_other_file() {
     let expected = render(&spec, &["--pr", "43", "--sha", SHA]);
     assert_same_objects("kpt fn eval", generated_objects(&pkg.path().join("hello-pr-43")), docs(&expected));
 
+    // A generated file copied elsewhere to be tweaked is the user's: it survives the next run.
+    let service = after.keys().find(|p| p.starts_with("hello-pr-43") && p.to_string_lossy().contains("-service-"));
+    let service = String::from_utf8_lossy(&after[service.expect("a generated Service")]).into_owned();
+    let custom = service.replacen("\n  name: ", "\n  name: my-", 1);
+    assert_ne!(custom, service);
+    write(pkg.path(), "custom/my-service.yaml", &custom);
+
     // Another pull request replaces the preview rather than adding a second one.
     let again = kpt(&["fn", "eval", "--exec", &exec, "--", "pr=44", &format!("sha={SHA}")], pkg.path());
     assert!(again.status.success(), "{}", describe(&again));
     let files = snapshot(pkg.path());
     assert!(!files.keys().any(|p| p.starts_with("hello-pr-43")), "the old preview's files remain");
     assert!(files.keys().any(|p| p.starts_with("hello-pr-44")));
+    assert!(files.keys().any(|p| p.starts_with("flow/alpha-pr-44")), "the flow spec renders beside itself");
+    let kept = files.get(Path::new("custom/my-service.yaml")).expect("the user's copy was deleted");
+    assert_eq!(String::from_utf8_lossy(kept), custom);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("kept custom/my-service.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("removed flow/alpha-pr-43/000-namespace-alpha-pr-43.yaml, which an earlier run"),
+        "{stderr}"
+    );
+}
+
+/// `kpt fn eval DIR` gives no package path: the lock beside the spec is found when kpt runs in
+/// the package, and otherwise the error says why it is not and what to do.
+#[test]
+fn kpt_fn_eval_finds_the_lock_only_where_the_spec_is() {
+    let parent = tempdir();
+    let pkg = parent.path().join("pkg");
+    copy_dir(&root().join("examples/blog"), &pkg.join("c"));
+    // The parent holds a c/ of its own, with a lock that must not be used.
+    copy_dir(&root().join("examples/blog"), &parent.path().join("c"));
+    let lock = std::fs::read_to_string(parent.path().join("c/preview.lock")).expect("lock");
+    std::fs::write(parent.path().join("c/preview.lock"), lock.replace("snap-", "snap-1")).expect("write");
+    std::fs::write(parent.path().join("c/preview.yaml"), "# another spec\n").expect("write");
+    let exec = kpreview_path().display().to_string();
+    let args = ["fn", "eval", "--exec", &exec, "--", "pr=9", &format!("sha={SHA}")];
+    let before = snapshot(&pkg);
+
+    let outside = kpt_in(&args, Path::new("pkg"), parent.path());
+    assert!(!outside.status.success(), "{}", describe(&outside));
+    let stderr = String::from_utf8_lossy(&outside.stderr);
+    assert!(stderr.contains("kpt fn eval passes no package path"), "{stderr}");
+    assert!(stderr.contains("run kpt from the package's directory, or use kpt fn render"), "{stderr}");
+    assert!(snapshot(&pkg) == before, "a failed run changed the package");
+
+    let inside = kpt_in(&args, Path::new("."), &pkg);
+    assert!(inside.status.success(), "{}", describe(&inside));
+    let expected = render(&pkg.join("c/preview.yaml"), &["--pr", "9", "--sha", SHA]);
+    assert!(expected.contains("snapshotHandle: snap-0"), "the example's own lock");
+    assert_same_objects("kpt fn eval .", generated_objects(&pkg.join("c/blog-pr-9")), docs(&expected));
 }
 
 #[test]
@@ -301,7 +409,10 @@ fn kpt_fn_render_runs_the_kptfile_pipeline() {
     let before = snapshot(pkg.path());
     let after = run_twice(&["fn", "render", "--allow-exec"], pkg.path());
     for (path, bytes) in &before {
-        assert!(after.get(path) == Some(bytes), "{} changed or went", path.display());
+        // The pipeline renders its configPath spec only, but marks every spec local config.
+        let expected =
+            if path == Path::new("flow/preview.yaml") { flow_annotated().into_bytes() } else { bytes.clone() };
+        assert!(after.get(path) == Some(&expected), "{} changed or went", path.display());
     }
     let expected = render(&pkg.path().join("preview.yaml"), &[]);
     assert_same_objects("kpt fn render", generated_objects(&pkg.path().join("hello-pr-42")), docs(&expected));
@@ -389,6 +500,34 @@ fn cmp_renders_the_source_directory_with_argo_cds_environment() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("ARGOCD_ENV_PREVIEW_SPEC"), "{}", describe(&missing));
 }
 
+#[test]
+fn cmp_reads_only_specs_inside_the_source_directory() {
+    let repo = tempdir();
+    let source = repo.path().join("app");
+    copy_dir(&root().join("examples/blog"), &source.join("deploy"));
+    copy_dir(&root().join("overlays/base/spec"), &repo.path().join("other"));
+    let env = [("ARGOCD_ENV_PR_NUMBER", "42"), ("ARGOCD_ENV_HEAD_SHA", SHA)];
+    // A spec in a subdirectory is fine, and its preview.lock next to it is read.
+    let sub = generate_command(&source).envs(env).env("ARGOCD_ENV_PREVIEW_SPEC", "deploy/preview.yaml").output();
+    let sub = sub.expect("run the plugin");
+    assert!(sub.status.success(), "{}", describe(&sub));
+    assert!(String::from_utf8_lossy(&sub.stdout).contains("snapshotHandle: snap-"), "the lock was not read");
+
+    std::os::unix::fs::symlink("../other/preview.yaml", source.join("link.yaml")).expect("symlink");
+    let outside = repo.path().join("other/preview.yaml").display().to_string();
+    for (spec, why) in [
+        ("../other/preview.yaml", "absolute paths and `..` are refused"),
+        (outside.as_str(), "absolute paths and `..` are refused"),
+        ("link.yaml", "through a symbolic link"),
+    ] {
+        let out = generate_command(&source).envs(env).env("ARGOCD_ENV_PREVIEW_SPEC", spec).output().expect("run");
+        assert!(!out.status.success() && out.stdout.is_empty(), "{spec}: {}", describe(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("ARGOCD_ENV_PREVIEW_SPEC") && stderr.contains(why), "{spec}: {stderr}");
+        assert!(stderr.contains("a relative path inside the Application's source directory"), "{stderr}");
+    }
+}
+
 /// `overlays/platform` with Argo CD's install manifest (fetched from GitHub by the real
 /// kustomization) replaced by a stand-in repo-server of the same shape, since tests run offline.
 fn build_platform() -> String {
@@ -426,6 +565,39 @@ fn glob(pattern: &str, text: &str) -> bool {
         Some((head, tail)) => text
             .strip_prefix(head)
             .is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))),
+    }
+}
+
+/// Asserts that Argo CD would sync every object in `project`: its kind is whitelisted (cluster-
+/// scoped or namespaced, and its name matches the entry's `name` glob when there is one) and its
+/// namespace is a destination.
+fn assert_project_allows(what: &str, project: &Value, objects: &[Value]) {
+    let allowed = |list: &str, group: &str, kind: &str, name: &str| {
+        project["spec"][list].as_array().into_iter().flatten().any(|e| {
+            e["group"] == group && e["kind"] == kind && e["name"].as_str().is_none_or(|glob_| glob(glob_, name))
+        })
+    };
+    let destinations = project["spec"]["destinations"].as_array().expect("destinations");
+    for object in objects {
+        let kind = object["kind"].as_str().expect("kind");
+        let name = object["metadata"]["name"].as_str().expect("name");
+        let group = object["apiVersion"].as_str().expect("apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
+        match object.pointer("/metadata/namespace").and_then(Value::as_str) {
+            None => assert!(
+                allowed("clusterResourceWhitelist", group, kind, name),
+                "{what}: the project refuses {group}/{kind} {name}"
+            ),
+            Some(ns) => {
+                assert!(
+                    allowed("namespaceResourceWhitelist", group, kind, name),
+                    "{what}: the project refuses {group}/{kind}"
+                );
+                assert!(
+                    destinations.iter().any(|d| glob(d["namespace"].as_str().unwrap_or(""), ns)),
+                    "{what}: the project refuses namespace {ns}"
+                );
+            }
+        }
     }
 }
 
@@ -503,9 +675,6 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
 
     let project = find(&platform, "AppProject");
     assert_eq!(template["project"], project["metadata"]["name"]);
-    let allowed = |list: &str, group: &str, kind: &str| {
-        project["spec"][list].as_array().expect(list).iter().any(|e| e["group"] == group && e["kind"] == kind)
-    };
     let mut rendered = preview.clone();
     for example in ["shop", "blog", "storefront"] {
         rendered.extend(docs(&render(
@@ -513,21 +682,13 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
             &["--pr", "42", "--sha", SHA],
         )));
     }
-    for object in &rendered {
-        let kind = object["kind"].as_str().expect("kind");
-        let group = object["apiVersion"].as_str().expect("apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
-        match object.pointer("/metadata/namespace").and_then(Value::as_str) {
-            None => assert!(allowed("clusterResourceWhitelist", group, kind), "the project refuses {group}/{kind}"),
-            Some(ns) => {
-                assert!(allowed("namespaceResourceWhitelist", group, kind), "the project refuses {group}/{kind}");
-                let destinations = project["spec"]["destinations"].as_array().expect("destinations");
-                assert!(
-                    destinations.iter().any(|d| glob(d["namespace"].as_str().unwrap_or(""), ns)),
-                    "the project refuses namespace {ns}"
-                );
-            }
-        }
-    }
+    // Both layouts' projects: the platform's (plugin flow) and the GitOps one (publish flow).
+    assert_project_allows("overlays/platform", project, &rendered);
+    let gitops =
+        Command::new("kubectl").arg("kustomize").arg(root().join("overlays/gitops")).output().expect("kubectl");
+    assert!(gitops.status.success(), "{}", describe(&gitops));
+    let gitops = docs(&String::from_utf8_lossy(&gitops.stdout));
+    assert_project_allows("overlays/gitops", find(&gitops, "AppProject"), &rendered);
 
     let cleanup =
         platform.iter().find(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == "kpreview-cleanup");

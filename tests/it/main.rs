@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod docker;
 mod function_modes;
 mod gitops;
 mod golden;

@@ -225,7 +225,7 @@ fn an_overlay_is_published_exactly_as_kubectl_kustomize_builds_it() {
         markdown.starts_with("<!-- kpreview:summary shop-pr-42 -->\n### Preview `shop-pr-42` of #42"),
         "{markdown}"
     );
-    assert!(markdown.contains("| web | https://web-shop-pr-42.preview.example.com/ |"), "{markdown}");
+    assert!(markdown.contains("| web | <https://web-shop-pr-42.preview.example.com/> |"), "{markdown}");
     assert!(
         markdown.contains("| db (PostgreSQL) | Velero backup `nightly` of namespace `preview-base` |"),
         "{markdown}"

@@ -487,8 +487,7 @@ fn the_pr_summary_is_the_markdown_plan() {
 #[test]
 fn a_plan_refuses_manifests_of_another_spec() {
     let read = |path: &str| std::fs::read_to_string(root().join(path)).expect("example");
-    let shop =
-        kpreview::prepare(&read("examples/shop/preview.yaml"), "shop", &Inputs::default(), None).expect("valid");
+    let shop = kpreview::prepare(&read("examples/shop/preview.yaml"), "shop", &Inputs::default(), None).expect("valid");
     let market =
         kpreview::prepare(&read("testdata/shared-integrated/preview.yaml"), "market", &Inputs::default(), None)
             .expect("valid");

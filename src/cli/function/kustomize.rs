@@ -3,19 +3,20 @@
 //! generator config's path as its only argument, and `kpreview install-plugin`, which puts it there.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
 use kpreview::gitops::overlay::FLAG_VARS;
+use kpreview::krm::locate::about_lock;
 use kpreview::krm::process::relocated;
 use kpreview::spec::defaults::PrSources;
 use kpreview::{prepare, render};
 
 use super::super::Invalid;
-use super::super::input::{env_inputs, read_lock, read_spec, warn};
+use super::super::input::{env_inputs, read_spec, warn};
+use super::lock;
 use super::write_stream;
 
 /// The executable's name kustomize looks for: the generator's `kind`.
@@ -69,11 +70,12 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
     };
     // kustomize hands over a re-serialised copy in a temporary file; name what the user wrote.
     let name = format!("the Preview generator of {}", root.display());
-    let lock = read_lock(&root)?;
+    let search = lock::find(&root, &text)?;
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
     let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;
-    let model = prepare(&text, &name, &inputs, lock.as_ref()).map_err(relocated)?;
+    let model = prepare(&text, &name, &inputs, search.lock.as_ref().map(|(_, lock)| lock))
+        .map_err(|problems| about_lock(relocated(problems), &search.explain()))?;
     warn(&name, &model.warnings);
     write_stream(&render(&model), &name)
 }
@@ -90,14 +92,13 @@ pub fn install_plugin(args: &InstallPluginArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let exe = std::env::current_exe().context("cannot find the running kpreview binary")?;
     let mut source = std::fs::File::open(&exe).with_context(|| format!("cannot read {}", exe.display()))?;
-    // A temporary file renamed into place: kustomize never runs a half-copied plugin.
-    let mut copy =
-        tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::copy(&mut source, &mut copy).with_context(|| format!("cannot copy {}", exe.display()))?;
-    copy.flush()?;
-    make_executable(copy.path())?;
     let target = dir.join(PLUGIN_NAME);
-    copy.persist(&target).with_context(|| format!("cannot write {}", target.display()))?;
+    // Replaced by a rename: kustomize never runs a half-copied plugin.
+    kpreview::output::replace_file(&target, |copy| {
+        std::io::copy(&mut source, copy)?;
+        make_executable(copy)
+    })
+    .with_context(|| format!("cannot copy {} to {}", exe.display(), target.display()))?;
     println!("installed {} as {}", exe.display(), target.display());
     let searched = std::env::var_os("KUSTOMIZE_PLUGIN_HOME").map(PathBuf::from);
     if args.dir.is_some() && searched.as_deref() != Some(home.as_path()) {
@@ -125,13 +126,12 @@ fn default_home() -> anyhow::Result<PathBuf> {
 }
 
 #[cfg(unix)]
-fn make_executable(path: &Path) -> anyhow::Result<()> {
+fn make_executable(file: &std::fs::File) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("cannot make {} executable", path.display()))
+    file.set_permissions(std::fs::Permissions::from_mode(0o755))
 }
 
 #[cfg(not(unix))]
-fn make_executable(_path: &Path) -> anyhow::Result<()> {
+fn make_executable(_file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::error::OverlayError;
+/// The variables kpreview's kustomize plugin and KRM function read as flags.
+pub use crate::krm::config::FLAG_VARS;
 use crate::spec::defaults::PrFields;
 use crate::yaml::MAX_STREAM_BYTES;
 
@@ -17,14 +19,6 @@ pub const DEFAULT_KUSTOMIZE: &str = "kubectl kustomize --enable-alpha-plugins";
 
 /// The plugin's place under a plugin home: `<group>/<version>/<lowercase kind>/<Kind>`.
 const PLUGIN_PATH: &str = "kpreview.dev/v1alpha1/preview/Preview";
-
-/// The variables kpreview's kustomize plugin reads as flags: they win over the spec's
-/// `pullRequest`, which wins over `PREVIEW_*` (SPEC §3). The number, the head commit, the branch.
-pub const FLAG_VARS: [&str; 3] = ["KPREVIEW_PR_NUMBER", "KPREVIEW_HEAD_SHA", "KPREVIEW_BRANCH"];
-
-/// The `PREVIEW_*` variables: what a KRM `exec:` function (standalone kustomize's
-/// `--enable-exec`) reads when the spec leaves a field out.
-const ENV_VARS: [&str; 3] = ["PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH"];
 
 /// stderr kept from kustomize for an error message; the rest is dropped.
 const MAX_STDERR_BYTES: u64 = 64 << 10;
@@ -79,9 +73,9 @@ pub fn build(b: &Build<'_>, report: &mut dyn FnMut(&str)) -> Result<Built, Overl
     cmd.args(args).arg(b.dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.env("KUSTOMIZE_PLUGIN_HOME", &home.plugins).env("PATH", home.path_with_bin()?);
     let values = [b.pr.number.map(|n| n.to_string()), b.pr.head_sha.clone(), b.pr.branch.clone()];
-    for ((flag, env), value) in FLAG_VARS.iter().zip(ENV_VARS).zip(values) {
+    for (flag, value) in FLAG_VARS.iter().zip(values) {
         match value {
-            Some(v) => cmd.env(flag, &v).env(env, &v),
+            Some(v) => cmd.env(flag, &v),
             // Only what this publish was given may act as a flag.
             None => cmd.env_remove(flag),
         };

@@ -3,15 +3,15 @@
 //! what the publish was given), the objects put in Argo CD's apply order and named as
 //! `kpreview render -o` names them. Pure: text in, objects out.
 
-use std::cmp::Ordering;
-
 use serde_json::Value;
 
 use super::error::OverlayError;
 use crate::gitops::meta::Ttl;
+use crate::krm::list;
 use crate::render::meta::{APP, HOOK, PR, PREVIEW, SYNC_WAVE};
 use crate::render::namespace::{BRANCH, HEAD_SHA, TTL};
-use crate::render::object::kind_rank;
+use crate::render::naming::is_dns1123_label;
+use crate::render::order::{self, Ordered, phase_rank};
 use crate::spec::defaults::PrFields;
 use crate::yaml::{self, WriteError};
 
@@ -54,7 +54,7 @@ pub fn read(stream: &str, overlay: &str, given: &PrFields) -> Result<Overlay, Ov
             namespaces: vec![identity.namespace.clone(), stray.label(PREVIEW).unwrap_or_default().to_owned()],
         });
     }
-    sort(&mut objects);
+    order::sort(&mut objects);
     Ok(Overlay {
         app: identity.app,
         namespace: identity.namespace,
@@ -76,22 +76,10 @@ impl Overlay {
             .map(|(i, object)| {
                 let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or_default();
                 let (kind, namespace, name) = (text("/kind"), text("/metadata/namespace"), text("/metadata/name"));
-                Ok((file_name(i, kind, namespace, name), yaml::to_string(object)?))
+                Ok((order::file_name(i, kind, namespace, name), yaml::to_string(object)?))
             })
             .collect()
     }
-}
-
-/// `Manifests::file_names`'s scheme. Names kpreview renders are DNS labels already; others (a
-/// ClusterRole `system:x`) lose what a file name cannot hold, and the index keeps them apart.
-fn file_name(index: usize, kind: &str, namespace: &str, name: &str) -> String {
-    let clean = |s: &str, max: usize| -> String {
-        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).take(max).collect()
-    };
-    let scope =
-        if namespace.is_empty() || namespace == name { String::new() } else { format!("{}-", clean(namespace, 63)) };
-    // At most 3 + 1 + 40 + 1 + 64 + 120 + 5 bytes: far below a file system's 255.
-    format!("{index:03}-{}-{scope}{}.yaml", clean(&kind.to_lowercase(), 40), clean(name, 120))
 }
 
 /// An object with what ordering and identification need.
@@ -106,9 +94,7 @@ struct Keyed {
 
 impl Keyed {
     fn new(value: Value) -> Result<Self, String> {
-        if !value.is_object() {
-            return Err("is not a mapping".to_owned());
-        }
+        let Some(object) = value.as_object() else { return Err("is not a mapping".to_owned()) };
         let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
         let (kind, name) = (text("/kind"), text("/metadata/name"));
         if text("/apiVersion").is_empty() || kind.is_empty() || name.is_empty() {
@@ -116,69 +102,45 @@ impl Keyed {
                 "(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three"
             ));
         }
-        let annotation = |key: &str| value.pointer("/metadata/annotations").and_then(|a| a.get(key));
-        let phase = phase(annotation(HOOK).and_then(Value::as_str));
-        // As Argo CD reads it: an annotation that is not a whole number counts as wave 0.
-        let wave = annotation(SYNC_WAVE).and_then(Value::as_str).and_then(|w| w.trim().parse().ok()).unwrap_or(0);
+        let phase = phase_rank(list::annotation(object, HOOK));
+        // As Argo CD reads it (`strconv.Atoi`, no trimming): anything but a whole number is wave 0.
+        let wave = list::annotation(object, SYNC_WAVE).and_then(|w| w.parse().ok()).unwrap_or(0);
         let namespace = text("/metadata/namespace");
         Ok(Self { value, phase, wave, kind, namespace, name })
     }
 
     fn label(&self, key: &str) -> Option<&str> {
-        self.value.pointer("/metadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str)
+        self.value.as_object().and_then(|o| list::label(o, key))
     }
 
     fn annotation(&self, key: &str) -> Option<&str> {
-        self.value.pointer("/metadata/annotations").and_then(|a| a.get(key)).and_then(Value::as_str)
+        self.value.as_object().and_then(|o| list::annotation(o, key))
+    }
+}
+
+impl Ordered for Keyed {
+    fn phase_rank(&self) -> u8 {
+        self.phase
+    }
+
+    fn wave(&self) -> i64 {
+        self.wave
+    }
+
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn namespace(&self) -> &str {
+        &self.namespace
     }
 
     fn is_namespace(&self) -> bool {
         self.kind == "Namespace" && self.value.get("apiVersion").and_then(Value::as_str) == Some("v1")
-    }
-}
-
-/// Argo CD's phase order (gitops-engine `sync_tasks.go`): PreSync, Sync, PostSync, SyncFail; then
-/// PostDelete hooks, which run only when the Application is deleted. A hook of several phases
-/// sorts with its first; `Skip` and plain resources are Sync.
-fn phase(hook: Option<&str>) -> u8 {
-    let Some(hook) = hook else { return 1 };
-    hook.split(',')
-        .map(|h| match h.trim() {
-            "PreSync" => 0,
-            "PostSync" => 2,
-            "SyncFail" => 3,
-            "PostDelete" => 4,
-            _ => 1,
-        })
-        .min()
-        .unwrap_or(1)
-}
-
-fn apply_order(a: &Keyed, b: &Keyed) -> Ordering {
-    (a.phase, a.wave, kind_rank(&a.kind), &a.name, &a.namespace).cmp(&(
-        b.phase,
-        b.wave,
-        kind_rank(&b.kind),
-        &b.name,
-        &b.namespace,
-    ))
-}
-
-/// The order of `render::object::sort`, for objects kpreview did not type: phase, wave, kind,
-/// name (stable, so kustomize's order breaks any tie), then each Namespace just before the first
-/// object in it. kustomize's own output order is its legacy kind order, not the generator's, so
-/// it is recomputed rather than kept.
-fn sort(objects: &mut Vec<Keyed>) {
-    objects.sort_by(apply_order);
-    let namespaces: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].is_namespace()).collect();
-    for index in namespaces.into_iter().rev() {
-        let name = objects[index].name.clone();
-        if let Some(first) = objects.iter().position(|o| o.namespace == name)
-            && first < index
-        {
-            let namespace = objects.remove(index);
-            objects.insert(first, namespace);
-        }
     }
 }
 
@@ -209,11 +171,25 @@ fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> 
         |reason: String| OverlayError::Identity { overlay: overlay.to_owned(), namespace: name.clone(), reason };
     let label = namespace.label(PREVIEW).unwrap_or_default();
     if label != name {
-        return Err(wrong(format!("its label {PREVIEW} is `{label}`, not its name; a patch renamed one of them")));
+        return Err(wrong(format!(
+            "its label {PREVIEW} is `{label}`, not its name; the usual cause is a `namespace:` field in a \
+             kustomization of the overlay, which renames the Namespace (and moves the restore RBAC out of \
+             Velero's namespace): drop it and set `spec.namespace` in the spec instead; else a patch renamed one of them"
+        )));
+    }
+    // The name becomes a directory, an Application and the PR comment's marker: Kubernetes'
+    // rule, checked before anything uses it.
+    if !is_dns1123_label(&name) {
+        return Err(wrong(
+            "its name is not a DNS-1123 label (lowercase letters, digits and `-`, at most 63)".to_owned(),
+        ));
     }
     let app = namespace.label(APP).filter(|a| !a.is_empty()).ok_or_else(|| {
         wrong(format!("it has no label {APP}; kpreview's generator puts it there, so a patch removed it"))
     })?;
+    if !is_dns1123_label(app) {
+        return Err(wrong(format!("its label {APP} is `{app}`, not a DNS-1123 label as a spec's metadata.name is")));
+    }
     let pr_text = namespace.label(PR).unwrap_or_default();
     let pr = pr_text
         .parse::<u64>()
@@ -308,6 +284,45 @@ mod tests {
         let bad = NAMESPACE.replace("ttl: 24h", "ttl: forever");
         let err = read(&bad, "app", &given(None)).unwrap_err();
         assert!(err.to_string().contains("kpreview.dev/ttl is `forever`"), "{err}");
+    }
+
+    #[test]
+    fn sync_waves_are_read_as_argo_cd_reads_them() {
+        let job = |name: &str, wave: &str| {
+            format!(
+                "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  namespace: shop-pr-7\n  annotations: {{argocd.argoproj.io/sync-wave: \"{wave}\"}}\n"
+            )
+        };
+        let stream = format!("{NAMESPACE}{}{}{}", job("a", " 2"), job("b", "1"), job("c", "-1"));
+        let overlay = read(&stream, "app", &given(None)).unwrap();
+        // " 2" is not a number to Argo CD's strconv.Atoi: wave 0, between -1 and 1.
+        assert_eq!(
+            names(&overlay),
+            [
+                "000-namespace-shop-pr-7.yaml",
+                "001-job-shop-pr-7-c.yaml",
+                "002-job-shop-pr-7-a.yaml",
+                "003-job-shop-pr-7-b.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_that_are_not_dns_labels_are_refused() {
+        let hostile = NAMESPACE.replace("shop-pr-7", "x --><img src=x>");
+        let err = read(&hostile, "app", &given(None)).unwrap_err().to_string();
+        assert!(err.contains("not a DNS-1123 label"), "{err}");
+        let app = NAMESPACE.replace("kpreview.dev/app: shop", "kpreview.dev/app: Shop_1");
+        let err = read(&app, "app", &given(None)).unwrap_err().to_string();
+        assert!(err.contains("kpreview.dev/app is `Shop_1`, not a DNS-1123 label"), "{err}");
+    }
+
+    #[test]
+    fn a_renamed_namespace_points_at_kustomizes_namespace_field() {
+        let renamed = NAMESPACE.replacen("name: shop-pr-7", "name: team-a", 1);
+        let err = read(&renamed, "app", &given(None)).unwrap_err().to_string();
+        assert!(err.contains("its label kpreview.dev/preview is `shop-pr-7`, not its name"), "{err}");
+        assert!(err.contains("a `namespace:` field in a kustomization of the overlay"), "{err}");
     }
 
     #[test]

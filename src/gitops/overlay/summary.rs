@@ -9,24 +9,21 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::gitops::meta::{PreviewMeta, format_time};
-use crate::gitops::summary::{Summary, engine as engine_name, seed as seed_text};
+use crate::gitops::summary::{Origin, Runs, Store, Summary};
 use crate::render::meta::{COMPONENT, NAME};
-use crate::spec::model::Engine;
-use crate::spec::model::Seed;
+use crate::spec::model::{Engine, Seed};
 
 /// The summary of an overlay publish of `objects`, recorded as `meta`.
 pub fn summary(objects: &[Value], meta: &PreviewMeta) -> Summary {
-    let seeds = seeds(objects);
+    let mut seeds = seeds(objects);
     let stores = of_kind(objects, "StatefulSet")
-        .filter(|o| str_at(o, &format!("/metadata/labels/{}", escape(COMPONENT))) == Some("datastore"))
+        .filter(|o| label(o, COMPONENT) == Some("datastore"))
         .map(|o| {
             let name = component_name(o);
-            let image = str_at(o, "/spec/template/spec/containers/0/image").unwrap_or("?");
-            let engine = engine_of(o).map_or_else(|| format!("`{image}`"), |e| engine_name(e).to_owned());
-            let from = seeds
-                .get(&name)
-                .map_or_else(|| format!("no restore or snapshot: starts from its image `{image}`"), seed_text);
-            (name, engine, from)
+            let image = str_at(o, "/spec/template/spec/containers/0/image").unwrap_or("?").to_owned();
+            let runs = engine_of(o).map_or_else(|| Runs::Image(image.clone()), Runs::Engine);
+            let origin = seeds.remove(&name).map_or(Origin::Image(image), Origin::Seed);
+            Store { name, runs, origin }
         })
         .collect();
     Summary {
@@ -60,9 +57,7 @@ fn links(objects: &[Value]) -> Vec<(String, String)> {
 /// --store S…`), snapshots from the VolumeSnapshotContents.
 fn seeds(objects: &[Value]) -> BTreeMap<String, Seed> {
     let mut seeds = BTreeMap::new();
-    for job in of_kind(objects, "Job")
-        .filter(|o| str_at(o, &format!("/metadata/labels/{}", escape(COMPONENT))) == Some("restore"))
-    {
+    for job in of_kind(objects, "Job").filter(|o| label(o, COMPONENT) == Some("restore")) {
         let args: Vec<&str> =
             array_at(job, "/spec/template/spec/containers/0/args").filter_map(Value::as_str).collect();
         let after = |flag: &str| args.windows(2).filter(|w| w[0] == flag).map(|w| w[1].to_owned()).collect::<Vec<_>>();
@@ -93,10 +88,7 @@ fn of_kind<'a>(objects: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a 
 
 /// `app.kubernetes.io/name` (the service or store kpreview rendered it for), else the name.
 fn component_name(object: &Value) -> String {
-    str_at(object, &format!("/metadata/labels/{}", escape(NAME)))
-        .or_else(|| str_at(object, "/metadata/name"))
-        .unwrap_or_default()
-        .to_owned()
+    label(object, NAME).or_else(|| str_at(object, "/metadata/name")).unwrap_or_default().to_owned()
 }
 
 fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -107,9 +99,8 @@ fn array_at<'a>(value: &'a Value, pointer: &str) -> impl Iterator<Item = &'a Val
     value.pointer(pointer).and_then(Value::as_array).into_iter().flatten()
 }
 
-/// A label key as one JSON pointer segment (`/` is `~1`).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+    object.as_object().and_then(|o| crate::krm::list::label(o, key))
 }
 
 #[cfg(test)]
@@ -158,15 +149,23 @@ mod tests {
                 ("api".to_owned(), "http://plain.example.com/".to_owned())
             ]
         );
+        let velero = Seed::Velero { backup: "nightly".into(), namespace: "base".into() };
         assert_eq!(
             s.stores[0],
-            ("db".into(), "PostgreSQL".into(), "Velero backup `nightly` of namespace `base`".into())
+            Store { name: "db".into(), runs: Runs::Engine(Engine::Postgres), origin: Origin::Seed(velero) }
         );
         assert_eq!(
             s.stores[1],
-            ("cache".into(), "`my/kv:1`".into(), "no restore or snapshot: starts from its image `my/kv:1`".into())
+            Store {
+                name: "cache".into(),
+                runs: Runs::Image("my/kv:1".into()),
+                origin: Origin::Image("my/kv:1".into())
+            }
         );
-        assert_eq!(s.stores[2], ("docs".into(), "MongoDB".into(), "snapshot `snap-1`".into()));
+        let md = s.to_markdown(None);
+        assert!(md.contains("| cache (`my/kv:1`) | no restore or snapshot: starts from its image `my/kv:1` |"), "{md}");
+        assert!(md.contains("| docs (MongoDB) | snapshot `snap-1` |"), "{md}");
+        assert!(md.contains("| db (PostgreSQL) | Velero backup `nightly` of namespace `base` |"), "{md}");
         assert_eq!(s.expires, "2026-11-23T10:00:00Z");
     }
 }

@@ -196,8 +196,13 @@ fn gc_with_push_plans_against_the_remote() {
         "--push",
     ]);
     let cron = stale.to_string_lossy().into_owned();
+    let refs = |repo: &std::path::Path| world.git(repo, &["for-each-ref", "--format=%(refname) %(objectname)"]);
+    let before = (refs(&stale), state(&stale));
     let dry = stdout(&world.ok(&["gc", "--repo", &cron, "--now", "2026-11-21T12:00:00Z", "--push", "--dry-run"]));
     assert!(dry.contains(r#""namespace": "shop-pr-2""#) && !dry.contains(r#""namespace": "shop-pr-1""#), "{dry}");
+    // Read-only, as its help says: no ref moved (not even refs/remotes/origin/main), no file changed.
+    assert_eq!(refs(&stale), before.0, "gc --dry-run --push moved a ref");
+    assert_same(&before.1, &state(&stale), "gc --dry-run --push");
     world.ok(&["gc", "--repo", &cron, "--now", "2026-11-21T12:00:00Z", "--push"]);
     let remote = world.previews(&world.remote(), "main");
     assert_eq!(remote["shop-pr-1"].join(","), "manifests,preview.json");

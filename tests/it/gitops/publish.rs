@@ -190,8 +190,8 @@ fn the_summary_lists_urls_seeds_and_expiry_and_goes_to_a_file_too() {
 
 | Service | URL |
 |---|---|
-| api | https://api-shop-pr-123.preview.example.com/ |
-| web | https://web-shop-pr-123.preview.example.com/ |
+| api | <https://api-shop-pr-123.preview.example.com/> |
+| web | <https://web-shop-pr-123.preview.example.com/> |
 
 | Data store | Seeded from |
 |---|---|
@@ -219,7 +219,7 @@ Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends 
         "2026-11-21T10:00:00Z",
     ]);
     let md = stdout(&out);
-    assert!(md.contains("| web | http://web-blog-pr-9.preview.example.com/ |"), "no TLS, so http:\n{md}");
+    assert!(md.contains("| web | <http://web-blog-pr-9.preview.example.com/> |"), "no TLS, so http:\n{md}");
     assert!(
         md.contains("| db (PostgreSQL) | snapshot `snap-0c0ffee0c0ffee000` (newest tagged `app=blog, purpose=preview-seed`, pinned in preview.lock) |"),
         "{md}"
@@ -289,4 +289,119 @@ fn publishing_needs_the_head_commit_and_a_branch_checked_out() {
         ],
     );
     assert!(stderr(&out).contains("is not a git repository"), "{}", stderr(&out));
+}
+
+/// A snapshot tag is free text in the spec, and the summary is posted by a bot: the reviewer's
+/// repro (a tag closing its code span, a table pipe, a link and an image) must stay inert text.
+#[test]
+fn hostile_tags_stay_text_in_the_summary() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let tag = "x` | [click me](https://evil.example) <img src=x onerror=alert(1)> `";
+    let spec = world.root().join("hostile/preview.yaml");
+    crate::support::write(
+        &world.root().join("hostile"),
+        "preview.yaml",
+        &format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: shop\nspec:\n  dataStores:\n    db:\n      engine: postgres\n      seed: {{snapshot: {{tags: {{team: '{tag}'}}}}}}\n"
+        ),
+    );
+    crate::support::write(
+        &world.root().join("hostile"),
+        "preview.lock",
+        &format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nsnapshots:\n  db:\n    tags: {{team: '{tag}'}}\n    snapshotId: snap-0123456789abcdef0\n    startTime: '2026-11-21T02:14:09Z'\n"
+        ),
+    );
+    let out = publish(&world, &spec, &repo, "7", SHA, "2026-11-21T10:00:00Z");
+    let md = stdout(&out);
+    let row = md.lines().find(|l| l.starts_with("| db (PostgreSQL) |")).expect("the store's row");
+    assert_eq!(
+        row,
+        "| db (PostgreSQL) | snapshot `snap-0123456789abcdef0` (newest tagged `` team=x` \\| [click me](https://evil.example) <img src=x onerror=alert(1)> ` ``, pinned in preview.lock) |",
+        "the tag is one code span, its pipe escaped for the table"
+    );
+}
+
+/// Two repositories whose specs render the same namespace: neither may take the other's
+/// preview, live or removed (Argo CD may still be deleting it from those manifests).
+#[test]
+fn a_namespace_held_by_another_app_is_refused_live_or_removed() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let shared = |app: &str| {
+        let spec = world.spec(app, "48h");
+        let text = std::fs::read_to_string(&spec)
+            .unwrap()
+            .replace("spec:\n", "spec:\n  namespace: \"team-pr-{{ pr.number }}\"\n");
+        std::fs::write(&spec, text).unwrap();
+        spec
+    };
+    let (shop, blog) = (shared("shop"), shared("blog"));
+    publish(&world, &shop, &repo, "7", SHA, "2026-11-21T10:00:00Z");
+    let args = |spec: &Path| {
+        ["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "7", "--sha", SHA]
+            .map(str::to_owned)
+    };
+    let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));
+    assert!(
+        stderr(&out).contains("previews/team-pr-7 already holds the preview of app shop PR #7, not of blog PR #7"),
+        "{}",
+        stderr(&out)
+    );
+    world.ok(&["unpublish", "--repo", &repo.to_string_lossy(), "--pr", "7", "--now", "2026-11-21T11:00:00Z"]);
+    let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));
+    assert!(
+        stderr(&out)
+            .contains("already holds the preview of app shop PR #7 (removed 2026-11-21T11:00:00Z, until gc purges it)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A re-run of an older CI job carries its older time: it must not bring back the old commit.
+#[test]
+fn a_publish_older_than_the_preview_is_refused_unless_forced() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec = world.spec("shop", "48h");
+    publish(&world, &spec, &repo, "7", SHA2, "2026-11-22T09:30:00Z");
+    let before = crate::gitops::fixture::state(&repo);
+    let stale = |extra: &[&str]| {
+        let mut args = vec![
+            "publish",
+            spec.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+            "--pr",
+            "7",
+            "--sha",
+            SHA,
+            "--now",
+            "2026-11-21T10:00:00Z",
+        ];
+        args.extend(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr(&out).contains(&format!("previews/shop-pr-7 was last published at 2026-11-22T09:30:00Z (sha {SHA2}), after this publish's --now 2026-11-21T10:00:00Z")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("pass --force to publish it anyway"), "{}", stderr(&out));
+    crate::gitops::fixture::assert_same(&before, &crate::gitops::fixture::state(&repo), "a refused stale publish");
+
+    world.ok(&stale(&["--force"]).iter().map(String::as_str).collect::<Vec<_>>());
+    let meta = world.show(&repo, "HEAD", "previews/shop-pr-7/preview.json");
+    assert!(
+        meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""),
+        "{meta}"
+    );
+
+    // After the pull request closed, an old job must not bring the preview back either.
+    let repo_arg = repo.to_string_lossy().into_owned();
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-23T00:00:00Z"]);
+    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&out).contains("previews/shop-pr-7 was removed at 2026-11-23T00:00:00Z"), "{}", stderr(&out));
 }

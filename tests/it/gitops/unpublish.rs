@@ -54,13 +54,30 @@ fn app_narrows_unpublish_when_apps_share_a_repository() {
         world.ok(&["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "7", "--sha", SHA]);
     }
     let repo_arg = repo.to_string_lossy().into_owned();
+    // Two repositories' pull requests #7: without --app, which one closed is unknown.
+    let before = state(&repo);
+    let out = world.fails(2, &["unpublish", "--repo", &repo_arg, "--pr", "7"]);
+    assert!(
+        stderr(&out).contains("PR #7 has previews of several apps: blog (blog-pr-7), shop (shop-pr-7);")
+            && stderr(&out).contains("with --app"),
+        "{}",
+        stderr(&out)
+    );
+    assert_same(&before, &state(&repo), "an unpublish that needs --app");
+
     world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--app", "blog"]);
     let previews = world.previews(&repo, "HEAD");
     assert_eq!(previews["blog-pr-7"].join(","), "manifests,removed.json");
     assert_eq!(previews["shop-pr-7"].join(","), "manifests,preview.json");
 
+    // A wrong --app (a PREVIEW_APP that is not the spec's name) is a warning naming the others.
     let out = world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--app", "nope"]);
     assert!(stderr(&out).contains("no preview of PR #7 of app nope"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: PR #7 has previews of other apps: shop (shop-pr-7); if one of them"),
+        "{}",
+        stderr(&out)
+    );
 
     world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7"]);
     assert_eq!(world.previews(&repo, "HEAD")["shop-pr-7"].join(","), "manifests,removed.json");
@@ -77,7 +94,7 @@ fn a_removed_preview_can_be_published_again_as_a_new_one() {
         world.ok(&["publish", &spec.to_string_lossy(), "--repo", &repo_arg, "--pr", "7", "--sha", SHA, "--now", now]);
     };
     publish("2026-11-20T00:00:00Z");
-    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7"]);
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-20T12:00:00Z"]);
     publish("2026-11-21T00:00:00Z");
     assert_eq!(
         world.subjects(&repo, "HEAD")[0],

@@ -143,9 +143,20 @@ fn the_workflow_asks_for_least_privilege_and_serialises_each_pull_request() {
     assert_eq!(granted["publish"], &serde_json::json!({"contents": "read", "pull-requests": "write"}));
     assert_eq!(granted["unpublish"], &serde_json::json!({"pull-requests": "write"}));
     assert_eq!(granted["gc"], &serde_json::json!({}));
-    let group = workflow["concurrency"]["group"].as_str().unwrap();
+    // Groups on the jobs that do work: a run whose jobs are all skipped joins no group, so it
+    // cannot replace a pending unpublish.
+    assert!(workflow.get("concurrency").is_none(), "a workflow-level group lets skipped runs cancel pending ones");
+    let jobs = &workflow["jobs"];
+    let group = jobs["publish"]["concurrency"]["group"].as_str().unwrap();
     assert!(group.contains("github.event.pull_request.number"), "{group}");
-    assert_eq!(workflow["concurrency"]["cancel-in-progress"], false);
+    assert_eq!(
+        jobs["unpublish"]["concurrency"]["group"], group,
+        "publish and unpublish of a pull request queue together"
+    );
+    assert_ne!(jobs["gc"]["concurrency"]["group"], group);
+    for job in ["publish", "unpublish", "gc"] {
+        assert_eq!(jobs[job]["concurrency"]["cancel-in-progress"], false, "{job} must never be cancelled half way");
+    }
     let triggers = &workflow["on"]["pull_request"]["types"];
     for t in ["opened", "reopened", "synchronize", "labeled", "unlabeled", "closed"] {
         assert!(triggers.as_array().unwrap().iter().any(|x| x == t), "on pull_request {t}");
@@ -220,6 +231,7 @@ fn the_github_publish_and_unpublish_steps_do_their_job() {
             ("PR".to_owned(), pr.to_owned()),
             ("SHA".to_owned(), SHA.to_owned()),
             ("BRANCH".to_owned(), "feature/x".to_owned()),
+            ("NOW".to_owned(), "2026-11-21T10:00:00Z".to_owned()),
         ]);
         for name in ["Pin snapshots chosen by tags", "Publish"] {
             let out = run_script(&world, &bash, &step("publish", name), &workspace.join("app"), &vars);
@@ -229,6 +241,13 @@ fn the_github_publish_and_unpublish_steps_do_their_job() {
         let remote = world.remote();
         let meta = world.show(&remote, "main", &format!("previews/{namespace}/preview.json"));
         assert!(meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"branch\": \"feature/x\""), "{meta}");
+        assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the event's time: {meta}");
+        // A re-run of an older run (an older event time) is refused, and says why.
+        let mut older = vars.clone();
+        older.push(("NOW".to_owned(), "2026-11-20T10:00:00Z".to_owned()));
+        let out = run_script(&world, &bash, &step("publish", "Publish"), &workspace.join("app"), &older);
+        assert!(!out.status.success(), "{}", describe(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("re-run of an older CI job"), "{}", describe(&out));
         let summary = std::fs::read_to_string(runner_temp.path().join("preview.md")).expect("the summary file");
         assert!(summary.starts_with(&kpreview::gitops::summary::marker(&namespace)), "{summary}");
         let author = world.git(&remote, &["log", "-1", "--format=%an", "main"]);
@@ -263,6 +282,7 @@ fn the_gitlab_publish_and_stop_jobs_do_their_job() {
             ("CI_MERGE_REQUEST_IID", "12".to_owned()),
             ("CI_COMMIT_SHA", SHA.to_owned()),
             ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/y".to_owned()),
+            ("CI_PIPELINE_CREATED_AT", "2026-11-21T10:00:00Z".to_owned()),
         ]
         .map(|(k, v)| (k.to_owned(), v)),
     );
@@ -278,6 +298,7 @@ fn the_gitlab_publish_and_stop_jobs_do_their_job() {
     );
     let meta = world.show(&world.remote(), "main", "previews/shop-pr-12/preview.json");
     assert!(meta.contains("\"branch\": \"feature/y\""), "{meta}");
+    assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the pipeline's creation time: {meta}");
 
     let stop = scripts["preview:stop"].last().unwrap();
     let out = run_script(&world, &sh, stop, &project, &vars);
@@ -289,4 +310,151 @@ fn the_gitlab_publish_and_stop_jobs_do_their_job() {
         "{}",
         describe(&out)
     );
+}
+
+/// Stand-ins for `gh api` and `curl` that serve canned pages of comments and log every write, so
+/// the comment steps' own logic (which comment they pick) runs as written. What GitHub and GitLab
+/// answer for real is not checked here (see the README).
+fn fake_apis(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    write(
+        &bin,
+        "gh",
+        r#"#!/bin/bash
+set -euo pipefail
+[ "$1" = api ] && shift
+method=GET; filter=; slurp=; url=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --method) method=$2; shift 2 ;;
+    --jq) filter=$2; shift 2 ;;
+    --slurp) slurp=1; shift ;;
+    --paginate) shift ;;
+    -F|-f) shift 2 ;;
+    *) url=$1; shift ;;
+  esac
+done
+if [ "$method" != GET ]; then echo "$method $url" >> "$FAKE_LOG"; exit 0; fi
+pages=("$FAKE_PAGES"/*.json)
+if [ -n "$slurp" ]; then jq -s . "${pages[@]}"
+elif [ -n "$filter" ]; then for page in "${pages[@]}"; do jq -r "$filter" "$page"; done
+else cat "${pages[@]}"; fi
+"#,
+    );
+    write(
+        &bin,
+        "curl",
+        r#"#!/bin/bash
+set -euo pipefail
+method=GET; url=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --request) method=$2; shift 2 ;;
+    --header|--data) shift 2 ;;
+    http*) url=$1; shift ;;
+    *) shift ;;
+  esac
+done
+case "$method $url" in
+  "GET "*/user) echo '{"id": 42, "username": "project_7_bot"}' ;;
+  "GET "*) cat "$FAKE_PAGES"/*.json | jq -s 'add' ;;
+  *) echo "$method $url" >> "$FAKE_LOG" ;;
+esac
+"#,
+    );
+    for tool in ["gh", "curl"] {
+        let path = bin.join(tool);
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&path, permissions).unwrap();
+    }
+    bin
+}
+
+/// Pages of comments: the marker quoted by a person, another bot comment, then the workflow's
+/// own summaries, over two pages.
+fn comment_pages(dir: &Path, author: &str, human: &str) {
+    let summary = "<!-- kpreview:summary shop-pr-7 -->\n### Preview";
+    let page1 = serde_json::json!([
+        {"id": 1, "user": {"login": human}, "author": {"id": 7}, "body": format!("{summary}\nquoted by a person")},
+        {"id": 2, "user": {"login": author}, "author": {"id": 42}, "body": "an unrelated comment"},
+    ]);
+    let page2 = serde_json::json!([
+        {"id": 3, "user": {"login": author}, "author": {"id": 42}, "body": summary},
+        {"id": 4, "user": {"login": author}, "author": {"id": 42}, "body": summary.replace("shop-pr-7", "blog-pr-7")},
+        {"id": 5, "user": {"login": author}, "author": {"id": 42}, "body": summary},
+    ]);
+    write(dir, "pages/1.json", &page1.to_string());
+    write(dir, "pages/2.json", &page2.to_string());
+}
+
+#[test]
+fn the_comment_steps_edit_only_what_the_pipeline_wrote() {
+    let scripts = github_scripts();
+    let world = World::new();
+    let dir = tempdir();
+    let bin = fake_apis(dir.path());
+    let log = dir.path().join("log");
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let writes = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
+        text
+    };
+    write(dir.path(), "preview.md", "<!-- kpreview:summary shop-pr-7 -->\n### Preview\n");
+    let mut vars: Vec<(String, String)> = [
+        ("PATH", path.to_string_lossy().into_owned()),
+        ("FAKE_LOG", log.display().to_string()),
+        ("FAKE_PAGES", dir.path().join("pages").display().to_string()),
+        ("RUNNER_TEMP", dir.path().display().to_string()),
+        ("GITHUB_REPOSITORY", "example/shop".to_owned()),
+        ("PR", "7".to_owned()),
+        ("ACTION", "closed".to_owned()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v))
+    .to_vec();
+    let bash = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"];
+    let step = |job: &str, name: &str| scripts[&(job.to_owned(), name.to_owned())].clone();
+
+    // GitHub: the first summary of the bot with this preview's marker is edited, not the person's.
+    comment_pages(dir.path(), "github-actions[bot]", "mallory");
+    let out = run_script(&world, &bash, &step("publish", "Comment on the pull request"), dir.path(), &vars);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(writes(), "PATCH repos/example/shop/issues/comments/3\n");
+    // On unpublish every summary of the bot is marked, and none of anyone else's.
+    let out = run_script(&world, &bash, &step("unpublish", "Mark the comment"), dir.path(), &vars);
+    assert!(out.status.success(), "{}", describe(&out));
+    let marked = writes();
+    assert_eq!(
+        marked.lines().collect::<Vec<_>>(),
+        [
+            "PATCH repos/example/shop/issues/comments/3",
+            "PATCH repos/example/shop/issues/comments/4",
+            "PATCH repos/example/shop/issues/comments/5"
+        ]
+    );
+    // No comment of the bot yet: a new one, whatever people wrote.
+    comment_pages(dir.path(), "someone-else", "mallory");
+    let out = run_script(&world, &bash, &step("publish", "Comment on the pull request"), dir.path(), &vars);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(writes(), "POST repos/example/shop/issues/7/comments\n");
+
+    // GitLab: the token's own user's note (id 42 here) is edited.
+    comment_pages(dir.path(), "github-actions[bot]", "mallory");
+    let note = &gitlab_scripts()["preview"][1];
+    vars.extend(
+        [
+            ("CI_API_V4_URL", "https://gitlab.example.com/api/v4"),
+            ("CI_PROJECT_ID", "9"),
+            ("CI_MERGE_REQUEST_IID", "7"),
+            ("PREVIEW_API_TOKEN", "t"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let out = run_script(&world, &["sh", "-c"], note, dir.path(), &vars);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(writes(), "PUT https://gitlab.example.com/api/v4/projects/9/merge_requests/7/notes/3\n");
 }
