@@ -4,7 +4,7 @@
 #![no_main]
 
 use kpreview::krm::{Env, ResourceList, process};
-use kpreview::spec::defaults::PrEnv;
+use kpreview::spec::defaults::{PrEnv, PrFields};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
