@@ -12,26 +12,15 @@ pub fn closing(text: &str, open: usize) -> Option<usize> {
         return None;
     }
     let mut depth = 0usize;
-    let mut quote = None;
-    let mut chars = text[open..].char_indices().map(|(i, c)| (open + i, c)).peekable();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some('\''), '\'') if chars.peek().map(|&(_, n)| n) == Some('\'') => {
-                chars.next();
-            }
-            (Some('"'), '\\') => {
-                chars.next();
-            }
-            (Some(q), c) if c == q => quote = None,
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '{' | '[') => depth += 1,
-            (None, '}' | ']') => {
+    for (i, c) in unquoted(text, open) {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return (c == '}').then_some(i);
                 }
             }
-            (None, '#') if text[..i].ends_with([' ', '\t']) => return None,
             _ => {}
         }
     }
@@ -44,22 +33,12 @@ fn entries(map: &str) -> Option<Vec<Range<usize>>> {
     let end = closing(map, 0)?;
     let mut out = Vec::new();
     let mut depth = 0usize;
-    let mut quote = None;
     let mut start = 1;
-    let mut chars = map[..end].char_indices().skip(1).peekable();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some('\''), '\'') if chars.peek().map(|&(_, n)| n) == Some('\'') => {
-                chars.next();
-            }
-            (Some('"'), '\\') => {
-                chars.next();
-            }
-            (Some(q), c) if c == q => quote = None,
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '{' | '[') => depth += 1,
-            (None, '}' | ']') => depth = depth.checked_sub(1)?,
-            (None, ',') if depth == 0 => {
+    for (i, c) in unquoted(&map[..end], 1) {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
                 out.push(trimmed(map, start..i));
                 start = i + 1;
             }
@@ -69,6 +48,31 @@ fn entries(map: &str) -> Option<Vec<Range<usize>>> {
     out.push(trimmed(map, start..end));
     out.retain(|r| !r.is_empty());
     Some(out)
+}
+
+/// The characters of `text` from byte `from` on that stand outside quoted scalars (the quotes
+/// themselves left out), each with its byte index; they end where a comment starts.
+fn unquoted(text: &str, from: usize) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut quote = None;
+    let mut chars = text[from..].char_indices().map(move |(i, c)| (from + i, c)).peekable();
+    std::iter::from_fn(move || {
+        while let Some((i, c)) = chars.next() {
+            match (quote, c) {
+                (Some('\''), '\'') if chars.peek().map(|&(_, n)| n) == Some('\'') => {
+                    chars.next();
+                }
+                (Some('"'), '\\') => {
+                    chars.next();
+                }
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '#') if text[..i].ends_with([' ', '\t']) => return None,
+                (None, c) => return Some((i, c)),
+            }
+        }
+        None
+    })
 }
 
 fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
