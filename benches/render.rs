@@ -42,10 +42,10 @@ fn stages(c: &mut Criterion) {
     let model = kpreview::prepare(text, "preview.yaml", &pr, None).expect("valid");
     let manifests = kpreview::render(&model);
     c.bench_function("stage/load", |b| {
-        b.iter(|| kpreview::spec::load::load(black_box(text), "preview.yaml").expect("loads"))
+        b.iter(|| kpreview::spec::load::load(black_box(text), "preview.yaml").expect("loads"));
     });
     c.bench_function("stage/load+validate", |b| {
-        b.iter(|| kpreview::prepare(black_box(text), "preview.yaml", &pr, None))
+        b.iter(|| kpreview::prepare(black_box(text), "preview.yaml", &pr, None));
     });
     c.bench_function("stage/render", |b| b.iter(|| kpreview::render(black_box(&model))));
     c.bench_function("stage/to_yaml", |b| b.iter(|| black_box(&manifests).to_yaml().expect("writes")));
