@@ -129,6 +129,108 @@ pub fn values_from_stream(text: &str) -> Result<Vec<serde_json::Value>, ReadErro
     serde_saphyr::from_multiple_with_options(text, options).map_err(|e| read_error(String::new(), &e, Limits::Stream))
 }
 
+/// The scalars of the one document `text` exactly as written, at the places where `shape` has a
+/// scalar: mappings and lists are read as far as `shape` has them (what it lacks is skipped), a
+/// scalar becomes its text (`0x1F`, `16.10`, `2026-01-01`), anything else `null`. `shape` is the
+/// same document as another tool re-serialised it; this is how its retyped scalars are told from
+/// what the author wrote. Fails when the two disagree on where a mapping or list is.
+pub fn texts_like(text: &str, shape: &serde_json::Value, limits: Limits) -> Result<serde_json::Value, ReadError> {
+    use serde::de::DeserializeSeed;
+    check_size(text, limits)?;
+    serde_saphyr::with_deserializer_from_str_with_options(text, limits.options(false), |de| {
+        texts::Like(shape).deserialize(de)
+    })
+    .map_err(|e| read_error(String::new(), &e, limits))
+}
+
+mod texts {
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    /// Reads a node as `shape` has it: see [`super::texts_like`].
+    pub struct Like<'a>(pub &'a Value);
+
+    impl<'de> DeserializeSeed<'de> for Like<'_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+            match self.0 {
+                Value::Object(_) => de.deserialize_map(self),
+                Value::Array(_) => de.deserialize_seq(self),
+                _ => de.deserialize_str(self),
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Like<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a node shaped like the re-serialised document")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                match self.0.get(&key) {
+                    Some(shape) => {
+                        let value = map.next_value_seed(Like(shape))?;
+                        out.insert(key, value);
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::new();
+            loop {
+                let next = match self.0.get(out.len()) {
+                    Some(shape) => seq.next_element_seed(Like(shape))?,
+                    None => seq.next_element::<IgnoredAny>()?.map(|_| Value::Null),
+                };
+                match next {
+                    Some(value) => out.push(value),
+                    None => return Ok(Value::Array(out)),
+                }
+            }
+        }
+    }
+}
+
 /// Reads one typed document strictly: the first problem fails it. For files kpreview writes
 /// itself (lock files, metadata).
 pub fn from_str<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, ReadError> {

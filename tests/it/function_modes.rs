@@ -282,6 +282,74 @@ fn kustomize_plugin_finds_the_lock_beside_the_spec_of_a_directory_generator() {
     assert!(stderr.contains("no snapshot is pinned for `db`") && stderr.contains(&searched), "{stderr}");
 }
 
+/// A spec whose plain scalars a YAML 1.1 reader retypes: kustomize hands the plugin `"31"` for
+/// `0x1F`, `16.1` for `16.10`, a timestamp for a date. The plugin must give what `render` gives,
+/// through a file generator and through a directory generator that patches the spec.
+const RETYPED: &str = "\
+apiVersion: kpreview.dev/v1alpha1
+kind: Preview
+metadata:
+  name: library
+spec:
+  pullRequest:
+    branch: 1e3
+  services:
+    catalog:
+      image: registry.example.org/library/catalog:1.10
+      port: 8080
+      env:
+        MAGIC: 0x1F
+        OCTAL: 010
+        LIMIT: 1e3
+        SINCE: 2026-01-01
+        RATIO: 1.50
+        PLAIN: yes
+  dataStores:
+    members:
+      engine: postgres
+      version: 16.10
+";
+
+#[test]
+fn kustomize_plugin_keeps_scalars_as_written() {
+    let home = tempdir();
+    install_plugin(home.path());
+    let dir = tempdir();
+    write(dir.path(), "file/preview.yaml", RETYPED);
+    write(dir.path(), "file/kustomization.yaml", "generators: [preview.yaml]\n");
+    write(dir.path(), "base/spec/preview.yaml", RETYPED);
+    write(dir.path(), "base/spec/kustomization.yaml", "resources: [preview.yaml]\n");
+    write(dir.path(), "pr/kustomization.yaml", "generators: [spec]\n");
+    write(
+        dir.path(),
+        "pr/spec/kustomization.yaml",
+        "resources: [../../base/spec]\npatches:\n- target: {kind: Preview}\n  patch: |-\n    \
+         - {op: add, path: /spec/pullRequest/number, value: 9}\n    \
+         - {op: add, path: /spec/services/catalog/env/ADDED, value: \"0x10\"}\n",
+    );
+    let spec = dir.path().join("file/preview.yaml");
+    let env = [("PREVIEW_PR_NUMBER", "9"), ("PREVIEW_HEAD_SHA", SHA)];
+    let expected = render(&spec, &["--pr", "9", "--sha", SHA]);
+    for value in ["\"0x1F\"", "\"010\"", "\"1e3\"", "\"2026-01-01\"", "\"1.50\"", "postgres:16.10", "catalog:1.10"] {
+        assert!(expected.contains(value), "render no longer keeps {value}:\n{expected}");
+    }
+    let output = kubectl_kustomize(&dir.path().join("file"), home.path(), &env);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_same_objects("a file generator", docs(&String::from_utf8_lossy(&output.stdout)), docs(&expected));
+
+    // The patch's own value stays as the patch wrote it; what kustomize retyped is given back.
+    let patched = RETYPED.replace("        PLAIN: yes\n", "        PLAIN: yes\n        ADDED: \"0x10\"\n");
+    write(dir.path(), "patched.yaml", &patched);
+    let expected = render(&dir.path().join("patched.yaml"), &["--pr", "9", "--sha", SHA]);
+    let output = kubectl_kustomize(&dir.path().join("pr"), home.path(), &[("PREVIEW_HEAD_SHA", SHA)]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_same_objects(
+        "a patched directory generator",
+        docs(&String::from_utf8_lossy(&output.stdout)),
+        docs(&expected),
+    );
+}
+
 /// The README's warning, kept true: `kubectl kustomize` runs no `exec:` function and says nothing.
 #[test]
 fn kubectl_kustomize_silently_skips_exec_functions() {
