@@ -380,7 +380,7 @@ mod tests {
         let tombstone = |name: &str, removed: &str| {
             let (_, dir) = meta(name, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "48h");
             let Status::Live(meta) = dir.status else { unreachable!() };
-            let t = Tombstone { meta, removed: parse_time(removed).unwrap(), reason: "unpublished".into() };
+            let t = Tombstone { meta, removed: parse_time(removed).unwrap(), reason: UNPUBLISHED.into() };
             (name.to_owned(), Dir { status: Status::Removed(t), manifests: None })
         };
         let dirs = BTreeMap::from([

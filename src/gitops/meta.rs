@@ -119,6 +119,9 @@ impl PreviewMeta {
     }
 }
 
+/// A tombstone's `reason` when `unpublish` removed the preview (its PR closed).
+pub const UNPUBLISHED: &str = "unpublished";
+
 /// A removed preview. Its `preview.json` is gone, so the ApplicationSet deletes its Application;
 /// its manifests stay until a later gc purges them, because Argo CD renders them again from the
 /// branch while it deletes the Application (to run PostDelete hooks) and wedges if it cannot.

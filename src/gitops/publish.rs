@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::error::GitOpsError;
 use super::land::{Prepared, Push, land};
-use super::meta::{self, PreviewMeta, Ttl, format_time};
+use super::meta::{self, PreviewMeta, Ttl, UNPUBLISHED, format_time};
 use super::repo::{Entry, Oid, Repo};
 use super::tree::{Change, MANIFESTS, Snapshot, Status};
 
@@ -102,8 +102,14 @@ fn prepare(
                 format_time(t.removed)
             ));
         }
-        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.removed > p.now && !p.force => {
+        // An unpublish (the PR closed) stands against any job that started before it. A preview
+        // gc expired or evicted may come back with any push newer than its last publish: that
+        // push's job may well have been queued before the gc ran.
+        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.reason == UNPUBLISHED && t.removed > p.now && !p.force => {
             return stale("removed", t.removed, &t.meta);
+        }
+        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.meta.updated > p.now && !p.force => {
+            return stale("last published", t.meta.updated, &t.meta);
         }
         // Nothing there, or this app's removed preview: a new life.
         None | Some(Status::Removed(_)) => (p.now, false),

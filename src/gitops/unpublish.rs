@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::error::GitOpsError;
 use super::land::{Prepared, Push, land};
-use super::meta::{PreviewMeta, Tombstone, format_time};
+use super::meta::{PreviewMeta, Tombstone, UNPUBLISHED, format_time};
 use super::repo::{Oid, Repo};
 use super::tree::{Status, retire};
 
@@ -48,7 +48,7 @@ pub fn unpublish(
         for (namespace, dir) in snapshot.all_dirs(repo)? {
             match dir.status {
                 Status::Live(meta) if matches(&meta) => {
-                    retirees.push((Tombstone { meta, removed: now, reason: "unpublished".into() }, dir.manifests));
+                    retirees.push((Tombstone { meta, removed: now, reason: UNPUBLISHED.into() }, dir.manifests));
                 }
                 Status::Live(meta) if meta.pr == pr => others.push(meta),
                 Status::Removed(t) if matches(&t.meta) => already.push(t),

@@ -405,3 +405,34 @@ fn a_publish_older_than_the_preview_is_refused_unless_forced() {
     let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stderr(&out).contains("previews/shop-pr-7 was removed at 2026-11-23T00:00:00Z"), "{}", stderr(&out));
 }
+
+/// A scheduled gc may evict a preview between a push and the publish job it queued, which carries
+/// the push's time: that newer push brings the preview back; an older one still does not.
+#[test]
+fn a_push_queued_before_gc_evicted_its_preview_publishes_again() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec = world.spec("shop", "48h");
+    let repo_arg = repo.to_string_lossy().into_owned();
+    publish(&world, &spec, &repo, "7", SHA, "2026-11-20T10:00:00Z");
+    publish(&world, &spec, &repo, "8", SHA, "2026-11-21T10:00:00Z");
+    world.ok(&["gc", "--repo", &repo_arg, "--now", "2026-11-21T12:00:00Z", "--max", "1"]);
+    let meta = |pr: &str| {
+        let out = world.git_output(&repo, &["show", &format!("HEAD:previews/shop-pr-{pr}/preview.json")]);
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert!(meta("7").is_none() && meta("8").is_some(), "gc did not evict the oldest preview");
+
+    let push = |sha: &str, now: &str| {
+        ["publish", spec.to_str().unwrap(), "--repo", &repo_arg, "--pr", "7", "--sha", sha, "--now", now]
+            .map(str::to_owned)
+    };
+    let older = push(SHA2, "2026-11-19T00:00:00Z");
+    let out = world.fails(1, &older.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(stderr(&out).contains("previews/shop-pr-7 was last published at 2026-11-20T10:00:00Z"), "{}", stderr(&out));
+
+    let queued = push(SHA2, "2026-11-21T11:00:00Z");
+    world.ok(&queued.iter().map(String::as_str).collect::<Vec<_>>());
+    let republished = meta("7").unwrap_or_default();
+    assert!(republished.contains(&format!("\"sha\": \"{SHA2}\"")), "{republished}");
+}
