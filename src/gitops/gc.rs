@@ -293,7 +293,7 @@ pub fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gitops::meta::parse_time;
+    use crate::gitops::meta::{UNPUBLISHED, parse_time};
 
     fn meta(name: &str, created: &str, updated: &str, ttl: &str) -> (String, Dir) {
         let m = PreviewMeta {
