@@ -35,8 +35,33 @@ pub(crate) fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: &Pr) -> S
                  `{{{{ pr.number }}}}` in it"
             ),
         );
+    } else if !names_pull_request(&rendered, pr) {
+        ctx.problems.error(
+            path,
+            format!(
+                "`{rendered}` (from `{template}`) does not name this pull request: a preview's namespace must hold its \
+                 number, branch slug or short SHA as written (`{{{{ pr.number }}}}`, `{{{{ pr.branchSlug }}}}`, \
+                 `{{{{ pr.shortSha }}}}`), so that no spec can take a namespace that exists for something else"
+            ),
+        );
     }
     shortened
+}
+
+/// Whether `namespace` holds the pull request's own number (as a whole number: `shop-pr-17` does
+/// not name PR 7), its branch slug or its short SHA. Checking only that another pull request gets
+/// another name lets a conditional (`'cert-manager' if pr.number == 7 else …`) or arithmetic
+/// (`pr.number + 1`, the next preview's namespace) through.
+fn names_pull_request(namespace: &str, pr: &Pr) -> bool {
+    let number = pr.number.to_string();
+    let has_number = namespace.match_indices(&number).any(|(at, _)| {
+        let before = namespace[..at].chars().next_back();
+        let after = namespace[at + number.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    });
+    let vars = pr_vars(pr.number, pr.head_sha.clone(), pr.branch.clone());
+    let has = |part: Option<String>| part.is_some_and(|p| !p.is_empty() && namespace.contains(&p));
+    has_number || has(vars.branch_slug) || has(vars.short_sha)
 }
 
 /// A pull request that differs from `pr` in every field a namespace template can use: number,
@@ -102,6 +127,66 @@ pub(crate) fn namespace_of_its_own(ctx: &mut Ctx<'_>, namespace: &str, taken: &T
     }
 }
 
+/// Velero's namespace and the base namespaces seeds restore from are the platform's, not the
+/// preview's, but the spec names them: the restore RBAC and the cleanup Job go into Velero's, and
+/// a restore copies a base's labelled volumes and Secrets into the preview. So neither may be a
+/// namespace that holds the cluster's own workloads or credentials.
+pub(crate) fn platform_namespaces(ctx: &mut Ctx<'_>, taken: &Taken<'_>) {
+    let system = |namespace: &str| {
+        if namespace.starts_with("kube-") {
+            Some("a namespace of Kubernetes itself (`kube-*`)")
+        } else if namespace == "argocd" {
+            Some("Argo CD's namespace")
+        } else if namespace == taken.ingress.controller_namespace {
+            Some("the ingress controller's namespace (`spec.ingress.controllerNamespace`)")
+        } else {
+            None
+        }
+    };
+    if let Some(what) =
+        system(taken.velero).or((taken.velero == "default").then_some("the cluster's default namespace"))
+    {
+        ctx.problems.error(
+            "spec.restore.veleroNamespace",
+            format!(
+                "`{}` is {what}; the restore Role, RoleBinding and cleanup Job go into Velero's namespace, so name \
+                 the one Velero runs in (default `velero`)",
+                taken.velero
+            ),
+        );
+    }
+    for store in taken.stores {
+        if let Seed::Velero { namespace: base, .. } = &store.seed {
+            let what = system(base).or((base == taken.velero).then_some("Velero's namespace"));
+            if let Some(what) = what {
+                ctx.problems.error(
+                    format!("{}.namespace", key_path_of_seed(&store.name)),
+                    format!(
+                        "`{base}` is {what}; a restore copies the backed-up namespace's volumes and Secrets into the \
+                         preview, so seed from a namespace that holds the app's own (anonymized) data"
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn key_path_of_seed(store: &str) -> String {
     format!("{}.seed.velero", key_path("spec.dataStores", store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_must_name_its_own_pull_request() {
+        let pr = Pr { number: 7, head_sha: Some("4f9c2d1e8b7a".into()), branch: Some("Feat/X".into()) };
+        for ok in ["shop-pr-7", "7-shop", "p-feat-x", "x-4f9c2d1"] {
+            assert!(names_pull_request(ok, &pr), "{ok}");
+        }
+        for taken in ["cert-manager", "shop-pr-8", "shop-pr-17", "shop-pr-70", "x-4f9c2d"] {
+            assert!(!names_pull_request(taken, &pr), "{taken}");
+        }
+    }
 }

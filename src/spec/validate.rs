@@ -6,7 +6,7 @@ use super::check::{format_duration, is_sha, parse_duration};
 use super::defaults::{self, Given, Inputs, Number, Origin, PrField};
 use super::lockfile::Lock;
 use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
-use super::namespace::{Taken, namespace_of_its_own, preview_namespace};
+use super::namespace::{Taken, namespace_of_its_own, platform_namespaces, preview_namespace};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{annotations, services, stores};
@@ -134,6 +134,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     let velero = spec.restore.as_ref().and_then(|r| r.velero_namespace.as_deref()).unwrap_or_default();
     let taken = Taken { staging: &staging_namespace, ingress: &ingress, velero, stores: &stores };
     namespace_of_its_own(&mut ctx, &namespace, &taken);
+    platform_namespaces(&mut ctx, &taken);
     let services = services::validate(&mut ctx, spec, &namespace, &stores, &ingress, pr.number);
 
     if ctx.problems.has_errors() {

@@ -233,15 +233,29 @@ fn a_namespace_held_by_another_pull_request_or_by_foreign_files_is_refused() {
     let repo = world.clone("ci");
     let spec = world.spec("shop", "48h");
     // Render refuses a template that gives every pull request one namespace; one that collides for
-    // some pull requests only (here the odd ones) is caught here.
-    let shared = "spec:\n  namespace: \"{{ 'shop-shared' if pr.number % 2 == 1 else 'shop-pr-' ~ pr.number }}\"\n";
+    // some pull requests only (two forks' branches of one name) is caught here.
+    let shared = "spec:\n  namespace: \"shop-{{ pr.branchSlug }}\"\n";
     let fixed = std::fs::read_to_string(&spec).unwrap().replace("spec:\n", shared);
     std::fs::write(&spec, fixed).unwrap();
     publish(&world, &spec, &repo, "7", SHA, "2026-11-21T10:00:00Z");
-    let out = world
-        .fails(2, &["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "9", "--sha", SHA]);
+    let out = world.fails(
+        2,
+        &[
+            "publish",
+            &spec.to_string_lossy(),
+            "--repo",
+            &repo.to_string_lossy(),
+            "--pr",
+            "9",
+            "--sha",
+            SHA,
+            "--branch",
+            "feature/cart",
+        ],
+    );
     assert!(
-        stderr(&out).contains("previews/shop-shared already holds the preview of app shop PR #7, not of shop PR #9"),
+        stderr(&out)
+            .contains("previews/shop-feature-cart already holds the preview of app shop PR #7, not of shop PR #9"),
         "{}",
         stderr(&out)
     );
