@@ -69,6 +69,9 @@ impl Limits {
             strict_booleans: strict_booleans,
             leading_zero_numbers_as_strings: true,
             underscored_numbers_as_strings: true,
+            // `.inf` and `.nan` in an untyped read stay text, as a typed spec's string fields keep
+            // them; JSON has no number for them.
+            non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::AsString,
             with_snippet: false,
         }
     }

@@ -502,6 +502,30 @@ fn without_a_subcommand_a_piped_resource_list_runs_the_function() {
     assert_eq!(objects.len(), docs(&render(&root().join("functions/kpt/preview.yaml"), &[])).len());
 }
 
+/// `.inf` and `.nan` are text in a spec's string fields; the function reads its `ResourceList`
+/// untyped, where they must stay text too, or `fn` refuses what `render` takes.
+#[test]
+fn the_function_takes_every_yaml_ambiguous_string_render_takes() {
+    let path = root().join("testdata/yaml-ambiguous-strings/preview.yaml");
+    let spec = std::fs::read_to_string(&path).expect("spec");
+    let indented: String = spec.lines().flat_map(|l| ["  ", l, "\n"]).collect();
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n-{}", &indented[1..]);
+    let out = run_with_stdin(kpreview().arg("fn").env("PREVIEW_PR_NUMBER", "7"), list.as_bytes());
+    assert!(out.status.success(), "{}", describe(&out));
+    let env_of = |objects: Vec<Value>| -> Vec<Value> {
+        objects
+            .into_iter()
+            .filter(|o| o["kind"] == "Deployment")
+            .map(|o| o["spec"]["template"]["spec"]["containers"][0]["env"].clone())
+            .collect()
+    };
+    let list = kpreview::krm::ResourceList::parse(&String::from_utf8_lossy(&out.stdout)).expect("a ResourceList");
+    let from_fn = env_of(list.items.iter().map(|i| Value::Object(i.object().clone())).collect());
+    let from_render = env_of(docs(&render(&path, &["--pr", "7"])));
+    assert!(from_render.iter().any(|e| e.to_string().contains(r#""value":".inf""#)), "{from_render:?}");
+    assert_eq!(from_fn, from_render);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Argo CD
 
