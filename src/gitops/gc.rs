@@ -215,11 +215,28 @@ impl Plan {
     fn message(&self) -> String {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         let (n, m) = (self.remove.len(), self.purge.len());
-        let mut text = match (n, m) {
-            (_, 0) => format!("Expire {n} preview{}\n\n", plural(n)),
-            (0, _) => format!("Purge {m} removed preview{}\n\n", plural(m)),
-            _ => format!("Expire {n} preview{}, purge {m} removed\n\n", plural(n)),
-        };
+        let evicted = self.remove.iter().filter(|r| r.reason == Reason::OverMax).count();
+        let expired = n - evicted;
+        // The subject says what happened, as `git log --oneline` shows it: expired previews and
+        // the cap's evictions are different news.
+        let mut parts = Vec::new();
+        if expired > 0 {
+            parts.push(format!("expire {expired} preview{}", plural(expired)));
+        }
+        if evicted > 0 {
+            parts.push(format!("evict {evicted} preview{} over --max", plural(evicted)));
+        }
+        if m > 0 {
+            parts.push(if n == 0 {
+                format!("purge {m} removed preview{}", plural(m))
+            } else {
+                format!("purge {m} removed")
+            });
+        }
+        let subject = parts.join(", ");
+        let mut chars = subject.chars();
+        let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+        let mut text = format!("{first}{}\n\n", chars.as_str());
         for r in &self.remove {
             let _ = writeln!(text, "{} (app {}, PR #{}): {}", r.namespace, r.app, r.pr, r.detail);
         }

@@ -96,7 +96,7 @@ fn gc_removes_what_the_plan_says_in_one_commit_that_says_why() {
     let out = world.ok(&["gc", "--repo", &repo.to_string_lossy(), "--now", "2026-11-21T12:00:00Z", "--max", "3"]);
     assert_eq!(stdout(&out), PLAN, "gc prints the plan it carried out");
     assert_eq!(world.subjects(&repo, "HEAD").len(), commits + 1, "one commit");
-    assert_eq!(world.subjects(&repo, "HEAD")[0], "Expire 2 previews");
+    assert_eq!(world.subjects(&repo, "HEAD")[0], "Expire 1 preview, evict 1 preview over --max");
     let body = world.git(&repo, &["log", "-1", "--format=%b"]);
     assert!(body.contains("shop-pr-1 (app shop, PR #1): expired at 2026-11-19T00:00:00Z (latest publish 2026-11-18T00:00:00Z + ttl 24h)"), "{body}");
     assert!(
