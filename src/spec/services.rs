@@ -178,6 +178,16 @@ fn environment(
         let Some(value) = ctx.template(&at, source) else {
             continue;
         };
+        if let Some(what) = secret_literal(name, &value) {
+            ctx.problems.warning(
+                &at,
+                format!(
+                    "{what}: a value written here is rendered in plain text into the manifests and the GitOps \
+                     repository; keep secrets in the cluster (a data store's `credentials` Secret reaches the \
+                     service as `<STORE>_PASSWORD`, a secretKeyRef)"
+                ),
+            );
+        }
         if let Some(existing) = env.iter_mut().find(|e| &e.name == name) {
             ctx.problems.warning(&at, format!("`{name}` replaces the value kpreview derives from dependsOn"));
             existing.value = EnvValue::Literal(value);
@@ -212,5 +222,29 @@ fn layer(ctx: &mut Ctx<'_>, spec: &PreviewSpec, services: &mut [Service]) {
                 format!("dependency cycle {cycle}: services of a preview must start in some order; break the cycle or move one side to `dependencies`"),
             );
         }
+    }
+}
+
+/// Why an environment variable looks like it holds a secret, if it does: a name that says so
+/// with a value that is more than a reference to another variable, or a URL with a password in
+/// it. A warning, not an error: a preview's throwaway test key is the team's call.
+fn secret_literal(name: &str, value: &str) -> Option<String> {
+    const SECRET_WORDS: [&str; 9] =
+        ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "CREDENTIAL"];
+    let upper = name.to_ascii_uppercase();
+    let only_reference = value.starts_with("$(") && value.ends_with(')') && value.matches("$(").count() == 1;
+    if !value.is_empty() && !only_reference && SECRET_WORDS.iter().any(|w| upper.contains(w)) {
+        return Some(format!("`{name}` looks like a secret"));
+    }
+    let userinfo = value.split_once("://").and_then(|(_, rest)| rest.split(['/', '?', '#']).next()?.rsplit_once('@'));
+    match userinfo {
+        Some((user, _))
+            if user
+                .split_once(':')
+                .is_some_and(|(_, password)| !password.is_empty() && !password.starts_with("$(")) =>
+        {
+            Some(format!("the value of `{name}` holds a password in its URL"))
+        }
+        _ => None,
     }
 }
