@@ -68,10 +68,11 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
             ))
         })?,
     };
-    let search = lock::find(&root, &text)?;
+    let sources = lock::Sources::find(&root, &text);
+    let search = lock::find(&sources)?;
     // kustomize hands over a re-serialised copy in a temporary file: read what the author wrote.
-    let (name, text) =
-        lock::original(&root, &text).unwrap_or_else(|| (format!("the Preview generator of {}", root.display()), text));
+    let (name, text) = lock::original(&sources, &text)
+        .unwrap_or_else(|| (format!("the Preview generator of {}", root.display()), text));
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
     let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;

@@ -43,23 +43,43 @@ impl Search {
     }
 }
 
-/// Finds the lock of the spec `spec` (its text) generated from the kustomization in `root`.
-pub fn find(root: &Path, spec: &str) -> anyhow::Result<Search> {
+/// Where the spec of the generator config kustomize handed over lives: the entries of the
+/// `generators:` list of the kustomization in `root`, and the files below them (following
+/// `resources:` down, as kustomize does) that hold a spec of that name. Found once, for the lock
+/// and for the spec's own text.
+pub struct Sources {
+    root: PathBuf,
+    generators: Vec<String>,
+    files: BTreeSet<PathBuf>,
+}
+
+impl Sources {
+    /// Looks for the files of the spec `spec` (the config's text) from the kustomization in `root`.
+    pub fn find(root: &Path, spec: &str) -> Self {
+        let name = yaml::value_from_str(spec, Limits::Spec)
+            .ok()
+            .and_then(|v| v.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned));
+        let generators = entries(root, "generators");
+        let mut files = BTreeSet::new();
+        if let Some(name) = &name {
+            let mut walk = Walk { name, visited: BTreeSet::new(), found: &mut files };
+            for generator in &generators {
+                walk.visit(&root.join(generator), 0);
+            }
+        }
+        Self { root: root.to_owned(), generators, files }
+    }
+}
+
+/// Finds the lock of the spec whose files `sources` found.
+pub fn find(sources: &Sources) -> anyhow::Result<Search> {
+    let root = &sources.root;
     let mut searched = vec![root.join(FILE_NAME)];
     if let Some(lock) = read_lock(root)? {
         return Ok(Search { lock: Some((root.join(FILE_NAME), lock)), searched });
     }
-    let name = yaml::value_from_str(spec, Limits::Spec)
-        .ok()
-        .and_then(|v| v.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned));
-    let generators = entries(root, "generators");
-    let mut files = BTreeSet::new();
-    if let Some(name) = &name {
-        let mut walk = Walk { name, visited: BTreeSet::new(), found: &mut files };
-        for generator in &generators {
-            walk.visit(&root.join(generator), 0);
-        }
-    }
+    let generators = &sources.generators;
+    let files = &sources.files;
     let mut dirs: BTreeSet<PathBuf> = files.iter().map(|f| clean(f.parent().unwrap_or(Path::new("")))).collect();
     if dirs.is_empty() {
         // The spec's file was not found (a generator kustomize fetches, an unreadable file): the
@@ -91,43 +111,28 @@ pub fn find(root: &Path, spec: &str) -> anyhow::Result<Search> {
     }
 }
 
-/// The spec as its author wrote it, and its path, for the generator config kustomize handed over
-/// (`received`). kustomize re-serialises the config, and YAML 1.1 retypes plain scalars on the way
-/// (`0x1F` becomes `"31"`, `16.10` becomes `16.1`, `2026-01-01` a timestamp), so `render` and the
-/// plugin would disagree. A file the kustomization in `root` lists under `generators:` is the
-/// config unchanged: it is read instead. A directory generator may patch the spec, so its copy is
-/// kept, but every scalar kustomize retyped gets back the text of the spec file it came from.
-/// Returns the name for messages and the text; `None` when the spec's file is not found, or is
-/// not one document.
-pub fn original(root: &Path, received: &str) -> Option<(String, String)> {
+/// The spec as its author wrote it, for the generator config kustomize handed over (`received`).
+/// kustomize re-serialises the config, and YAML 1.1 retypes plain scalars on the way (`0x1F`
+/// becomes `"31"`, `16.10` becomes `16.1`, `2026-01-01` a timestamp), so `render` and the plugin
+/// would disagree. A file the kustomization lists under `generators:` is the config unchanged: it
+/// is read instead. A directory generator may patch the spec, so its copy is kept, but every
+/// scalar kustomize retyped gets back the text of the spec file it came from. Returns the name
+/// for messages and the text; `None` unless exactly one file of one document holds the spec.
+pub fn original(sources: &Sources, received: &str) -> Option<(String, String)> {
+    let [path] = <[&PathBuf; 1]>::try_from(sources.files.iter().collect::<Vec<_>>()).ok()?;
+    let text = bounded(path)?;
+    if yaml::values_from_stream(&text).ok()?.len() != 1 {
+        return None;
+    }
+    if sources.generators.iter().any(|g| clean(&sources.root.join(g)) == *path) {
+        return Some((path.display().to_string(), text));
+    }
     let mut config = yaml::value_from_str(received, Limits::Spec).ok()?;
-    let key = |d: &Value| {
-        ["/apiVersion", "/kind", "/metadata/name"].map(|p| d.pointer(p).and_then(Value::as_str).map(str::to_owned))
-    };
-    let wanted = key(&config);
-    let single = |path: &Path| {
-        let text = bounded(path)?;
-        let documents = yaml::values_from_stream(&text).ok()?;
-        (documents.len() == 1 && key(&documents[0]) == wanted).then_some(text)
-    };
-    let generators: Vec<PathBuf> = entries(root, "generators").into_iter().map(|e| root.join(e)).collect();
-    let mut files =
-        generators.iter().filter(|p| p.is_file()).filter_map(|p| Some((clean(p).display().to_string(), single(p)?)));
-    if let Some(first) = files.next() {
-        return files.next().is_none().then_some(first);
-    }
-    let name = wanted[2].clone()?;
-    let mut found = BTreeSet::new();
-    let mut walk = Walk { name: &name, visited: BTreeSet::new(), found: &mut found };
-    for generator in &generators {
-        walk.visit(generator, 0);
-    }
-    let [path] = <[PathBuf; 1]>::try_from(found.into_iter().collect::<Vec<_>>()).ok()?;
-    let written = yaml::texts_like(&single(&path)?, &config, Limits::Spec).ok()?;
+    let written = yaml::texts_like(&text, &config, Limits::Spec).ok()?;
     restore_text(&mut config, &written);
     let name = format!(
         "the Preview generator of {} (the spec of {}, as kustomize patched it)",
-        root.display(),
+        sources.root.display(),
         path.display()
     );
     Some((name, yaml::to_string(&config).ok()?))
