@@ -13,3 +13,4 @@ mod lock;
 mod overlay;
 mod plan;
 mod restore;
+mod standalone;
