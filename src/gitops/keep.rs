@@ -38,19 +38,19 @@ pub fn keep(
     let outcome = land(repo, push, report, |snapshot| {
         let found = select(repo, snapshot, pr, app)?;
         let mut changes = Vec::new();
-        let mut changed = Vec::new();
+        let mut touched = Vec::new();
         let mut previews = Vec::new();
         for (mut meta, dir) in found {
             if meta.kept != keep {
                 meta.kept = keep;
                 let tree = with_meta(repo, &dir, &meta)?;
                 changes.push(Change::Put { namespace: meta.namespace.clone(), tree });
-                changed.push(meta.namespace.clone());
+                touched.push(meta.namespace.clone());
             }
             previews.push(meta);
         }
-        let message = message(pr, keep, &changed);
-        Ok(Prepared { changes, message, value: (previews, changed) })
+        let message = message(pr, keep, &touched);
+        Ok(Prepared { changes, message, value: (previews, touched) })
     })?;
     let (previews, changed) = outcome.value;
     Ok(Changed { previews, changed, commit: outcome.commit, pushed: outcome.pushed })

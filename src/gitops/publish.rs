@@ -172,6 +172,9 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
     Ok(Prepared { changes, message, value: Done { meta, existed, evicted, over_max_kept, woke } })
 }
 
+/// Previews to take down, each with its manifests.
+type Retirees = Vec<(Tombstone, Option<Oid>)>;
+
 /// Whether gc's takedown of `t` stands against `p`: a publish at the very time of the takedown
 /// (ties go to the takedown), or one whose expiry had already passed when gc took it down. A
 /// publish between the last one and the takedown may bring it back: its job may have been
@@ -182,12 +185,7 @@ fn taken_down_after(t: &Tombstone, p: &Publication) -> bool {
 
 /// The previews `--max` takes down when `meta` is published: never `meta` itself, never a kept
 /// one. Also how many kept ones stay beyond the cap.
-fn cap(
-    repo: &Repo,
-    snapshot: &Snapshot,
-    meta: &PreviewMeta,
-    max: usize,
-) -> Result<(Vec<(Tombstone, Option<Oid>)>, usize), GitOpsError> {
+fn cap(repo: &Repo, snapshot: &Snapshot, meta: &PreviewMeta, max: usize) -> Result<(Retirees, usize), GitOpsError> {
     let dirs = snapshot.all_dirs(repo)?;
     let mut live: Vec<&PreviewMeta> = dirs
         .values()

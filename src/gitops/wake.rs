@@ -28,7 +28,7 @@ pub fn wake(
     let outcome = land(repo, push, report, |snapshot| {
         let found = select(repo, snapshot, pr, app)?;
         let mut changes = Vec::new();
-        let mut changed = Vec::new();
+        let mut touched = Vec::new();
         let mut previews = Vec::new();
         let mut message = String::new();
         for (mut meta, dir) in found {
@@ -36,12 +36,12 @@ pub fn wake(
                 meta.woken = Some(now);
                 changes.push(Change::Put { namespace: meta.namespace.clone(), tree: awake(repo, &dir, &meta)? });
                 let _ = writeln!(message, "{}: asleep since {}, sha {}", meta.namespace, format_time(since), meta.sha);
-                changed.push(meta.namespace.clone());
+                touched.push(meta.namespace.clone());
             }
             previews.push(meta);
         }
-        let message = format!("Wake PR #{pr}: {}\n\n{message}", changed.join(", "));
-        Ok(Prepared { changes, message, value: (previews, changed) })
+        let message = format!("Wake PR #{pr}: {}\n\n{message}", touched.join(", "));
+        Ok(Prepared { changes, message, value: (previews, touched) })
     })?;
     let (previews, changed) = outcome.value;
     Ok(Changed { previews, changed, commit: outcome.commit, pushed: outcome.pushed })
