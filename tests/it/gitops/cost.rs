@@ -275,3 +275,25 @@ fn a_rerun_after_gc_does_not_bring_the_preview_back() {
     let out = publish(&world, &spec, &repo, "2", "2020-01-01T00:00:00Z", &[]);
     assert!(stderr(&out).contains("already past"), "{}", stderr(&out));
 }
+
+#[test]
+fn keep_and_wake_name_the_app_when_apps_share_a_number_and_push() {
+    let world = World::new();
+    let repo = world.clone("ops");
+    let r = repo.to_string_lossy().to_string();
+    publish(&world, &world.spec("shop", "48h"), &repo, "7", &at(0), &["--push"]);
+    publish(&world, &world.spec("blog", "48h"), &repo, "7", &at(0), &["--push"]);
+    let out = world.fails(2, &["keep", "--repo", &r, "--pr", "7"]);
+    assert!(stderr(&out).contains("blog (blog-pr-7), shop (shop-pr-7)"), "{}", stderr(&out));
+    world.ok(&["keep", "--repo", &r, "--pr", "7", "--app", "shop", "--push"]);
+    assert_eq!(meta(&world, &world.remote(), "main", "shop-pr-7")["kept"], "indefinitely");
+    assert_eq!(meta(&world, &world.remote(), "main", "blog-pr-7")["kept"], "");
+
+    world.ok(&["gc", "--repo", &r, "--sleep-after", "1h", "--now", &at(120), "--push"]);
+    assert_eq!(meta(&world, &world.remote(), "main", "blog-pr-7")["sleeping"], at(120).as_str());
+    assert_eq!(meta(&world, &world.remote(), "main", "shop-pr-7")["sleeping"], "", "kept: awake");
+    let other = world.clone("other");
+    world.ok(&["wake", "--repo", &other.to_string_lossy(), "--pr", "7", "--app", "blog", "--push"]);
+    assert_eq!(meta(&world, &world.remote(), "main", "blog-pr-7")["sleeping"], "");
+    assert_eq!(world.git(&world.remote(), &["rev-parse", "main"]), world.git(&other, &["rev-parse", "HEAD"]));
+}
