@@ -492,6 +492,43 @@ mod tests {
     }
 
     #[test]
+    fn kept_previews_neither_expire_go_over_max_nor_sleep_and_idle_time_counts_from_a_wake() {
+        let with = |(name, mut dir): (String, Dir), f: &dyn Fn(&mut PreviewMeta)| {
+            if let Status::Live(m) = &mut dir.status {
+                f(m);
+            }
+            (name, dir)
+        };
+        let woke = parse_time("2026-01-03T23:00:00Z").unwrap();
+        let metas = BTreeMap::from([
+            with(meta("shop-pr-1", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "1h"), &|m| {
+                m.kept = Keep::Indefinitely;
+            }),
+            meta("shop-pr-2", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "48h"),
+            with(meta("shop-pr-3", "2026-01-03T00:00:00Z", "2026-01-03T00:00:00Z", "48h"), &|m| {
+                m.woken = Some(woke);
+            }),
+            with(meta("shop-pr-4", "2026-01-03T00:00:00Z", "2026-01-03T00:00:00Z", "48h"), &|m| {
+                m.sleeping = Some(woke);
+            }),
+        ]);
+        let mut p = policy("2026-01-04T06:00:00Z", None, Some(3));
+        p.sleep_after = Some(Ttl::parse("8h").unwrap());
+        let plan = plan(&metas, &p);
+        assert_eq!(gone(&plan), [("shop-pr-2", Reason::OverMax)], "the kept one is the oldest and expired");
+        assert_eq!(plan.keep.iter().map(|k| k.until.as_str()).collect::<Vec<_>>(), ["indefinitely"]);
+        assert_eq!(plan.keep[0].expires, "2026-01-01T01:00:00Z");
+        assert!(plan.sleep.is_empty(), "pr-3 woke 7h ago, pr-4 sleeps already: {:?}", plan.sleep);
+        p.now = parse_time("2026-01-04T07:00:00Z").unwrap();
+        let plan = super::plan(&metas, &p);
+        assert_eq!(plan.sleep.iter().map(|s| s.namespace.as_str()).collect::<Vec<_>>(), ["shop-pr-3"]);
+        assert_eq!(
+            plan.sleep[0].detail,
+            "idle since 2026-01-03T23:00:00Z (--sleep-after 8h, due 2026-01-04T07:00:00Z)"
+        );
+    }
+
+    #[test]
     fn unreadable_metadata_is_skipped_not_removed() {
         let mut metas = BTreeMap::from([meta("shop-pr-1", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "1h")]);
         metas.insert(
