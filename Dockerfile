@@ -16,6 +16,9 @@
 # not the repository) and the base has the libraries the binary needs. The Rust stage is skipped.
 
 ARG RUST_VERSION=1.89
+# Any base works that has what distroless's `nonroot` has and kpreview's users rely on: glibc
+# (the Argo CD sidecar), CA certificates (the Jobs' kube client refuses to start without them),
+# and `nobody` in /etc/passwd (kpt and kustomize run functions as `--user nobody`).
 ARG BASE_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 # Where the binary comes from: the `build` stage, or `prebuilt` (a `kpreview` in the context).
 ARG BINARY=build
