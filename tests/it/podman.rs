@@ -173,6 +173,11 @@ pub struct Service {
 }
 
 impl Service {
+    /// The service's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The `DOCKER_HOST` that reaches it.
     pub fn docker_host(&self) -> String {
         format!("unix://{}", self.socket.display())

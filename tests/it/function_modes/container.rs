@@ -113,7 +113,9 @@ fn kustomize_runs_the_container_function_through_the_docker_api() {
         .env("DOCKER_HOST", service.docker_host())
         .output()
         .expect("run kubectl kustomize");
+    let pid = service.pid();
     drop(service);
+    assert!(!Path::new("/proc").join(pid.to_string()).exists(), "podman system service {pid} outlived its test");
     assert!(output.status.success(), "{}", describe(&output));
     let mut objects = docs(&String::from_utf8_lossy(&output.stdout));
     for object in &mut objects {
