@@ -177,18 +177,10 @@ fn the_jobs_run_the_image_with_only_their_args() {
     server.enforce(jobs.restore_rules.clone());
     let name = jobs.restore_rules[1]["resourceNames"][0].as_str().expect("the Restore's name").to_owned();
     let soon = Duration::from_millis(30);
-    server.script(
-        RESTORES,
-        &name,
-        vec![
-            (soon, Step::Status(json!({"phase": "InProgress"}))),
-            (
-                soon,
-                Step::Status(json!({"phase": "Completed", "progress": {"itemsRestored": 2, "totalItems": 2},
-                                        "warnings": 0, "errors": 0})),
-            ),
-        ],
-    );
+    let completed = json!({"phase": "Completed", "progress": {"itemsRestored": 2, "totalItems": 2},
+                           "warnings": 0, "errors": 0});
+    let steps = vec![(soon, Step::Status(json!({"phase": "InProgress"}))), (soon, Step::Status(completed))];
+    server.script(RESTORES, &name, steps);
     let dir = tempdir();
     let kubeconfig = server.kubeconfig(dir.path());
     let mount = format!("{}:/etc/kpreview/kubeconfig:ro", kubeconfig.display());
