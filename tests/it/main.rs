@@ -14,3 +14,4 @@ mod overlay;
 mod plan;
 mod podman;
 mod restore;
+mod standalone;
