@@ -1,7 +1,9 @@
 //! kpreview where users run it: kustomize (legacy plugin), kpt (`fn eval --exec`, `fn render`
 //! with a Kptfile pipeline), the Argo CD CMP, each with the real tool and compared object for
 //! object with `kpreview render`; the Argo CD objects of `overlays/` and `functions/`; and a bad
-//! spec through every mode.
+//! spec through every mode. The image's own runs are in `container`.
+
+mod container;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -12,5 +12,6 @@ mod invariants;
 mod lock;
 mod overlay;
 mod plan;
+mod podman;
 mod restore;
 mod standalone;

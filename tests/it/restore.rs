@@ -3,7 +3,7 @@
 //! RBAC the renderer (or the platform overlay) grants.
 
 mod admission;
-mod apiserver;
+pub(crate) mod apiserver;
 
 use std::process::Output;
 use std::time::{Duration, Instant};
