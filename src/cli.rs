@@ -3,6 +3,7 @@
 
 mod function;
 mod gitops;
+mod init;
 mod input;
 mod lock;
 mod plan;
@@ -53,6 +54,9 @@ enum Command {
     Validate(render::ValidateArgs),
     /// Print the JSON Schema of the spec (for editors and CI linters).
     Schema,
+    /// Write a commented spec that validates, from a docker-compose file or for one service.
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::InitArgs),
     /// Show what a preview will do and in what order, as text or a picture.
     Plan(plan::PlanArgs),
     /// Run as a KRM function: a ResourceList on stdin (what kpt and kustomize call; also the
@@ -85,6 +89,7 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Render(args)) => render::render(&args),
         Some(Command::Validate(args)) => render::validate(&args),
         Some(Command::Schema) => render::schema(),
+        Some(Command::Init(args)) => init::init(&args),
         Some(Command::Plan(args)) => plan::plan(&args),
         Some(Command::Fn(args)) => function::krm(&args),
         Some(Command::Cmp(args)) => function::cmp(&args),
