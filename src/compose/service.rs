@@ -152,8 +152,26 @@ pub fn service(
             None => notes.push(format!("`depends_on: {dep}` is left out: `{dep}` is not part of the preview")),
         }
     }
+    derived_env(&mut draft);
     draft.comments = notes.clone();
     draft
+}
+
+/// Variables `dependsOn` gives (`REDIS_URL` for `redis`) are the preview's values, not the
+/// compose file's: the compose value becomes a comment.
+fn derived_env(draft: &mut ServiceDraft) {
+    const SUFFIXES: [&str; 5] = ["_URL", "_HOST", "_PORT", "_USER", "_PASSWORD"];
+    for entry in &mut draft.env {
+        let (Some(name), value) = (&entry.0, &entry.1) else { continue };
+        let from = draft.depends_on.iter().find(|dep| {
+            let base = crate::spec::check::upper_snake(dep);
+            SUFFIXES.iter().any(|suffix| *name == format!("{base}{suffix}"))
+        });
+        if let Some(dep) = from {
+            *entry =
+                (None, format!("`{name}` comes from `dependsOn: [{dep}]` in a preview (Compose had `{value}`)"), None);
+        }
+    }
 }
 
 fn image(scope: &Scope<'_>, name: &str, service: &JsonMap<String, Value>) -> (String, Option<String>) {

@@ -8,6 +8,7 @@ mod function_modes;
 mod gitops;
 mod golden;
 mod hostile;
+mod init;
 mod invariants;
 mod lock;
 mod overlay;
