@@ -52,8 +52,8 @@ enum Command {
     /// Check specs and report every problem; pull-request fields nobody gives get placeholders.
     #[command(after_help = render::VALIDATE_AFTER_HELP)]
     Validate(render::ValidateArgs),
-    /// Print the JSON Schema of the spec (for editors and CI linters).
-    Schema,
+    /// Print the JSON Schema of the spec (for editors and CI linters), or the field reference.
+    Schema(render::SchemaArgs),
     /// Write a commented spec that validates, from a docker-compose file or for one service.
     #[command(after_help = init::AFTER_HELP)]
     Init(init::InitArgs),
@@ -88,7 +88,7 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Render(args)) => render::render(&args),
         Some(Command::Validate(args)) => render::validate(&args),
-        Some(Command::Schema) => render::schema(),
+        Some(Command::Schema(args)) => render::schema(&args),
         Some(Command::Init(args)) => init::init(&args),
         Some(Command::Plan(args)) => plan::plan(&args),
         Some(Command::Fn(args)) => function::krm(&args),

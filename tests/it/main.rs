@@ -13,4 +13,5 @@ mod invariants;
 mod lock;
 mod overlay;
 mod plan;
+mod reference;
 mod restore;
