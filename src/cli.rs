@@ -27,10 +27,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 
 const AFTER_HELP: &str = "\
 Examples:
+  kpreview init --from docker-compose.yml             # a preview.yaml to start from
   kpreview render examples/shop/preview.yaml          # manifests on stdout
   kpreview render preview.yaml --pr 42 --sha $SHA -o out/
   kpreview validate examples/*/preview.yaml           # placeholders stand in for missing PR fields
-  kpreview schema > preview.schema.json
+  kpreview schema > preview.schema.json               # --format markdown: the field reference
 
 Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error.
 Environment: PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH fill pull-request fields that
