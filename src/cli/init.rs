@@ -40,19 +40,16 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
     if !to_stdout && args.output.exists() {
         anyhow::bail!("{} exists; kpreview init never overwrites a file (remove it or give -o)", args.output.display());
     }
-    let made = match &args.from {
-        Some(path) => {
-            let directory =
-                std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
-            let options = Options { name: args.name.clone(), directory, profiles: args.profiles.clone() };
-            let text = read_bounded(path)?;
-            from_compose(&text, &path.display().to_string(), &options).map_err(|e| super::Invalid(e.to_string()))?
-        }
-        None => {
-            let directory = std::env::current_dir().ok().and_then(|d| d.file_name()?.to_str().map(str::to_owned));
-            starter(&Options { name: args.name.clone(), directory, profiles: Vec::new() })
-                .map_err(|e| super::Invalid(e.to_string()))?
-        }
+    let made = if let Some(path) = &args.from {
+        let directory =
+            std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
+        let options = Options { name: args.name.clone(), directory, profiles: args.profiles.clone() };
+        let text = read_bounded(path)?;
+        from_compose(&text, &path.display().to_string(), &options).map_err(|e| super::Invalid(e.to_string()))?
+    } else {
+        let directory = std::env::current_dir().ok().and_then(|d| d.file_name()?.to_str().map(str::to_owned));
+        starter(&Options { name: args.name.clone(), directory, profiles: Vec::new() })
+            .map_err(|e| super::Invalid(e.to_string()))?
     };
     for note in &made.notes {
         eprintln!("note: {note}");

@@ -72,7 +72,7 @@ impl Map {
                         }
                     }
                 }
-                Line::Entry(key, node, note) => {
+                Line::Entry(key, value, note) => {
                     out.push_str(&pad);
                     out.push_str(&scalar(key));
                     out.push(':');
@@ -83,7 +83,7 @@ impl Map {
                         }
                         out.push('\n');
                     };
-                    match node {
+                    match value {
                         Node::Text(text) => {
                             out.push(' ');
                             out.push_str(&scalar(text));

@@ -58,12 +58,11 @@ fn short(text: &str) -> Result<Vec<Port>, String> {
     let container = spec.rsplit(':').next().unwrap_or(spec).trim();
     let bad = || format!("`{text}` is not a port mapping such as \"8000:8000\" or \"127.0.0.1:5432:5432/tcp\"");
     let number = |s: &str| s.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(bad);
-    let (first, last) = match container.split_once('-') {
-        Some((first, last)) => (number(first)?, number(last)?),
-        None => {
-            let n = number(container)?;
-            (n, n)
-        }
+    let (first, last) = if let Some((first, last)) = container.split_once('-') {
+        (number(first)?, number(last)?)
+    } else {
+        let n = number(container)?;
+        (n, n)
     };
     if last < first || last - first >= MAX_RANGE {
         return Err(format!("`{text}` is a range of more than {MAX_RANGE} ports; list the ports the app listens on"));
@@ -90,27 +89,27 @@ mod tests {
 
     use super::*;
 
-    fn numbers(entry: Value) -> Vec<(u16, &'static str)> {
-        parse(&entry).unwrap().into_iter().map(|p| (p.number, p.protocol)).collect()
+    fn numbers(entry: &Value) -> Vec<(u16, &'static str)> {
+        parse(entry).unwrap().into_iter().map(|p| (p.number, p.protocol)).collect()
     }
 
     #[test]
     fn the_short_syntax_gives_the_container_side() {
-        assert_eq!(numbers(json!("8000:8000")), [(8000, "TCP")]);
-        assert_eq!(numbers(json!("3000")), [(3000, "TCP")]);
-        assert_eq!(numbers(json!(9090)), [(9090, "TCP")]);
-        assert_eq!(numbers(json!("127.0.0.1:5433:5432")), [(5432, "TCP")]);
-        assert_eq!(numbers(json!("[::1]:8080:80/tcp")), [(80, "TCP")]);
-        assert_eq!(numbers(json!("6831:6831/udp")), [(6831, "UDP")]);
-        assert_eq!(numbers(json!("${WEB_PORT:-8080}:80")), [(80, "TCP")]);
-        assert_eq!(numbers(json!("9000-9001:9000-9001")), [(9000, "TCP"), (9001, "TCP")]);
+        assert_eq!(numbers(&json!("8000:8000")), [(8000, "TCP")]);
+        assert_eq!(numbers(&json!("3000")), [(3000, "TCP")]);
+        assert_eq!(numbers(&json!(9090)), [(9090, "TCP")]);
+        assert_eq!(numbers(&json!("127.0.0.1:5433:5432")), [(5432, "TCP")]);
+        assert_eq!(numbers(&json!("[::1]:8080:80/tcp")), [(80, "TCP")]);
+        assert_eq!(numbers(&json!("6831:6831/udp")), [(6831, "UDP")]);
+        assert_eq!(numbers(&json!("${WEB_PORT:-8080}:80")), [(80, "TCP")]);
+        assert_eq!(numbers(&json!("9000-9001:9000-9001")), [(9000, "TCP"), (9001, "TCP")]);
     }
 
     #[test]
     fn the_long_syntax_gives_target_protocol_and_name() {
         let ports = parse(&json!({"target": 1025, "published": "1025", "protocol": "tcp", "name": "smtp"})).unwrap();
         assert_eq!(ports, [Port { number: 1025, protocol: "TCP", name: Some("smtp".into()) }]);
-        assert_eq!(numbers(json!({"target": "8125", "protocol": "udp", "mode": "host"})), [(8125, "UDP")]);
+        assert_eq!(numbers(&json!({"target": "8125", "protocol": "udp", "mode": "host"})), [(8125, "UDP")]);
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub fn service(
                 "`networks` has no equivalent: every pod of a preview reaches the others by service name".to_owned(),
             ),
             "restart" => {
-                notes.push("`restart` has no equivalent: Kubernetes restarts a container that exits".to_owned())
+                notes.push("`restart` has no equivalent: Kubernetes restarts a container that exits".to_owned());
             }
             "deploy" => draft.replicas = replicas(value, notes),
             "user" => draft.run_as_user = user(value, notes),
@@ -153,7 +153,7 @@ pub fn service(
         }
     }
     derived_env(&mut draft);
-    draft.comments = notes.clone();
+    draft.comments.clone_from(notes);
     draft
 }
 
@@ -238,11 +238,11 @@ fn environment(value: &Value, notes: &mut Vec<String>) -> Vec<(Option<String>, S
     };
     entries
         .into_iter()
-        .filter_map(|(name, entry)| {
+        .map(|(name, entry)| {
             if !crate::spec::check::is_env_name(&name) {
-                return Some((None, format!("`{name}` is left out: not an environment variable name"), None));
+                return (None, format!("`{name}` is left out: not an environment variable name"), None);
             }
-            Some(match entry {
+            match entry {
                 Entry::Keep { value, interpolated: false } => (Some(name), value, None),
                 Entry::Keep { value, interpolated: true } => {
                     (Some(name), value, Some("`${…}` kept as text: Kubernetes does not fill it in".to_owned()))
@@ -265,7 +265,7 @@ fn environment(value: &Value, notes: &mut Vec<String>) -> Vec<(Option<String>, S
                     format!("`{name}` is left out: its value holds `{{{{`, which the spec would read as a template"),
                     None,
                 ),
-            })
+            }
         })
         .collect()
 }

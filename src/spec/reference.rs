@@ -170,7 +170,7 @@ fn default_of(description: &str) -> String {
         return "none".to_owned();
     };
     let rest = &description[at + "Default ".len()..];
-    let end = rest.find(". ").or_else(|| rest.find(";")).unwrap_or(rest.len());
+    let end = rest.find(". ").or_else(|| rest.find(';')).unwrap_or(rest.len());
     rest[..end].trim_end_matches('.').to_owned()
 }
 
