@@ -30,8 +30,8 @@ pub fn markdown() -> String {
         "# Field reference\n\n\
          Every field of a `Preview` spec (`kpreview.dev/v1alpha1`). Generated from the JSON Schema that \
          `kpreview schema` prints; do not edit: run `scripts/reference` after changing the spec's types.\n\n\
-         `<name>` stands for a key you choose (a service, a data store, a variable). Strings marked \
-         *template* may use `{{ pr.number }}`, `{{ pr.headSha }}` and the other template variables.\n\n",
+         `<name>` stands for a key you choose (a service, a data store, a variable). Strings described as \
+         *a template* may use `{{ pr.number }}`, `{{ pr.headSha }}` and the other template variables.\n\n",
     );
     let mut fields = Vec::new();
     walk(&schema, &schema, "", &mut fields, 0);
