@@ -4,6 +4,7 @@
 mod cost;
 mod function;
 mod gitops;
+mod init;
 mod input;
 mod lock;
 mod plan;
@@ -27,10 +28,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 
 const AFTER_HELP: &str = "\
 Examples:
+  kpreview init --from docker-compose.yml             # a preview.yaml to start from
   kpreview render examples/shop/preview.yaml          # manifests on stdout
   kpreview render preview.yaml --pr 42 --sha $SHA -o out/
   kpreview validate examples/*/preview.yaml           # placeholders stand in for missing PR fields
-  kpreview schema > preview.schema.json
+  kpreview schema > preview.schema.json               # --format markdown: the field reference
 
 Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error.
 Environment: PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH fill pull-request fields that
@@ -52,8 +54,11 @@ enum Command {
     /// Check specs and report every problem; pull-request fields nobody gives get placeholders.
     #[command(after_help = render::VALIDATE_AFTER_HELP)]
     Validate(render::ValidateArgs),
-    /// Print the JSON Schema of the spec (for editors and CI linters).
-    Schema,
+    /// Print the JSON Schema of the spec (for editors and CI linters), or the field reference.
+    Schema(render::SchemaArgs),
+    /// Write a commented spec that validates, from a docker-compose file or for one service.
+    #[command(after_help = init::AFTER_HELP)]
+    Init(init::InitArgs),
     /// Show what a preview will do and in what order, as text or a picture.
     Plan(plan::PlanArgs),
     /// Run as a KRM function: a ResourceList on stdin (what kpt and kustomize call; also the
@@ -89,7 +94,8 @@ pub fn run() -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Render(args)) => render::render(&args),
         Some(Command::Validate(args)) => render::validate(&args),
-        Some(Command::Schema) => render::schema(),
+        Some(Command::Schema(args)) => render::schema(&args),
+        Some(Command::Init(args)) => init::init(&args),
         Some(Command::Plan(args)) => plan::plan(&args),
         Some(Command::Fn(args)) => function::krm(&args),
         Some(Command::Cmp(args)) => function::cmp(&args),

@@ -3,6 +3,7 @@
 
 #[cfg(any(feature = "aws", feature = "kube"))]
 mod chain;
+pub mod compose;
 pub mod engine;
 pub mod gitops;
 pub mod krm;

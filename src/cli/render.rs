@@ -12,7 +12,7 @@ use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
 use kpreview::spec::prepare::prepare_loaded;
 use kpreview::spec::problem::Problems;
-use kpreview::spec::types::Preview;
+use kpreview::spec::reference;
 use kpreview::{output, render as render_model};
 
 use super::input::{PrArgs, SpecFile, load, read_lock, read_spec, warn};
@@ -136,9 +136,24 @@ fn shown(field: PrField) -> String {
     }
 }
 
-pub fn schema() -> anyhow::Result<()> {
-    let schema = schemars::schema_for!(Preview);
-    let text = serde_json::to_string_pretty(&schema)?;
-    println!("{text}");
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// `json`: the JSON Schema; `markdown`: the field reference (docs/reference.md).
+    #[arg(short, long, value_enum, default_value = "json")]
+    format: SchemaFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SchemaFormat {
+    Json,
+    Markdown,
+}
+
+pub fn schema(args: &SchemaArgs) -> anyhow::Result<()> {
+    let text = match args.format {
+        SchemaFormat::Json => format!("{}\n", serde_json::to_string_pretty(&reference::schema())?),
+        SchemaFormat::Markdown => reference::markdown(),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")?;
     Ok(())
 }

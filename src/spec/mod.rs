@@ -12,6 +12,7 @@ pub mod model;
 mod namespace;
 pub mod prepare;
 pub mod problem;
+pub mod reference;
 pub mod resources;
 mod services;
 mod stores;

@@ -352,7 +352,7 @@ fn kustomize_plugin_keeps_scalars_as_written() {
     );
 }
 
-/// The README's warning, kept true: `kubectl kustomize` runs no `exec:` function and says nothing.
+/// The warning of docs/ways-in.md, kept true: `kubectl kustomize` runs no `exec:` function and says nothing.
 #[test]
 fn kubectl_kustomize_silently_skips_exec_functions() {
     let output = kubectl_kustomize(&root().join("functions/kustomize/exec"), tempdir().path(), &[]);

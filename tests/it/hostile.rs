@@ -242,7 +242,8 @@ fn yaml_1_1_ambiguous_strings_survive_kubectl_kustomize() {
 
 /// Every committed fuzz input (seed corpora and fixed crashers) keeps the fuzz targets'
 /// properties in every `cargo test`, without the fuzzer: no panic, a valid spec renders the same
-/// bytes twice, a lock that parses writes back to itself.
+/// bytes twice, a compose file gives a spec that validates or an error, a lock that parses writes
+/// back to itself.
 #[test]
 fn committed_fuzz_inputs_keep_their_properties() {
     use kpreview::spec::defaults::{Inputs, PrFields};
@@ -270,6 +271,17 @@ fn committed_fuzz_inputs_keep_their_properties() {
         if let Ok(model) = kpreview::prepare(&text, "fuzz.yaml", &pr, None) {
             let first = kpreview::render(&model).to_yaml().unwrap();
             assert_eq!(first, kpreview::render(&model).to_yaml().unwrap(), "{}", path.display());
+        }
+    }
+    let composes = inputs("compose");
+    assert!(composes.len() >= 4, "the compose corpus is committed");
+    for path in composes {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let options = kpreview::compose::Options { profiles: vec!["debug".to_owned()], ..Default::default() };
+        if let Err(kpreview::compose::InitError::Invalid { problems, .. }) =
+            kpreview::compose::from_compose(&text, "compose.yaml", &options)
+        {
+            panic!("{}: init made a spec that does not validate: {problems}", path.display());
         }
     }
     for path in inputs("lock_file") {

@@ -1,0 +1,233 @@
+//! The field reference (`docs/reference.md`, `kpreview schema --format markdown`), written from
+//! the same JSON Schema as `kpreview schema`, so it cannot drift from the types: every field with
+//! its type, default, accepted values and an example. Examples come from the repository's example
+//! specs where they use the field, else from the field's own description (`such as `x``).
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::types::Preview;
+
+/// The example specs whose values illustrate the fields.
+const EXAMPLES: [&str; 3] = [
+    include_str!("../../examples/shop/preview.yaml"),
+    include_str!("../../examples/storefront/preview.yaml"),
+    include_str!("../../examples/blog/preview.yaml"),
+];
+
+/// `kpreview schema`: the JSON Schema of the spec.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Preview)).unwrap_or(Value::Null)
+}
+
+/// The reference as Markdown.
+pub fn markdown() -> String {
+    let schema = schema();
+    let examples: Vec<Value> =
+        EXAMPLES.iter().filter_map(|text| crate::yaml::value_from_str(text, crate::yaml::Limits::Spec).ok()).collect();
+    let mut out = String::from(
+        "# Field reference\n\n\
+         Every field of a `Preview` spec (`kpreview.dev/v1alpha1`). Generated from the JSON Schema that \
+         `kpreview schema` prints; do not edit: run `scripts/reference` after changing the spec's types.\n\n\
+         `<name>` stands for a key you choose (a service, a data store, a variable). Strings described as \
+         *a template* may use `{{ pr.number }}`, `{{ pr.headSha }}` and the other template variables.\n\n",
+    );
+    let mut fields = Vec::new();
+    walk(&schema, &schema, "", &mut fields, 0);
+    for (path, node, required) in fields {
+        field(&mut out, &schema, &path, node, required, &examples);
+    }
+    out
+}
+
+/// Every field under `node`, depth first, with its dotted path.
+fn walk<'a>(root: &'a Value, node: &'a Value, path: &str, out: &mut Vec<(String, &'a Value, bool)>, depth: usize) {
+    if depth > 12 {
+        return;
+    }
+    let node = resolve(root, node);
+    if let Some(properties) = node.get("properties").and_then(Value::as_object) {
+        let required = node.get("required").and_then(Value::as_array);
+        for (key, child) in properties {
+            let child_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let required = required.is_some_and(|r| r.iter().any(|k| k == key));
+            out.push((child_path.clone(), child, required));
+            walk(root, child, &child_path, out, depth + 1);
+        }
+    }
+    if let Some(values) = node.get("additionalProperties").filter(|a| a.is_object()) {
+        let values = resolve(root, values);
+        if values.get("properties").is_some() {
+            walk(root, values, &format!("{path}.<name>"), out, depth + 1);
+        }
+    }
+    if let Some(items) = node.get("items") {
+        let items = resolve(root, items);
+        if items.get("properties").is_some() {
+            walk(root, items, &format!("{path}[]"), out, depth + 1);
+        }
+    }
+}
+
+/// Follows `$ref`s and picks the non-null branch of `anyOf` (how `Option<T>` appears).
+fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            match root.get("$defs").and_then(|d| d.get(reference.trim_start_matches("#/$defs/"))) {
+                Some(target) => node = target,
+                None => return node,
+            }
+        } else if let Some(branch) = node
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .and_then(|b| b.iter().find(|b| b.get("type").and_then(Value::as_str) != Some("null")))
+        {
+            node = branch;
+        } else {
+            return node;
+        }
+    }
+    node
+}
+
+fn field(out: &mut String, root: &Value, path: &str, written: &Value, required: bool, examples: &[Value]) {
+    let node = resolve(root, written);
+    let description = written.get("description").or_else(|| node.get("description")).and_then(Value::as_str);
+    let description = description.unwrap_or("").replace('\n', " ");
+    let _ = writeln!(out, "## `{path}`\n");
+    let _ = writeln!(out, "- **Type:** {}", type_of(root, node));
+    if let Some(accepted) = accepted(node) {
+        let _ = writeln!(out, "- **Accepted:** {accepted}");
+    }
+    if required {
+        let _ = writeln!(out, "- **Required**");
+    } else {
+        let _ = writeln!(out, "- **Default:** {}", default_of(&description));
+    }
+    let example = example(path, &description, node, examples).unwrap_or_else(|| made_up(path, node));
+    let _ = writeln!(out, "- **Example:** {example}");
+    let _ = writeln!(out, "\n{description}\n");
+}
+
+fn type_of(root: &Value, node: &Value) -> String {
+    if node.get("oneOf").is_some() || node.get("enum").is_some() {
+        return "string (one of the accepted values)".to_owned();
+    }
+    let kind = match node.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(types)) => {
+            types.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join(" or ")
+        }
+        _ => "any".to_owned(),
+    };
+    match kind.as_str() {
+        "object" if node.get("properties").is_some() => "mapping of the fields below".to_owned(),
+        "object" => match node.get("additionalProperties").map(|v| resolve(root, v)) {
+            Some(values) if values.get("properties").is_some() => "mapping of `<name>` to the fields below".to_owned(),
+            Some(values) => format!("mapping of `<name>` to {}", type_of(root, values)),
+            None => "mapping".to_owned(),
+        },
+        "array" => match node.get("items").map(|v| resolve(root, v)) {
+            Some(items) if items.get("properties").is_some() => "list of the mappings below".to_owned(),
+            Some(items) => format!("list of {}", type_of(root, items)),
+            None => "list".to_owned(),
+        },
+        other => other.to_owned(),
+    }
+}
+
+fn accepted(node: &Value) -> Option<String> {
+    if let Some(options) = node.get("oneOf").and_then(Value::as_array) {
+        let values: Vec<String> = options
+            .iter()
+            .filter_map(|o| {
+                let value = o.get("const")?.as_str()?;
+                Some(match o.get("description").and_then(Value::as_str) {
+                    Some(d) => format!("`{value}` ({})", d.trim_end_matches('.').replace('\n', " ")),
+                    None => format!("`{value}`"),
+                })
+            })
+            .collect();
+        return Some(values.join("; "));
+    }
+    if let Some(values) = node.get("enum").and_then(Value::as_array) {
+        return Some(
+            values.iter().map(|v| format!("`{}`", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", "),
+        );
+    }
+    match (node.get("minimum").and_then(Value::as_i64), node.get("maximum").and_then(Value::as_i64)) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max}")),
+        (Some(min), None) => Some(format!("at least {min}")),
+        (None, Some(max)) => Some(format!("at most {max}")),
+        (None, None) => None,
+    }
+}
+
+/// The description's "Default …" sentence, or "none" for an optional field without one.
+fn default_of(description: &str) -> String {
+    let Some(at) = description.find("Default ") else {
+        return "none".to_owned();
+    };
+    let rest = &description[at + "Default ".len()..];
+    let end = rest.find(". ").or_else(|| rest.find(';')).unwrap_or(rest.len());
+    rest[..end].trim_end_matches('.').to_owned()
+}
+
+fn example(path: &str, description: &str, node: &Value, examples: &[Value]) -> Option<String> {
+    let key = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
+    let found = examples.iter().find_map(|e| lookup(e, path));
+    if let Some(value) = found {
+        let mut one = serde_json::Map::new();
+        one.insert(key.to_owned(), value.clone());
+        let text = crate::yaml::to_string(&Value::Object(one)).ok()?;
+        let text = text.trim_end();
+        return Some(if text.lines().count() == 1 {
+            format!("`{text}`")
+        } else {
+            let shown: Vec<&str> = text.lines().take(12).collect();
+            format!("\n\n  ```yaml\n  {}\n  ```", shown.join("\n  "))
+        });
+    }
+    if let Some(at) = description.find("such as `") {
+        let rest = &description[at + "such as `".len()..];
+        let value = &rest[..rest.find('`')?];
+        return Some(format!("`{key}: {value}`"));
+    }
+    let first = node.get("oneOf").and_then(Value::as_array)?.first()?.get("const")?.as_str()?;
+    Some(format!("`{key}: {first}`"))
+}
+
+/// An example from the type alone, for fields no example spec uses and no description shows.
+fn made_up(path: &str, node: &Value) -> String {
+    let key = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
+    let types = node.get("type").map(Value::to_string).unwrap_or_default();
+    let value = if types.contains("integer") {
+        node.get("minimum").and_then(Value::as_i64).unwrap_or(1).to_string()
+    } else if types.contains("boolean") {
+        "true".to_owned()
+    } else if types.contains("object") {
+        "{example: value}".to_owned()
+    } else if types.contains("array") {
+        "[example]".to_owned()
+    } else {
+        "example".to_owned()
+    };
+    format!("`{key}: {value}`")
+}
+
+/// The value at `path` in an example spec, `<name>` matching the first key there.
+fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut node = value;
+    for segment in path.split('.') {
+        let (key, list) = match segment.strip_suffix("[]") {
+            Some(key) => (key, true),
+            None => (segment, false),
+        };
+        node = if key == "<name>" { node.as_object()?.values().next()? } else { node.get(key)? };
+        if list {
+            node = node.as_array()?.first()?;
+        }
+    }
+    Some(node)
+}

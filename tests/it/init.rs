@@ -1,0 +1,185 @@
+//! `kpreview init`: from compose files shaped like real projects' (testdata/compose/) to a spec
+//! that validates and renders manifests that validate strictly; the starter spec; no overwrite.
+
+use std::path::Path;
+
+use crate::support::{describe, kpreview, root, tempdir, validate_all, write};
+
+const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
+
+/// Runs `init` in `dir` with `args`; returns stderr.
+fn init(dir: &Path, args: &[&str]) -> String {
+    let output = kpreview().current_dir(dir).arg("init").args(args).output().expect("run");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn render(dir: &Path) -> String {
+    let output = kpreview()
+        .current_dir(dir)
+        .args(["render", "preview.yaml", "--pr", "7", "--sha", SHA, "--branch", "feature/x"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", describe(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn compose_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("testdata/compose"))
+        .expect("testdata/compose")
+        .flat_map(|dir| std::fs::read_dir(dir.expect("entry").path()).expect("case"))
+        .map(|f| f.expect("file").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "the compose cases are missing: {files:?}");
+    files
+}
+
+#[test]
+fn every_compose_case_gives_a_spec_that_validates_and_renders_valid_manifests() {
+    let mut streams = Vec::new();
+    for file in compose_files() {
+        let dir = tempdir();
+        let stderr = init(dir.path(), &["--from", file.to_str().expect("path")]);
+        assert!(stderr.contains("wrote preview.yaml"), "{stderr}");
+        let validate = kpreview()
+            .current_dir(dir.path())
+            .args(["validate", "--strict", "--pr", "7", "--sha", SHA])
+            .output()
+            .expect("run");
+        assert!(validate.status.success(), "{}: {}", file.display(), describe(&validate));
+        let spec = std::fs::read_to_string(dir.path().join("preview.yaml")).expect("spec");
+        assert!(spec.starts_with("# Made by `kpreview init --from"), "{spec}");
+        let case = file.parent().and_then(Path::file_name).expect("case").to_string_lossy().into_owned();
+        streams.push((case, render(dir.path())));
+    }
+    assert!(validate_all(&streams) > 0);
+}
+
+/// What each case must become: the parts of the translation a user relies on, read from the
+/// spec as a model (not as text).
+#[test]
+fn compose_services_become_services_and_stores_as_the_issue_describes() {
+    let spec = |case: &str, args: &[&str]| {
+        let dir = tempdir();
+        let file = root().join("testdata/compose").join(case);
+        let mut all = vec!["--from", file.to_str().expect("path"), "-o", "-"];
+        all.extend_from_slice(args);
+        let output = kpreview().current_dir(dir.path()).arg("init").args(&all).output().expect("run");
+        assert!(output.status.success(), "{}", describe(&output));
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let value = kpreview::yaml::value_from_str(&text, kpreview::yaml::Limits::Spec).expect("YAML");
+        (value, text, String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+
+    let (django, text, stderr) = spec("django-celery/docker-compose.yml", &[]);
+    let services = &django["spec"]["services"];
+    assert_eq!(services["django"]["port"], 8000);
+    assert_eq!(services["django"]["expose"], true);
+    assert_eq!(services["django"]["healthPath"], "/healthz/");
+    assert_eq!(services["django"]["dependsOn"], serde_json::json!(["postgres", "redis", "mailpit"]));
+    assert_eq!(services["django"]["image"], "registry.example.com/django-celery/django:{{ pr.headSha }}");
+    assert_eq!(
+        services["celeryworker"]["args"],
+        serde_json::json!(["celery", "-A", "config.celery_app", "worker", "-l", "INFO", "--concurrency", "2"])
+    );
+    assert_eq!(services["celeryworker"]["dependsOn"], serde_json::json!(["redis", "postgres"]));
+    assert!(services["django"]["env"].get("DJANGO_SECRET_KEY").is_none());
+    assert!(services["django"]["env"].get("DATABASE_URL").is_none());
+    assert_eq!(services["django"]["env"]["USE_DOCKER"], "yes");
+    assert!(services["flower"]["env"].get("CELERY_FLOWER_PASSWORD").is_none());
+    assert!(text.contains("`DJANGO_SECRET_KEY` is left out") && text.contains("`secrets`"), "{text}");
+    let stores = &django["spec"]["dataStores"];
+    assert_eq!(stores["postgres"], serde_json::json!({"engine": "postgres", "version": "16"}));
+    assert!(text.contains("Alpine-based"), "{text}");
+    assert_eq!(stores["redis"], serde_json::json!({"engine": "redis", "version": "7.2"}));
+    for unsupported in ["bind mount `.:/app:z`", "`env_file`", "`restart", "docker-entrypoint-initdb.d"] {
+        let lines = stderr.lines().filter(|l| l.starts_with("note: ") && l.contains(unsupported)).count();
+        assert!(lines >= 1, "{unsupported} is not on stderr: {stderr}");
+        assert!(text.contains(unsupported), "{unsupported} is not a comment: {text}");
+    }
+
+    let (mern, _, stderr) = spec("node-mongo/compose.yaml", &[]);
+    assert_eq!(mern["metadata"]["name"], "todo-mern", "the compose file's name");
+    let backend = &mern["spec"]["services"]["backend"];
+    assert_eq!(backend["port"], 5000);
+    assert!(backend.get("expose").is_none(), "`expose:` ports are not published");
+    assert_eq!(backend["command"], serde_json::json!(["node"]));
+    assert_eq!(backend["args"], serde_json::json!(["server.js", "--trace-warnings"]));
+    assert_eq!(backend["runAsUser"], 1000);
+    assert_eq!(backend["env"]["LOG_LEVEL"], "${LOG_LEVEL:-info}", "interpolation is kept as text");
+    assert_eq!(mern["spec"]["services"]["frontend"]["image"], "ghcr.io/example/todo-frontend:main");
+    assert_eq!(mern["spec"]["dataStores"]["mongo"], serde_json::json!({"engine": "mongodb", "version": "6.0"}));
+    assert!(mern["spec"]["services"].get("mongo-express").is_none(), "profiles are skipped");
+    assert!(stderr.contains("--profile debug"), "{stderr}");
+    let (with_debug, _, _) = spec("node-mongo/compose.yaml", &["--profile", "debug"]);
+    assert_eq!(with_debug["spec"]["services"]["mongo-express"]["port"], 8081);
+
+    let (rails, _, _) = spec("rails/docker-compose.yml", &[]);
+    let web = &rails["spec"]["services"]["web"];
+    assert_eq!(
+        web["args"],
+        serde_json::json!(["bash", "-c", "rm -f tmp/pids/server.pid && bundle exec rails s -p 3000 -b '0.0.0.0'"])
+    );
+    assert_eq!(web["port"], 3000);
+    assert!(web["env"].get("RAILS_MASTER_KEY").is_none());
+    assert_eq!(web["env"]["WEB_CONCURRENCY"], "2");
+    assert_eq!(rails["spec"]["services"]["sidekiq"]["replicas"], 2);
+
+    let (anchors, text, _) = spec("anchors-profiles/docker-compose.yaml", &[]);
+    let gateway = &anchors["spec"]["services"]["api-gateway"];
+    assert_eq!(gateway["image"], "ghcr.io/acme/platform:2024.6.0", "defaults of variables, through a merge key");
+    assert_eq!(gateway["port"], 8080);
+    assert_eq!(gateway["healthPath"], "/api/health");
+    assert_eq!(gateway["dependsOn"], serde_json::json!(["cache", "db-main"]), "renamed names follow");
+    assert_eq!(anchors["spec"]["services"]["worker"]["env"]["WORKER_CONCURRENCY"], "4");
+    assert_eq!(anchors["spec"]["services"]["worker"]["env"]["APP_ENV"], "preview", "a merged mapping");
+    assert!(text.contains("metrics 9090/TCP") || gateway["ports"]["metrics"] == 9090, "{text}");
+    assert_eq!(anchors["spec"]["dataStores"]["db-main"], serde_json::json!({"engine": "postgres"}));
+}
+
+#[test]
+fn without_a_compose_file_init_writes_a_starter_that_validates() {
+    let dir = tempdir();
+    init(dir.path(), &["--name", "Blog_App"]);
+    let spec = std::fs::read_to_string(dir.path().join("preview.yaml")).expect("spec");
+    assert!(spec.contains("name: blog-app"), "{spec}");
+    assert!(spec.contains("# dataStores:"), "{spec}");
+    let manifests = render(dir.path());
+    assert!(manifests.contains("kind: Ingress"), "{manifests}");
+}
+
+#[test]
+fn init_never_overwrites_a_file() {
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", "mine\n");
+    let output = kpreview().current_dir(dir.path()).arg("init").output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("never overwrites"), "{}", describe(&output));
+    assert_eq!(std::fs::read_to_string(dir.path().join("preview.yaml")).expect("file"), "mine\n");
+}
+
+#[test]
+fn a_file_that_is_not_compose_is_refused_naming_the_place() {
+    let dir = tempdir();
+    for (text, expected) in [
+        ("services: [web]\n", "services: expected a mapping of services by name"),
+        ("services:\n  web: nginx\n", "services.web: expected a mapping"),
+        ("web:\n  image: nginx\n", "no `services:`"),
+        ("a: &a [*a]\n", "compose.yml"),
+        ("services:\n  web:\n    image: x\n    image: y\n", "appears twice"),
+    ] {
+        write(dir.path(), "compose.yml", text);
+        let output = kpreview()
+            .current_dir(dir.path())
+            .args(["init", "--from", "compose.yml", "-o", "-"])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{text}: {}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected) && stderr.contains("compose.yml"), "{text}: {stderr}");
+        assert!(output.stdout.is_empty());
+    }
+    assert!(!dir.path().join("preview.yaml").exists());
+}
