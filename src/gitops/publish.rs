@@ -88,6 +88,7 @@ fn prepare(
             at: format_time(at),
             sha: m.sha.clone(),
             now: format_time(p.now),
+            command: "publish",
         })
     };
     let taken =
