@@ -14,6 +14,11 @@ use serde_json::Value;
 use crate::gitops::fixture::World;
 use crate::support::{describe, kpreview, kpreview_path, python, root, tempdir, write};
 
+mod apis;
+mod expr;
+mod github;
+mod gitlab;
+
 const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
 
 fn github() -> PathBuf {
