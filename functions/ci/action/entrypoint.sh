@@ -38,10 +38,12 @@ run() {
   return "$status"
 }
 
-# Turns a failed command into the outputs the comment step reads: 3 is kpreview's "a newer
-# publish or unpublish already landed" (a re-run of an older job), which changes nothing.
+# On exit, whatever ended the script (set -e stops at the first failure): the outputs the
+# comment step reads. 3 is kpreview's "a newer publish or unpublish already landed" (a re-run of
+# an older job), which changed nothing and is no failure.
 finish() {
   local status=$1
+  if [ -f "$comment" ]; then output comment "$comment"; fi
   if [ "$status" = 0 ]; then output result ok; exit 0; fi
   if [ "$status" = 3 ]; then
     say "superseded: a newer run already published or removed this preview; nothing changed"
@@ -110,10 +112,11 @@ publish() {
   else
     source=("${KP_SPEC:-preview.yaml}")
   fi
-  local cap=()
-  if [ -n "${KP_MAX:-}" ]; then cap=(--max "$KP_MAX"); fi
+  local more=()
+  if [ -n "${KP_MAX:-}" ]; then more+=(--max "$KP_MAX"); fi
+  if [ -n "${KP_BRANCH:-}" ]; then more+=(--branch "$KP_BRANCH"); fi
   run kpreview publish "${source[@]}" --repo "$gitops" --pr "$(pr)" --sha "${KP_SHA:?the input sha is required}" \
-    --branch "${KP_BRANCH:-}" --now "$(now)" "${cap[@]}" --push --summary "$comment" > /dev/null
+    --now "$(now)" "${more[@]}" --push --summary "$comment" > /dev/null
 }
 
 unpublish() {
@@ -142,15 +145,13 @@ wake() {
   run kpreview wake --repo "$gitops" --pr "$(pr)" --now "$(now)" --push
 }
 
-status=0
+trap 'finish $?' EXIT
 case "$command" in
-  build) build || status=$? ;;
-  publish) publish || status=$? ;;
-  unpublish) unpublish || status=$? ;;
-  gc) gc || status=$? ;;
-  keep) keep || status=$? ;;
-  wake) wake || status=$? ;;
-  *) echo "error: unknown command '$command': build, publish, unpublish, gc, keep or wake" >&2; exit 2 ;;
+  build) build ;;
+  publish) publish ;;
+  unpublish) unpublish ;;
+  gc) gc ;;
+  keep) keep ;;
+  wake) wake ;;
+  *) echo "error: unknown command '$command': build, publish, unpublish, gc, keep or wake" | tee "$errors" >&2; exit 2 ;;
 esac
-if [ -f "$comment" ]; then output comment "$comment"; fi
-finish "$status"
