@@ -296,7 +296,10 @@ fn run_action(world: &World, workspace: &Path, inputs: &[(&str, &str)]) -> (Outp
         ("KP_GITOPS_REPOSITORY".to_owned(), "remote".to_owned()),
         ("KP_GITOPS_TOKEN".to_owned(), "a-secret-token".to_owned()),
         ("GITHUB_OUTPUT".to_owned(), outputs.display().to_string()),
+        // The action's clone (mktemp -d) lands in the world, where the test looks for the token.
+        ("TMPDIR".to_owned(), world.root().join("tmp").display().to_string()),
     ]);
+    std::fs::create_dir_all(world.root().join("tmp")).unwrap();
     let script = std::fs::read_to_string(entrypoint()).unwrap();
     let out = run_script(world, &["bash", "-c"], &script, workspace, &vars);
     let text = std::fs::read_to_string(&outputs).unwrap_or_default();
@@ -413,7 +416,9 @@ fn the_gitlab_build_publish_and_stop_jobs_do_their_job() {
     let bin = fake_apis(dir.path());
     comment_pages(dir.path(), "github-actions[bot]", "mallory");
     let path = std::env::join_paths(
-        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        [bin, kpreview_path().parent().unwrap().to_owned()]
+            .into_iter()
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
     )
     .unwrap();
     let mut vars = string_map(&pipeline["variables"]);

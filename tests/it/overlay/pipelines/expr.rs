@@ -124,7 +124,7 @@ impl Parser<'_> {
         self.tokens.get(self.at)
     }
 
-    fn next(&mut self) -> Token {
+    fn advance(&mut self) -> Token {
         self.at += 1;
         self.tokens[self.at - 1].clone()
     }
@@ -132,7 +132,7 @@ impl Parser<'_> {
     fn or(&mut self) -> Value {
         let mut left = self.and();
         while self.peek() == Some(&Token::Op("||")) {
-            self.next();
+            self.advance();
             let right = self.and();
             left = if truthy(&left) { left } else { right };
         }
@@ -142,7 +142,7 @@ impl Parser<'_> {
     fn and(&mut self) -> Value {
         let mut left = self.compare();
         while self.peek() == Some(&Token::Op("&&")) {
-            self.next();
+            self.advance();
             let right = self.compare();
             left = if truthy(&left) { right } else { left };
         }
@@ -153,11 +153,11 @@ impl Parser<'_> {
         let left = self.unary();
         match self.peek() {
             Some(Token::Op("==")) => {
-                self.next();
+                self.advance();
                 Value::Bool(equal(&left, &self.unary()))
             }
             Some(Token::Op("!=")) => {
-                self.next();
+                self.advance();
                 Value::Bool(!equal(&left, &self.unary()))
             }
             _ => left,
@@ -166,31 +166,31 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Value {
         if self.peek() == Some(&Token::Op("!")) {
-            self.next();
+            self.advance();
             return Value::Bool(!truthy(&self.unary()));
         }
         self.primary()
     }
 
     fn primary(&mut self) -> Value {
-        match self.next() {
+        match self.advance() {
             Token::Str(s) => Value::String(s),
             Token::Num(n) => serde_json::json!(n),
             Token::Open => {
                 let v = self.or();
-                assert_eq!(self.next(), Token::Close);
+                assert_eq!(self.advance(), Token::Close);
                 v
             }
             Token::Path(p) if self.peek() == Some(&Token::Open) => {
-                self.next();
+                self.advance();
                 let mut args = Vec::new();
                 while self.peek() != Some(&Token::Close) {
                     args.push(self.or());
                     if self.peek() == Some(&Token::Comma) {
-                        self.next();
+                        self.advance();
                     }
                 }
-                self.next();
+                self.advance();
                 self.call(&p, &args)
             }
             Token::Path(p) => match p.as_str() {

@@ -108,7 +108,7 @@ impl Sim {
         for (name, job) in self.workflow["jobs"].as_object().unwrap().clone() {
             let needs: Vec<String> = match &job["needs"] {
                 Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a.iter().map(|v| expr::text(v)).collect(),
+                Value::Array(a) => a.iter().map(expr::text).collect(),
                 _ => vec![],
             };
             let failed = needs.iter().any(|n| self.results.get(n).map(String::as_str) != Some("success"));
@@ -309,7 +309,7 @@ fn a_pull_requests_whole_life_ends_with_the_right_preview_and_a_true_comment() {
     let e = sim.pr_event("reopened", &pr, None);
     sim.run("pull_request", &e);
     assert!(sim.meta("shop-pr-7").unwrap().contains(SHA2));
-    assert!(sim.comment(7).starts_with("<!-- kpreview:summary shop-pr-7 -->") && !sim.comment(7).contains("removed"));
+    assert!(sim.comment(7).starts_with("<!-- kpreview:summary shop-pr-7 -->") && !sim.comment(7).contains("### Preview removed"));
     // Unlabelled: removed.
     pr.labels = vec!["bug"];
     let e = sim.pr_event("unlabeled", &pr, Some("preview"));
