@@ -1,6 +1,7 @@
 //! Command-line interface: clap types and one small function per subcommand, each calling the
 //! library. Run with no subcommand and a `ResourceList` on stdin, kpreview is a KRM function.
 
+mod cost;
 mod function;
 mod gitops;
 mod input;
@@ -77,8 +78,12 @@ enum Command {
     Publish(gitops::PublishArgs),
     /// Remove a pull request's preview from a GitOps repository.
     Unpublish(gitops::UnpublishArgs),
-    /// Remove expired previews, and the oldest beyond a cap, from a GitOps repository.
+    /// Remove expired previews and the oldest beyond a cap, put idle ones to sleep.
     Gc(gitops::GcArgs),
+    /// Keep a pull request's preview past its TTL, the cap and sleep (or stop keeping it).
+    Keep(cost::KeepArgs),
+    /// Wake a pull request's sleeping preview from what is committed, without a build.
+    Wake(cost::WakeArgs),
     /// Pin the newest EC2 snapshot of every `seed.snapshot.tags` in `preview.lock`.
     Lock(lock::LockArgs),
     /// Restore a Velero backup into a preview (what the PreSync Job runs), or clean up after one.
@@ -103,6 +108,8 @@ pub fn run() -> anyhow::Result<()> {
         Some(Command::Publish(args)) => gitops::publish(&args),
         Some(Command::Unpublish(args)) => gitops::unpublish(&args),
         Some(Command::Gc(args)) => gitops::gc(&args),
+        Some(Command::Keep(args)) => cost::keep(&args),
+        Some(Command::Wake(args)) => cost::wake(&args),
         Some(Command::Lock(args)) => lock::lock(&args),
         Some(Command::Restore(command)) => restore::restore(command),
         None => function::default_mode(|| {

@@ -10,23 +10,26 @@ use clap::Args;
 use jiff::Timestamp;
 
 use kpreview::gitops::gc::{self, Policy};
+use kpreview::gitops::keep;
 use kpreview::gitops::meta::{format_time, parse_time};
 use kpreview::gitops::overlay::{self, DEFAULT_KUSTOMIZE};
 use kpreview::gitops::publish::{Publication, Published, publish as publish_preview};
-use kpreview::gitops::summary::summary;
+use kpreview::gitops::requests::requests;
+use kpreview::gitops::summary::{Summary, age, summary};
 use kpreview::gitops::unpublish::{self, Unpublish, unpublish as unpublish_pr};
 use kpreview::gitops::{Push, Repo, Ttl};
 use kpreview::render;
 use kpreview::spec::defaults::PrField;
 
+use super::input::{PrArgs, load, read_lock};
 use super::{Invalid, Superseded};
-use super::input::{PrArgs, load};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
   kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --branch $BRANCH
   kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --push --summary comment.md
   kpreview publish --overlay deploy/preview --repo gitops --pr 42 --sha $SHA --push
+  kpreview publish preview.yaml --repo gitops --pr 42 --sha $SHA --max 30 --push   # hard cap
   kpreview publish --overlay deploy/preview --repo gitops --pr 42 --sha $SHA \\
     --kustomize \"kustomize build --enable-alpha-plugins --enable-exec\"
 
@@ -36,8 +39,12 @@ repository's checked-out branch; --push lands the commit on the remote, re-apply
 another publisher pushed first. All or nothing: on any error the repository, its index and its
 work tree are as they were. Publishing the same content at the same --now commits nothing;
 a later --now extends the preview's life; an earlier one than the preview's last publish (or
-removal) is refused as a re-run of an older job (exit code 3) unless --force. The Markdown summary for a PR
-comment goes to stdout.
+removal) is refused as a re-run of an older job (exit code 3) unless --force, and so is one at or before the
+time gc took the preview down, when it would have been expired by then or is no newer than the
+last publish (re-running a job after gc does not bring an expired preview back). A --now whose
+expiry is already past is a warning. --max N takes down the oldest live previews beyond N in the
+same commit (never this one, never a kept one; a kept preview keeps its keep across publishes);
+a sleeping preview is woken by its publish. The Markdown summary for a PR comment goes to stdout.
 
 --overlay DIR publishes what kustomize builds from DIR instead of a bare spec: DIR's
 kustomization uses the spec as a generator and adds its own patches. kpreview's kustomize plugin
@@ -65,12 +72,18 @@ Examples:
   kpreview gc --repo gitops --max 50 --dry-run              # what would go, as JSON
   kpreview gc --repo gitops --ttl 24h --now 2026-11-21T10:00:00Z
 
+  kpreview gc --repo gitops --max 30 --sleep-after 8h --push  # cap, expire, and sleep the idle
+
 A preview expires at its latest publish plus its TTL (its own, or --ttl for all). gc removes the
-expired, then the oldest by creation beyond --max, and purges the manifests of previews removed
-more than --grace ago, in one commit. It prints the plan as JSON on stdout: {now, ttl, max, grace,
-previews, kept, remove: [{namespace, app, pr, reason, detail, created, updated, ttl, expires}],
-purge: [{namespace, app, pr, removed, reason}], skipped: [{path, reason}]}; a removal's reason is
-`expired` or `over-max`.";
+expired, then the oldest by creation beyond --max, puts to sleep those with no publish for
+--sleep-after (Deployments and StatefulSets at replicas 0, claims kept; `kpreview wake` or the
+next publish wakes them), and purges the manifests of previews removed more than --grace ago, in
+one commit. A kept preview (`kpreview keep`) is neither expired, evicted nor put to sleep, but
+counts against --max. It prints the plan as JSON on stdout: {now, ttl, max, grace, previews,
+kept, remove: [{namespace, app, pr, reason, detail, created, updated, ttl, expires}], purge:
+[{namespace, app, pr, removed, reason}], skipped: [{path, reason}], sleepAfter, keep:
+[{namespace, app, pr, until, expires}], sleep: [{namespace, app, pr, updated, detail}],
+overMaxKept}; a removal's reason is `expired` or `over-max`.";
 
 /// `--push`, `--remote`, `--attempts`.
 #[derive(Debug, Args)]
@@ -88,8 +101,13 @@ pub struct PushArgs {
 }
 
 impl PushArgs {
-    fn push(&self) -> Option<Push> {
+    pub fn push(&self) -> Option<Push> {
         self.push.then(|| Push { remote: self.remote.clone(), attempts: self.attempts })
+    }
+
+    /// Where `commit` landed: `abc1234 on main and origin/main`.
+    pub fn landed(&self, commit: &kpreview::gitops::repo::Oid, repo: &Repo) -> String {
+        landed(Some(commit), repo, self.push().as_ref())
     }
 }
 
@@ -124,6 +142,10 @@ pub struct PublishArgs {
     /// Also write the Markdown summary to FILE.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
+    /// Hold at most N live previews: the oldest by creation beyond N are taken down in the same
+    /// commit (as gc's cap does); never this one, never a kept one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +186,11 @@ pub struct GcArgs {
     /// The time to judge expiry at (default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     now: Option<Timestamp>,
+    /// Put to sleep previews with no publish for this long (a Go duration such as `8h`): their
+    /// Deployments and StatefulSets at replicas 0, claims kept. `kpreview wake` or the next
+    /// publish wakes them.
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse)]
+    sleep_after: Option<Ttl>,
     /// How long a removed preview's manifests stay (Argo CD renders them again while it deletes
     /// the preview's Application, to run its PostDelete hooks); a later gc purges them.
     #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "1h")]
@@ -210,11 +237,22 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         files,
         now: args.now.unwrap_or_else(Timestamp::now),
         force: args.force,
+        max: max(args),
     };
     let done = land_publication(args, &publication)?;
     let sync_plan =
         format!("<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>", diagram.trim_end());
-    emit_summary(args, &summary(&model, &done.meta).to_markdown(Some(&sync_plan)))
+    let mut summary = summary(&model, &done.meta);
+    summary.outside = kpreview::plan::outside(&kpreview::plan::Plan::of(&model, &manifests)?);
+    if let Some(lock) = read_lock(&spec.dir)? {
+        for store in &mut summary.stores {
+            if let Some(locked) = lock.snapshots.get(&store.name) {
+                store.taken = age(&locked.start_time, done.meta.updated);
+            }
+        }
+    }
+    enrich(&mut summary, &publication, &done);
+    emit_summary(args, &summary.to_markdown(Some(&sync_plan)))
 }
 
 /// `publish --overlay DIR`: build, read the objects as one preview, publish them as they are.
@@ -246,9 +284,31 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
         files: preview.files()?,
         now: args.now.unwrap_or_else(Timestamp::now),
         force: args.force,
+        max: max(args),
     };
     let done = land_publication(args, &publication)?;
-    emit_summary(args, &overlay::summary::summary(&preview.objects, &done.meta).to_markdown(None))
+    let mut summary = overlay::summary::summary(&preview.objects, &done.meta);
+    enrich(&mut summary, &publication, &done);
+    emit_summary(args, &summary.to_markdown(None))
+}
+
+fn max(args: &PublishArgs) -> Option<usize> {
+    args.max.map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// What the summary says beyond the render: requests, keep, the cap's evictions.
+fn enrich(summary: &mut Summary, publication: &Publication, done: &Published) {
+    if summary.requests.is_none() {
+        let objects: Vec<serde_json::Value> = publication
+            .files
+            .iter()
+            .filter_map(|(_, text)| kpreview::yaml::value_from_str(text, kpreview::yaml::Limits::Stream).ok())
+            .collect();
+        summary.requests = Some(requests(&objects));
+    }
+    summary.kept = keep::describe(&done.meta, done.meta.updated);
+    summary.evicted = done.evicted.iter().map(|m| (m.namespace.clone(), m.pr)).collect();
+    summary.max = publication.max;
 }
 
 fn gitops_error(e: kpreview::gitops::GitOpsError) -> anyhow::Error {
@@ -282,6 +342,37 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
             format_time(done.meta.expires()),
             landed(Some(commit), &repo, push.as_ref())
         )),
+    }
+    if let Some(since) = done.woke {
+        say(&format!("woke {dir}: it slept since {}", format_time(since)));
+    }
+    for m in &done.evicted {
+        say(&format!(
+            "took down previews/{} (app {}, PR #{}, created {}): oldest beyond --max {}",
+            m.namespace,
+            m.app,
+            m.pr,
+            format_time(m.created),
+            publication.max.unwrap_or_default()
+        ));
+    }
+    if done.over_max_kept > 0 {
+        say(&format!(
+            "warning: {} more preview{} than --max {} stay{}: kept previews and this one are never taken down",
+            done.over_max_kept,
+            if done.over_max_kept == 1 { "" } else { "s" },
+            publication.max.unwrap_or_default(),
+            if done.over_max_kept == 1 { "s" } else { "" }
+        ));
+    }
+    let clock = Timestamp::now();
+    if !done.meta.kept.holds_at(clock) && done.meta.expires() <= clock {
+        say(&format!(
+            "warning: {dir} expires at {}, already past (--now {} + ttl {}); the next gc removes it",
+            format_time(done.meta.expires()),
+            format_time(publication.now),
+            publication.ttl.text
+        ));
     }
     Ok(done)
 }
@@ -336,6 +427,7 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
         ttl: args.ttl.clone(),
         max: args.max,
         grace: args.grace.clone(),
+        sleep_after: args.sleep_after.clone(),
     };
     let push = args.push.push();
     let plan = if args.dry_run {
@@ -345,15 +437,22 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
         match &done.commit {
             None => say(&format!("nothing to remove among {} previews", done.plan.previews)),
             Some(commit) => say(&format!(
-                "removed {} of {} previews, purged {} removed earlier: {}",
+                "removed {} of {} previews, put {} to sleep, purged {} removed earlier: {}",
                 done.plan.remove.len(),
                 done.plan.previews,
+                done.plan.sleep.len(),
                 done.plan.purge.len(),
                 landed(Some(commit), &repo, push.as_ref())
             )),
         }
         done.plan
     };
+    if plan.over_max_kept > 0 {
+        say(&format!(
+            "warning: {} more previews than --max stay because they are kept (`kpreview keep`)",
+            plan.over_max_kept
+        ));
+    }
     for skipped in &plan.skipped {
         say(&format!("warning: left {} alone: {}", skipped.path, skipped.reason));
     }

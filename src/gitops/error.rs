@@ -111,6 +111,18 @@ pub enum GitOpsError {
         /// Each app with its namespaces: `shop (shop-pr-7)`.
         apps: Vec<String>,
     },
+    /// `keep` or `wake` of a pull request with no live preview.
+    #[error(
+        "no live preview of PR #{pr}{app} in the repository{removed}; publish it first (a removed preview comes back with its next publish)"
+    )]
+    NoPreview {
+        /// The pull request.
+        pr: u64,
+        /// ` of app shop` when `--app` was given.
+        app: String,
+        /// What became of it, when it was removed: ` (shop-pr-7 was removed at … (expired))`.
+        removed: String,
+    },
     /// A preview directory kpreview cannot read where it must.
     #[error("previews/{namespace}: {reason}; fix or remove that directory")]
     BadMetadata {
@@ -177,6 +189,6 @@ pub enum GitOpsError {
 impl GitOpsError {
     /// Whether the input is what is wrong (exit 1), not the repository or the system (exit 2).
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Self::Stale { .. })
+        matches!(self, Self::Stale { .. } | Self::NoPreview { .. })
     }
 }

@@ -10,11 +10,13 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::cap::evictions;
 use super::error::GitOpsError;
 use super::land::{Prepared, Push, land};
 use super::meta::{PreviewMeta, Tombstone, Ttl, format_time};
-use super::repo::{Oid, Repo};
-use super::tree::{Change, Dir, PREVIEWS, Snapshot, Status, retire};
+use super::repo::{Entry, Oid, Repo};
+use super::sleep;
+use super::tree::{Change, Dir, MANIFESTS, PREVIEWS, Snapshot, Status, retire};
 
 /// What gc removes.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct Policy {
     pub max: Option<usize>,
     /// How long a removed preview's manifests stay for Argo CD to finish deleting it.
     pub grace: Ttl,
+    /// Put to sleep the previews with no publish for this long.
+    pub sleep_after: Option<Ttl>,
 }
 
 /// What gc will do (or did): the `--dry-run` JSON. Keys and order are part of the interface.
@@ -52,6 +56,46 @@ pub struct Plan {
     pub purge: Vec<Purge>,
     /// Directories under `previews/` gc cannot judge and leaves alone, and why.
     pub skipped: Vec<Skipped>,
+    /// `--sleep-after`, when given.
+    pub sleep_after: Option<String>,
+    /// Live previews `kpreview keep` exempts from expiry, the cap and sleep.
+    pub keep: Vec<Exempt>,
+    /// Live previews put to sleep now (beyond `--sleep-after` since their latest publish).
+    pub sleep: Vec<Sleeper>,
+    /// How many more previews than `--max` stay because they are kept.
+    pub over_max_kept: usize,
+}
+
+/// A kept preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exempt {
+    /// Its namespace (directory).
+    pub namespace: String,
+    /// Its app.
+    pub app: String,
+    /// Its pull request.
+    pub pr: u64,
+    /// Until when: an RFC 3339 time or `indefinitely`.
+    pub until: String,
+    /// When it would have expired without the keep.
+    pub expires: String,
+}
+
+/// A preview put to sleep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sleeper {
+    /// Its namespace (directory).
+    pub namespace: String,
+    /// Its app.
+    pub app: String,
+    /// Its pull request.
+    pub pr: u64,
+    /// Its latest publish.
+    pub updated: String,
+    /// Why, in words.
+    pub detail: String,
 }
 
 /// One preview that goes.
@@ -129,6 +173,7 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
     let mut purge = Vec::new();
     let mut live = Vec::new();
     let mut expired = Vec::new();
+    let mut keep = Vec::new();
     for (name, dir) in dirs {
         match &dir.status {
             Status::Unreadable(reason) => {
@@ -148,7 +193,16 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
             Status::Live(m) => {
                 let ttl = policy.ttl.as_ref().unwrap_or(&m.ttl);
                 let end = ttl.after(m.updated);
-                if end <= policy.now {
+                if m.kept.holds_at(policy.now) {
+                    keep.push(Exempt {
+                        namespace: name.clone(),
+                        app: m.app.clone(),
+                        pr: m.pr,
+                        until: m.kept.to_text(),
+                        expires: format_time(end),
+                    });
+                }
+                if end <= policy.now && !m.kept.holds_at(policy.now) {
                     let detail = format!(
                         "expired at {} (latest publish {} + ttl {})",
                         format_time(end),
@@ -165,16 +219,37 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
     let previews = live.len() + expired.len();
     expired.sort_by(|(a, ra), (b, rb)| a.cmp(b).then_with(|| ra.namespace.cmp(&rb.namespace)));
     let mut remove: Vec<Removal> = expired.into_iter().map(|(_, r)| r).collect();
-    if let Some(max) = policy.max.filter(|&max| live.len() > max) {
-        // FIFO: the first created go first; a tie goes to the one published least recently,
-        // then to the namespace, so the same repository always yields the same plan.
-        live.sort_by(|(a, _), (b, _)| {
-            a.created.cmp(&b.created).then(a.updated.cmp(&b.updated)).then_with(|| a.namespace.cmp(&b.namespace))
-        });
-        let over = live.len() - max;
-        for (m, ttl) in live.drain(..over) {
+    let mut over_max_kept = 0;
+    if let Some(max) = policy.max {
+        let metas: Vec<&PreviewMeta> = live.iter().map(|(m, _)| *m).collect();
+        let cap = evictions(&metas, max, policy.now, None);
+        over_max_kept = cap.unmet;
+        let gone: Vec<&str> = cap.evicted.iter().map(|m| m.namespace.as_str()).collect();
+        for m in cap.evicted {
+            let ttl = policy.ttl.as_ref().unwrap_or(&m.ttl);
             let detail = format!("oldest beyond --max {max} (created {})", format_time(m.created));
             remove.push(removal(m, ttl, Reason::OverMax, detail));
+        }
+        live.retain(|(m, _)| !gone.contains(&m.namespace.as_str()));
+    }
+    let mut sleep = Vec::new();
+    if let Some(after) = &policy.sleep_after {
+        for (m, _) in &live {
+            let due = after.after(m.updated);
+            if m.sleeping.is_none() && due <= policy.now && !m.kept.holds_at(policy.now) {
+                sleep.push(Sleeper {
+                    namespace: m.namespace.clone(),
+                    app: m.app.clone(),
+                    pr: m.pr,
+                    updated: format_time(m.updated),
+                    detail: format!(
+                        "no publish since {} (--sleep-after {}, due {})",
+                        format_time(m.updated),
+                        after.text,
+                        format_time(due)
+                    ),
+                });
+            }
         }
     }
     Plan {
@@ -187,7 +262,21 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
         remove,
         purge,
         skipped,
+        sleep_after: policy.sleep_after.as_ref().map(|t| t.text.clone()),
+        keep,
+        sleep,
+        over_max_kept,
     }
+}
+
+/// The directory of a preview put to sleep: `meta`, its sleeping manifests, and the awake ones.
+fn put_to_sleep(repo: &Repo, meta: &PreviewMeta, manifests: &Oid) -> Result<Oid, GitOpsError> {
+    let blob = repo.write_blob(meta.to_json().as_bytes())?;
+    repo.mktree(&[
+        Entry::tree(MANIFESTS, sleep::asleep(repo, manifests)?),
+        Entry::tree(sleep::AWAKE, manifests.clone()),
+        Entry::file(super::meta::FILE_NAME, blob),
+    ])
 }
 
 fn removal(m: &PreviewMeta, ttl: &Ttl, reason: Reason, detail: String) -> Removal {
@@ -214,7 +303,7 @@ impl Plan {
 
     fn message(&self) -> String {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let (n, m) = (self.remove.len(), self.purge.len());
+        let (n, m, z) = (self.remove.len(), self.purge.len(), self.sleep.len());
         let evicted = self.remove.iter().filter(|r| r.reason == Reason::OverMax).count();
         let expired = n - evicted;
         // The subject says what happened, as `git log --oneline` shows it: expired previews and
@@ -233,6 +322,9 @@ impl Plan {
                 format!("purge {m} removed")
             });
         }
+        if z > 0 {
+            parts.push(format!("put {z} preview{} to sleep", plural(z)));
+        }
         let subject = parts.join(", ");
         let mut chars = subject.chars();
         let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
@@ -248,6 +340,14 @@ impl Plan {
                 text,
                 "purged {} (app {}, PR #{}): removed {} ({})",
                 p.namespace, p.app, p.pr, p.removed, p.reason
+            );
+        }
+        for s in &self.sleep {
+            let _ = writeln!(text, "asleep {} (app {}, PR #{}): {}", s.namespace, s.app, s.pr, s.detail);
+        }
+        if z > 0 {
+            text.push_str(
+                "\nTheir Deployments and StatefulSets are at replicas 0; claims stay. `kpreview wake` or the next publish wakes them.\n",
             );
         }
         text
@@ -302,6 +402,13 @@ pub fn collect(
             .collect();
         let mut changes = retire(repo, &retirees)?;
         changes.extend(plan.purge.iter().map(|p| Change::Remove { namespace: p.namespace.clone() }));
+        for s in &plan.sleep {
+            if let Some(Dir { status: Status::Live(meta), manifests: Some(manifests) }) = dirs.get(&s.namespace) {
+                let meta = PreviewMeta { sleeping: Some(policy.now), ..meta.clone() };
+                changes
+                    .push(Change::Put { namespace: s.namespace.clone(), tree: put_to_sleep(repo, &meta, manifests)? });
+            }
+        }
         Ok(Prepared { changes, message: plan.message(), value: plan })
     })?;
     Ok(Collected { plan: outcome.value, commit: outcome.commit, pushed: outcome.pushed })
@@ -310,7 +417,7 @@ pub fn collect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gitops::meta::{UNPUBLISHED, parse_time};
+    use crate::gitops::meta::{Keep, UNPUBLISHED, parse_time};
 
     fn meta(name: &str, created: &str, updated: &str, ttl: &str) -> (String, Dir) {
         let m = PreviewMeta {
@@ -322,6 +429,8 @@ mod tests {
             created: parse_time(created).unwrap(),
             updated: parse_time(updated).unwrap(),
             ttl: Ttl::parse(ttl).unwrap(),
+            kept: Keep::No,
+            sleeping: None,
         };
         (name.to_owned(), Dir { status: Status::Live(m), manifests: None })
     }
@@ -332,6 +441,7 @@ mod tests {
             ttl: ttl.map(|t| Ttl::parse(t).unwrap()),
             max,
             grace: Ttl::parse("1h").unwrap(),
+            sleep_after: None,
         }
     }
 

@@ -30,6 +30,54 @@ pub struct PreviewMeta {
     pub updated: Timestamp,
     /// How long after `updated` the preview lives.
     pub ttl: Ttl,
+    /// Whether `kpreview keep` exempts it from expiry, the cap and sleep.
+    pub kept: Keep,
+    /// Since when it sleeps (`gc --sleep-after`), when it does.
+    pub sleeping: Option<Timestamp>,
+}
+
+/// A preview kept past its TTL (`kpreview keep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Not kept.
+    #[default]
+    No,
+    /// Kept until this time.
+    Until(Timestamp),
+    /// Kept until `kpreview keep --off`.
+    Indefinitely,
+}
+
+/// How an indefinite keep is written in `preview.json`.
+pub const INDEFINITELY: &str = "indefinitely";
+
+impl Keep {
+    /// Whether it exempts the preview at `now`.
+    pub fn holds_at(self, now: Timestamp) -> bool {
+        match self {
+            Self::No => false,
+            Self::Until(until) => until > now,
+            Self::Indefinitely => true,
+        }
+    }
+
+    /// As in `preview.json`: empty, an RFC 3339 time or `indefinitely`.
+    pub fn to_text(self) -> String {
+        match self {
+            Self::No => String::new(),
+            Self::Until(until) => format_time(until),
+            Self::Indefinitely => INDEFINITELY.to_owned(),
+        }
+    }
+
+    /// Reads what [`Keep::to_text`] wrote.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "" => Ok(Self::No),
+            INDEFINITELY => Ok(Self::Indefinitely),
+            _ => parse_time(text).map(Self::Until),
+        }
+    }
 }
 
 /// A lifetime as the spec wrote it and in seconds.
@@ -73,6 +121,11 @@ struct Wire {
     updated: String,
     ttl: String,
     expires: String,
+    // Absent in files written before keep and sleep existed.
+    #[serde(default)]
+    kept: String,
+    #[serde(default)]
+    sleeping: String,
 }
 
 impl PreviewMeta {
@@ -93,6 +146,8 @@ impl PreviewMeta {
             updated: format_time(self.updated),
             ttl: self.ttl.text.clone(),
             expires: format_time(self.expires()),
+            kept: self.kept.to_text(),
+            sleeping: self.sleeping.map(format_time).unwrap_or_default(),
         };
         // Strings only: serializing cannot fail.
         let mut text = serde_json::to_string_pretty(&wire).unwrap_or_default();
@@ -115,6 +170,11 @@ impl PreviewMeta {
             created: time("created", &wire.created)?,
             updated: time("updated", &wire.updated)?,
             ttl: Ttl::parse(&wire.ttl).map_err(|e| format!("ttl: {e}"))?,
+            kept: Keep::parse(&wire.kept).map_err(|e| format!("kept: {e}"))?,
+            sleeping: match wire.sleeping.as_str() {
+                "" => None,
+                text => Some(time("sleeping", text)?),
+            },
         })
     }
 }
@@ -196,6 +256,8 @@ mod tests {
             created: parse_time("2026-11-20T08:00:00Z").unwrap(),
             updated: parse_time("2026-11-21T10:00:00.75+02:00").unwrap(),
             ttl: Ttl::parse("48h").unwrap(),
+            kept: Keep::No,
+            sleeping: None,
         }
     }
 
@@ -203,7 +265,10 @@ mod tests {
     fn writes_every_key_as_a_string_in_a_fixed_order() {
         let text = meta().to_json();
         let keys: Vec<&str> = text.lines().filter_map(|l| l.trim().split('"').nth(1)).collect();
-        assert_eq!(keys, ["app", "namespace", "pr", "sha", "branch", "created", "updated", "ttl", "expires"]);
+        assert_eq!(
+            keys,
+            ["app", "namespace", "pr", "sha", "branch", "created", "updated", "ttl", "expires", "kept", "sleeping"]
+        );
         assert!(text.contains(r#""pr": "7""#), "{text}");
         assert!(text.contains(r#""branch": """#), "{text}");
         assert!(text.contains(r#""updated": "2026-11-21T08:00:00Z""#), "{text}");
@@ -224,6 +289,24 @@ mod tests {
         let text = t.to_json();
         assert!(text.ends_with("  \"removed\": \"2026-11-24T00:00:00Z\",\n  \"reason\": \"expired\"\n}\n"), "{text}");
         assert_eq!(Tombstone::from_json(text.as_bytes()).unwrap(), t);
+    }
+
+    #[test]
+    fn keeps_and_sleep_read_back_and_older_files_still_read() {
+        let mut m = meta();
+        m.kept = Keep::Until(parse_time("2026-12-01T00:00:00Z").unwrap());
+        m.sleeping = Some(parse_time("2026-11-22T00:00:00Z").unwrap());
+        let text = m.to_json();
+        assert!(text.contains(r#""kept": "2026-12-01T00:00:00Z","#), "{text}");
+        assert!(text.contains(r#""sleeping": "2026-11-22T00:00:00Z""#), "{text}");
+        assert_eq!(PreviewMeta::from_json(text.as_bytes()).unwrap(), m);
+        m.kept = Keep::Indefinitely;
+        assert_eq!(PreviewMeta::from_json(m.to_json().as_bytes()).unwrap(), m);
+        let old = meta().to_json().replace(",\n  \"kept\": \"\",\n  \"sleeping\": \"\"", "");
+        assert!(!old.contains("kept"), "{old}");
+        assert_eq!(PreviewMeta::from_json(old.as_bytes()).unwrap(), meta());
+        let at = parse_time("2026-12-01T00:00:00Z").unwrap();
+        assert!(!Keep::Until(at).holds_at(at) && Keep::Until(at).holds_at(parse_time("2026-11-30T23:59:59Z").unwrap()));
     }
 
     #[test]

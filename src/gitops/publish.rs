@@ -6,11 +6,13 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
+use super::cap::evictions;
 use super::error::GitOpsError;
+use super::gc::Reason;
 use super::land::{Prepared, Push, land};
-use super::meta::{self, PreviewMeta, Ttl, UNPUBLISHED, format_time};
+use super::meta::{self, Keep, PreviewMeta, Tombstone, Ttl, UNPUBLISHED, format_time};
 use super::repo::{Entry, Oid, Repo};
-use super::tree::{Change, MANIFESTS, Snapshot, Status};
+use super::tree::{Change, MANIFESTS, Snapshot, Status, retire};
 
 /// A rendered preview to publish.
 #[derive(Debug, Clone)]
@@ -33,6 +35,9 @@ pub struct Publication {
     pub now: Timestamp,
     /// Publish even when the preview there is newer than `now` (a re-run of an older job).
     pub force: bool,
+    /// The most live previews the repository may hold: the oldest beyond it are taken down in
+    /// the same commit (`--max`).
+    pub max: Option<usize>,
 }
 
 /// What a publish did.
@@ -46,6 +51,12 @@ pub struct Published {
     pub commit: Option<Oid>,
     /// Whether the commit was pushed.
     pub pushed: bool,
+    /// The previews the cap took down in the same commit.
+    pub evicted: Vec<PreviewMeta>,
+    /// How many previews beyond the cap stay because they are kept (the cap cannot hold).
+    pub over_max_kept: usize,
+    /// Since when the preview slept, when this publish woke it.
+    pub woke: Option<Timestamp>,
 }
 
 /// Publishes `publication` on the repository's branch (and, with `push`, its remote).
@@ -61,16 +72,20 @@ pub fn publish(
         publication.files.iter().zip(blobs).map(|((name, _), oid)| Entry::file(name, oid)).collect();
     let manifests = repo.mktree(&entries)?;
     let outcome = land(repo, push, report, |snapshot| prepare(repo, publication, &manifests, snapshot))?;
-    let (meta, existed) = outcome.value;
-    Ok(Published { meta, existed, commit: outcome.commit, pushed: outcome.pushed })
+    let Done { meta, existed, evicted, over_max_kept, woke } = outcome.value;
+    Ok(Published { meta, existed, commit: outcome.commit, pushed: outcome.pushed, evicted, over_max_kept, woke })
 }
 
-fn prepare(
-    repo: &Repo,
-    p: &Publication,
-    manifests: &Oid,
-    snapshot: &Snapshot,
-) -> Result<Prepared<(PreviewMeta, bool)>, GitOpsError> {
+/// What one attempt prepared, beyond the changes.
+struct Done {
+    meta: PreviewMeta,
+    existed: bool,
+    evicted: Vec<PreviewMeta>,
+    over_max_kept: usize,
+    woke: Option<Timestamp>,
+}
+
+fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -> Result<Prepared<Done>, GitOpsError> {
     let ns = p.namespace.as_str();
     let earlier = match snapshot.previews.get(ns) {
         None => None,
@@ -93,7 +108,7 @@ fn prepare(
     };
     let taken =
         |holder: String| Err(GitOpsError::Taken { namespace: ns.to_owned(), holder, app: p.app.clone(), pr: p.pr });
-    let (created, existed) = match &earlier {
+    let (created, existed, kept, woke) = match &earlier {
         Some(Status::Removed(t)) if t.meta.app != p.app => {
             // Argo CD may still be deleting that app's Application from these manifests.
             return taken(format!(
@@ -109,16 +124,20 @@ fn prepare(
         Some(Status::Removed(t)) if t.meta.pr == p.pr && t.reason == UNPUBLISHED && t.removed > p.now && !p.force => {
             return stale("removed", t.removed, &t.meta);
         }
-        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.meta.updated > p.now && !p.force => {
+        Some(Status::Removed(t)) if t.meta.pr == p.pr && t.meta.updated >= p.now && !p.force => {
+            // Not newer than what was taken down: the same job run again.
             return stale("last published", t.meta.updated, &t.meta);
         }
+        Some(Status::Removed(t)) if t.meta.pr == p.pr && taken_down_after(t, p) && !p.force => {
+            return stale("taken down by gc", t.removed, &t.meta);
+        }
         // Nothing there, or this app's removed preview: a new life.
-        None | Some(Status::Removed(_)) => (p.now, false),
+        None | Some(Status::Removed(_)) => (p.now, false, Keep::No, None),
         Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => {
             if m.updated > p.now && !p.force {
                 return stale("last published", m.updated, m);
             }
-            (m.created, true)
+            (m.created, true, m.kept, m.sleeping)
         }
         Some(Status::Live(m)) => return taken(format!("app {} PR #{}", m.app, m.pr)),
         // Not ours, or damaged: replacing it could destroy someone's work.
@@ -135,22 +154,100 @@ fn prepare(
         created,
         updated: p.now,
         ttl: p.ttl.clone(),
+        kept,
+        sleeping: None,
     };
     let json = repo.write_blob(meta.to_json().as_bytes())?;
     let tree = repo.mktree(&[Entry::tree(MANIFESTS, manifests.clone()), Entry::file(meta::FILE_NAME, json)])?;
-    let message = message(p, &meta, existed);
-    Ok(Prepared { changes: vec![Change::Put { namespace: ns.to_owned(), tree }], message, value: (meta, existed) })
+    let mut changes = vec![Change::Put { namespace: ns.to_owned(), tree }];
+    let (evicted, over_max_kept) = match p.max {
+        Some(max) => {
+            let (retirees, unmet) = cap(repo, snapshot, &meta, max)?;
+            changes.extend(retire(repo, &retirees)?);
+            (retirees.into_iter().map(|(t, _)| t.meta).collect(), unmet)
+        }
+        None => (Vec::new(), 0),
+    };
+    let message = message(p, &meta, existed, &evicted, woke);
+    Ok(Prepared { changes, message, value: Done { meta, existed, evicted, over_max_kept, woke } })
 }
 
-/// `Publish preview shop-pr-7: PR #7 at 4f9c2d1`, then the metadata, one field a line.
-fn message(p: &Publication, meta: &PreviewMeta, existed: bool) -> String {
+/// Whether gc's takedown of `t` stands against `p`: a publish at the very time of the takedown
+/// (ties go to the takedown), or one whose expiry had already passed when gc took it down. A
+/// publish between the last one and the takedown may bring it back: its job may have been
+/// queued before the gc ran.
+fn taken_down_after(t: &Tombstone, p: &Publication) -> bool {
+    t.reason != UNPUBLISHED && t.removed >= p.now && (t.removed == p.now || p.ttl.after(p.now) <= t.removed)
+}
+
+/// The previews `--max` takes down when `meta` is published: never `meta` itself, never a kept
+/// one. Also how many kept ones stay beyond the cap.
+fn cap(
+    repo: &Repo,
+    snapshot: &Snapshot,
+    meta: &PreviewMeta,
+    max: usize,
+) -> Result<(Vec<(Tombstone, Option<Oid>)>, usize), GitOpsError> {
+    let dirs = snapshot.all_dirs(repo)?;
+    let mut live: Vec<&PreviewMeta> = dirs
+        .values()
+        .filter_map(|d| match &d.status {
+            Status::Live(m) if m.namespace != meta.namespace => Some(m),
+            _ => None,
+        })
+        .collect();
+    live.push(meta);
+    let found = evictions(&live, max, meta.updated, Some(&meta.namespace));
+    let retirees = found
+        .evicted
+        .iter()
+        .map(|m| {
+            let tombstone =
+                Tombstone { meta: (*m).clone(), removed: meta.updated, reason: Reason::OverMax.as_str().to_owned() };
+            (tombstone, dirs.get(&m.namespace).and_then(|d| d.manifests.clone()))
+        })
+        .collect();
+    Ok((retirees, found.unmet))
+}
+
+/// `Publish preview shop-pr-7: PR #7 at 4f9c2d1`, then the metadata, one field a line; with
+/// `--max`, `…; evict shop-pr-1 over --max` and a line for each.
+fn message(
+    p: &Publication,
+    meta: &PreviewMeta,
+    existed: bool,
+    evicted: &[PreviewMeta],
+    woke: Option<Timestamp>,
+) -> String {
     let verb = if existed { "Update" } else { "Publish" };
     let short: String = p.sha.chars().take(7).collect();
-    let mut text = format!("{verb} preview {}: PR #{} at {short}\n\n", p.namespace, p.pr);
+    let mut text = format!("{verb} preview {}: PR #{} at {short}", p.namespace, p.pr);
+    if !evicted.is_empty() {
+        let names: Vec<&str> = evicted.iter().map(|m| m.namespace.as_str()).collect();
+        let _ = write!(text, "; evict {} over --max", names.join(", "));
+    }
+    text.push_str("\n\n");
     let _ = writeln!(text, "app: {}\nnamespace: {}\npull request: #{}\nsha: {}", p.app, p.namespace, p.pr, p.sha);
     if let Some(branch) = &p.branch {
         let _ = writeln!(text, "branch: {branch}");
     }
     let _ = writeln!(text, "objects: {}\nexpires: {} (ttl {})", p.files.len(), format_time(meta.expires()), p.ttl.text);
+    if let Some(since) = woke {
+        let _ = writeln!(text, "woke: asleep since {}", format_time(since));
+    }
+    for m in evicted {
+        let _ = writeln!(
+            text,
+            "evicted {} (app {}, PR #{}): oldest beyond --max {} (created {})",
+            m.namespace,
+            m.app,
+            m.pr,
+            p.max.unwrap_or_default(),
+            format_time(m.created)
+        );
+    }
+    if !evicted.is_empty() {
+        text.push_str("Their manifests stay beside removed.json until a gc after --grace purges them.\n");
+    }
     text
 }

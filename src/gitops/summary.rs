@@ -7,7 +7,10 @@
 
 use std::fmt::Write as _;
 
-use super::meta::{PreviewMeta, format_time};
+use jiff::Timestamp;
+
+use super::meta::{PreviewMeta, format_time, parse_time};
+use super::requests::Requests;
 use crate::plan::escape::{code, link};
 use crate::spec::model::{Engine, Model, Seed};
 
@@ -21,7 +24,7 @@ pub fn marker(namespace: &str) -> String {
 pub const SYNC_PLAN_MARKER: &str = "<!-- kpreview:sync-plan -->";
 
 /// What the summary says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// The preview's namespace (a DNS label: publish checks it).
     pub namespace: String,
@@ -37,6 +40,16 @@ pub struct Summary {
     pub expires: String,
     /// Its TTL as written.
     pub ttl: String,
+    /// What its pods and claims request, when known.
+    pub requests: Option<Requests>,
+    /// What it uses outside itself, each already Markdown (as `plan --format markdown` lists it).
+    pub outside: Vec<String>,
+    /// Until when it is kept (`until 2026-12-01T00:00:00Z`), when it is.
+    pub kept: Option<String>,
+    /// Previews the cap took down with this publish: namespace and pull request.
+    pub evicted: Vec<(String, u64)>,
+    /// The cap, when this publish enforced one.
+    pub max: Option<usize>,
 }
 
 /// One data store.
@@ -48,6 +61,9 @@ pub struct Store {
     pub runs: Runs,
     /// Where its data comes from.
     pub origin: Origin,
+    /// When its snapshot was taken (`preview.lock`'s start time) and how long before this
+    /// publish, when known.
+    pub taken: Option<(String, String)>,
 }
 
 /// What a store runs.
@@ -84,11 +100,36 @@ pub fn summary(model: &Model, meta: &PreviewMeta) -> Summary {
         stores: model
             .stores
             .iter()
-            .map(|s| Store { name: s.name.clone(), runs: Runs::Engine(s.engine), origin: Origin::Seed(s.seed.clone()) })
+            .map(|s| Store {
+                name: s.name.clone(),
+                runs: Runs::Engine(s.engine),
+                origin: Origin::Seed(s.seed.clone()),
+                taken: None,
+            })
             .collect(),
         expires: format_time(meta.expires()),
         ttl: meta.ttl.text.clone(),
+        requests: None,
+        outside: Vec::new(),
+        kept: None,
+        evicted: Vec::new(),
+        max: None,
     }
+}
+
+/// When `started` (RFC 3339) was, and how long before `at`: `2026-11-20T03:00:00Z` and
+/// `1d 7h`. `None` when `started` is not a time.
+pub fn age(started: &str, at: Timestamp) -> Option<(String, String)> {
+    let started = parse_time(started).ok()?;
+    let seconds = at.as_second().saturating_sub(started.as_second());
+    let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3_600, seconds % 3_600 / 60);
+    let age = match (days, hours) {
+        _ if seconds < 0 => "after this publish".to_owned(),
+        (0, 0) => format!("{minutes}m before this publish"),
+        (0, h) => format!("{h}h before this publish"),
+        (d, h) => format!("{d}d {h}h before this publish"),
+    };
+    Some((format_time(started), age))
 }
 
 /// The engine's name as people write it.
@@ -152,22 +193,54 @@ impl Summary {
                     Runs::Engine(e) => engine(*e).to_owned(),
                     Runs::Image(image) => code(image),
                 };
-                let _ = writeln!(
-                    md,
-                    "| {} ({}) | {} |",
-                    cell(&name(&store.name)),
-                    cell(&runs),
-                    cell(&origin(&store.origin))
-                );
+                let mut from = origin(&store.origin);
+                if let Some((started, age)) = &store.taken {
+                    let _ = write!(from, "; taken {}, {age}", name(started));
+                }
+                let _ = writeln!(md, "| {} ({}) | {} |", cell(&name(&store.name)), cell(&runs), cell(&from));
             }
             md.push('\n');
         }
-        let _ = writeln!(
-            md,
-            "Expires **{}**, {} after this publish; every publish extends it.\n",
-            name(&self.expires),
-            name(&self.ttl)
+        if let Some(r) = &self.requests {
+            let _ = write!(md, "**Requests:** {}", r.describe());
+            if !r.quota.is_empty() {
+                let quota: Vec<String> = r.quota.iter().map(|(k, v)| format!("{k} {}", name(v))).collect();
+                let _ = write!(md, " (quota: at most {})", quota.join(", "));
+            }
+            md.push_str(".\n\n");
+        }
+        if !self.outside.is_empty() {
+            let _ = writeln!(md, "**Outside the preview:** {}.\n", self.outside.join(", "));
+        }
+        match &self.kept {
+            Some(until) => {
+                let _ = writeln!(
+                    md,
+                    "Kept **{until}**: neither its TTL ({}), the cap nor sleep takes it down meanwhile. Removing the `preview-keep` label (`kpreview keep --off`) ends the keep.\n",
+                    name(&self.ttl)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    md,
+                    "Expires **{}**, {} after this publish; every publish extends it. To keep it longer (a demo), add the `preview-keep` label (`kpreview keep`).\n",
+                    name(&self.expires),
+                    name(&self.ttl)
+                );
+            }
+        }
+        md.push_str(
+            "If it has had no publish for a while it may be put to sleep (replicas 0, data kept); comment `/preview wake` or push to wake it.\n\n",
         );
+        if !self.evicted.is_empty() {
+            let gone: Vec<String> = self.evicted.iter().map(|(ns, pr)| format!("{} (#{pr})", name(ns))).collect();
+            let _ = writeln!(
+                md,
+                "To stay within the cap of {} previews, this publish took down the oldest: {}.\n",
+                self.max.unwrap_or_default(),
+                gone.join(", ")
+            );
+        }
         md.push_str(SYNC_PLAN_MARKER);
         md.push('\n');
         if let Some(plan) = sync_plan {
@@ -198,9 +271,15 @@ mod tests {
                     class: None,
                     tags: None,
                 }),
+                taken: Some(("2026-11-20T03:00:00Z".into(), "3d 7h before this publish".into())),
             }],
             expires: "2026-11-23T10:00:00Z".into(),
             ttl: "48h".into(),
+            requests: None,
+            outside: Vec::new(),
+            kept: None,
+            evicted: Vec::new(),
+            max: None,
         }
     }
 
@@ -209,11 +288,52 @@ mod tests {
         let md = example().to_markdown(None);
         assert!(md.starts_with("<!-- kpreview:summary shop-pr-7 -->\n### Preview `shop-pr-7` of #7 at `4f9c2d1`"));
         assert!(md.contains("| api | <https://api-shop-pr-7.preview.example.com/> |"), "{md}");
-        assert!(md.contains("| db (PostgreSQL) | snapshot `snap-1` |"), "{md}");
+        assert!(
+            md.contains(
+                "| db (PostgreSQL) | snapshot `snap-1`; taken 2026-11-20T03:00:00Z, 3d 7h before this publish |"
+            ),
+            "{md}"
+        );
         assert!(md.contains("Expires **2026-11-23T10:00:00Z**, 48h after this publish"), "{md}");
         assert!(md.ends_with("<!-- kpreview:sync-plan -->\n"), "{md}");
         let with = example().to_markdown(Some("```mermaid\nflowchart LR\n```\n\n"));
         assert!(with.ends_with("<!-- kpreview:sync-plan -->\n\n```mermaid\nflowchart LR\n```\n"), "{with}");
+    }
+
+    #[test]
+    fn says_what_it_requests_what_is_outside_and_how_to_keep_or_wake_it() {
+        let requests = Requests {
+            cpu: 0.75,
+            memory: 1024.0 * 1024.0 * 1024.0,
+            storage: 0.0,
+            pods: 2,
+            quota: vec![("requests.cpu".into(), "2".into())],
+        };
+        let md = Summary {
+            requests: Some(requests),
+            outside: vec!["`auth` (pull request #812, `accounts-pr-812`)".into()],
+            evicted: vec![("shop-pr-1".into(), 1)],
+            max: Some(3),
+            ..example()
+        }
+        .to_markdown(None);
+        assert!(
+            md.contains("**Requests:** 750m CPU, 1Gi memory, 0 storage, 2 pods (quota: at most requests.cpu 2).\n"),
+            "{md}"
+        );
+        assert!(md.contains("**Outside the preview:** `auth` (pull request #812, `accounts-pr-812`).\n"), "{md}");
+        assert!(md.contains("add the `preview-keep` label") && md.contains("comment `/preview wake`"), "{md}");
+        assert!(md.contains("cap of 3 previews, this publish took down the oldest: shop-pr-1 (#1)."), "{md}");
+        let kept = Summary { kept: Some("until 2026-12-01T00:00:00Z".into()), ..example() }.to_markdown(None);
+        assert!(kept.contains("Kept **until 2026-12-01T00:00:00Z**") && !kept.contains("Expires"), "{kept}");
+    }
+
+    #[test]
+    fn ages_read_in_days_and_hours() {
+        let at = parse_time("2026-11-23T10:30:00Z").unwrap();
+        assert_eq!(age("2026-11-20T03:00:00Z", at).unwrap().1, "3d 7h before this publish");
+        assert_eq!(age("2026-11-23T10:00:00Z", at).unwrap().1, "30m before this publish");
+        assert_eq!(age("soon", at), None);
     }
 
     #[test]
@@ -241,13 +361,20 @@ mod tests {
                         class: None,
                         tags: Some(tags),
                     }),
+                    taken: None,
                 },
                 Store {
                     name: "db".into(),
                     runs: Runs::Engine(Engine::Redis),
                     origin: Origin::Seed(Seed::Velero { backup: "a|b\nc".into(), namespace: "``".into() }),
+                    taken: None,
                 },
-                Store { name: "kv".into(), runs: Runs::Image("i".into()), origin: Origin::Image(hostile.into()) },
+                Store {
+                    name: "kv".into(),
+                    runs: Runs::Image("i".into()),
+                    origin: Origin::Image(hostile.into()),
+                    taken: None,
+                },
             ],
             ttl: "48h`<b>".into(),
             ..example()

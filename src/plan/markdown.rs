@@ -80,8 +80,9 @@ fn seed(seed: &SeedPlan) -> String {
     }
 }
 
-/// Every dependency outside the preview, once, in the order services name them.
-fn outside(plan: &Plan) -> Vec<String> {
+/// Every dependency outside the preview, once, in the order services name them, each Markdown
+/// whose values are code spans or plain links (what the PR comment lists too).
+pub fn outside(plan: &Plan) -> Vec<String> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for dep in plan.services.iter().flat_map(|s| &s.depends_on).filter(|d| d.kind.is_external()) {

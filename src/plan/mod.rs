@@ -14,6 +14,6 @@ mod types;
 
 pub use build::PlanError;
 pub use format::Format;
-pub use markdown::{markdown, markdown_for};
+pub use markdown::{markdown, markdown_for, outside};
 pub use mermaid::{mermaid, mermaid_for};
 pub use types::*;

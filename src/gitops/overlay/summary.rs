@@ -23,7 +23,7 @@ pub fn summary(objects: &[Value], meta: &PreviewMeta) -> Summary {
             let image = str_at(o, "/spec/template/spec/containers/0/image").unwrap_or("?").to_owned();
             let runs = engine_of(o).map_or_else(|| Runs::Image(image.clone()), Runs::Engine);
             let origin = seeds.remove(&name).map_or(Origin::Image(image), Origin::Seed);
-            Store { name, runs, origin }
+            Store { name, runs, origin, taken: None }
         })
         .collect();
     Summary {
@@ -34,6 +34,11 @@ pub fn summary(objects: &[Value], meta: &PreviewMeta) -> Summary {
         stores,
         expires: format_time(meta.expires()),
         ttl: meta.ttl.text.clone(),
+        requests: Some(crate::gitops::requests::requests(objects)),
+        outside: Vec::new(),
+        kept: None,
+        evicted: Vec::new(),
+        max: None,
     }
 }
 
@@ -118,6 +123,8 @@ mod tests {
             created: parse_time("2026-11-21T10:00:00Z").unwrap(),
             updated: parse_time("2026-11-21T10:00:00Z").unwrap(),
             ttl: Ttl::parse("48h").unwrap(),
+            kept: crate::gitops::meta::Keep::No,
+            sleeping: None,
         }
     }
 
