@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The kpreview GitHub Action (action.yml at the repository's root): one kpreview command against
+# kpreview's GitHub Action (action.yml at the repository's root): one command of kpreview against
 # the GitOps repository, with the inputs action.yml maps to KP_* variables.
 #
 #   build      render the pull request (a spec, or an overlay built with kpreview's plugin) into
@@ -128,7 +128,8 @@ unpublish() {
 gc() {
   clone
   local cap=()
-  if [ -n "${KP_MAX:-}" ]; then cap=(--max "$KP_MAX"); fi
+  if [ -n "${KP_MAX:-}" ]; then cap+=(--max "$KP_MAX"); fi
+  if [ -n "${KP_SLEEP_AFTER:-}" ]; then cap+=(--sleep-after "$KP_SLEEP_AFTER"); fi
   run kpreview gc --repo "$gitops" "${cap[@]}" --now "$(now)" --push > "$out_dir/gc.json"
   output plan "$out_dir/gc.json"
 }
@@ -137,12 +138,14 @@ keep() {
   clone
   local until=()
   if [ "${KP_OFF:-false}" = true ]; then until=(--off); elif [ -n "${KP_UNTIL:-}" ]; then until=(--until "$KP_UNTIL"); fi
-  run kpreview keep --repo "$gitops" --pr "$(pr)" "${until[@]}" --now "$(now)" --push
+  run kpreview keep --repo "$gitops" --pr "$(pr)" --app "${KP_APP:?the input app is required}" "${until[@]}" \
+    --now "$(now)" --push
 }
 
 wake() {
   clone
-  run kpreview wake --repo "$gitops" --pr "$(pr)" --now "$(now)" --push
+  # wake has no --now: waking twice is waking once, and a re-run cannot undo a newer publish.
+  run kpreview wake --repo "$gitops" --pr "$(pr)" --app "${KP_APP:?the input app is required}" --push
 }
 
 trap 'finish $?' EXIT
