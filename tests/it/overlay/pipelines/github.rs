@@ -389,3 +389,51 @@ fn a_bad_spec_a_fork_and_gc_tell_the_truth() {
     assert!(sim.meta("shop-pr-9").is_none());
     assert!(sim.comment(9).contains("### Preview expired"), "{}", sim.comment(9));
 }
+
+#[test]
+fn keep_sleep_and_wake_show_in_the_comment() {
+    let mut sim = Sim::new();
+    let mut pr = labelled(11);
+    let e = sim.pr_event("labeled", &pr, Some("preview"));
+    sim.run("pull_request", &e);
+    let other = labelled(12);
+    let e = sim.pr_event("labeled", &other, Some("preview"));
+    sim.run("pull_request", &e);
+    // Kept: the comment says so, and gc's expiry passes it by.
+    pr.labels = vec!["preview", "preview-keep"];
+    let e = sim.pr_event("labeled", &pr, Some("preview-keep"));
+    sim.run("pull_request", &e);
+    assert_eq!(sim.results["keep"], "success", "{:?}", sim.results);
+    assert!(sim.comment(11).lines().nth(1).unwrap().starts_with("> **Kept**"), "{}", sim.comment(11));
+    // A day and more without a push: the unkept one is put to sleep and told so.
+    sim.tick(30 * 3600);
+    sim.run("schedule", &json!({}));
+    assert_eq!(sim.results["gc"], "success", "{:?}", sim.results);
+    assert!(sim.meta("shop-pr-12").unwrap().contains("sleeping"), "{:?}", sim.meta("shop-pr-12"));
+    assert!(sim.comment(12).lines().nth(1).unwrap().starts_with("> **Sleeping**"), "{}", sim.comment(12));
+    assert!(sim.comment(12).contains("web-shop-pr-12.preview.example.com"), "the URLs stay: {}", sim.comment(12));
+    // `/preview wake` by someone without write access: nothing; by a member: woken.
+    let comment = |association: &str, at: String| {
+        json!({"issue": {"number": 12, "state": "open", "pull_request": {"url": "x"}},
+               "comment": {"body": "/preview wake", "author_association": association, "created_at": at}})
+    };
+    let at = sim.tick(60);
+    sim.run("issue_comment", &comment("NONE", at));
+    assert!(sim.results.values().all(|r| r == "skipped"), "{:?}", sim.results);
+    let at = sim.tick(60);
+    sim.run("issue_comment", &comment("MEMBER", at));
+    assert_eq!(sim.results["wake"], "success", "{:?}", sim.results);
+    assert!(!sim.meta("shop-pr-12").unwrap().contains("\"sleeping\": \"2"), "{:?}", sim.meta("shop-pr-12"));
+    assert!(sim.comment(12).lines().nth(1).unwrap().starts_with("> **Woken**"), "{}", sim.comment(12));
+    // Three days on: the kept one is still up, the other expired.
+    sim.tick(3 * 24 * 3600);
+    sim.run("schedule", &json!({}));
+    assert!(sim.meta("shop-pr-11").is_some(), "kept");
+    assert!(sim.meta("shop-pr-12").is_none() && sim.comment(12).contains("### Preview expired"), "{}", sim.comment(12));
+    // The label removed: no longer kept.
+    pr.labels = vec!["preview"];
+    let e = sim.pr_event("unlabeled", &pr, Some("preview-keep"));
+    sim.run("pull_request", &e);
+    assert_eq!(sim.results["keep"], "success", "{:?}", sim.results);
+    assert!(sim.comment(11).lines().nth(1).unwrap().starts_with("> **No longer kept**"), "{}", sim.comment(11));
+}
