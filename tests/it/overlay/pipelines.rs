@@ -238,7 +238,10 @@ fn the_workflow_asks_for_least_privilege_and_serialises_each_pull_request() {
         );
     }
     // The build job runs the MR's code: no environment, so no variable scoped to preview/*.
-    assert!(gitlab["preview:build"].get("environment").is_none() && gitlab["preview:build"].get("extends") == Some(&Value::from(".kpreview")));
+    assert!(
+        gitlab["preview:build"].get("environment").is_none()
+            && gitlab["preview:build"].get("extends") == Some(&Value::from(".kpreview"))
+    );
     let text = std::fs::read_to_string(gitlab_path()).unwrap();
     assert!(!text.contains("${GITOPS_TOKEN}@"), "no token in a remote URL (it would land in .git/config)");
 }
@@ -646,8 +649,13 @@ fn zizmor_and_shellcheck_find_nothing() {
     let text = std::fs::read_to_string(github()).unwrap();
     let unpinned = text.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", "actions/checkout@v4");
     let path = write(dir.path(), "preview.yml", &unpinned);
-    let out = Command::new(tool("zizmor")).args(["--offline", "--no-progress", "--pedantic"]).arg(&path).output().unwrap();
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stdout).contains("unpinned-uses"), "{}", describe(&out));
+    let out =
+        Command::new(tool("zizmor")).args(["--offline", "--no-progress", "--pedantic"]).arg(&path).output().unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stdout).contains("unpinned-uses"),
+        "{}",
+        describe(&out)
+    );
 
     let mut files = vec![("bash", entrypoint())];
     for ((job, step), script) in github_scripts() {
@@ -664,6 +672,10 @@ fn zizmor_and_shellcheck_find_nothing() {
         let out = out.expect("shellcheck (scripts/test installs it from Debian)");
         assert!(out.status.success(), "shellcheck {}:\n{}", file.display(), describe(&out));
     }
-    let out = Command::new(tool("shellcheck")).args(["--shell", "sh"]).arg(write(dir.path(), "bad.sh", "export A=\"$(date)\"\n")).output().unwrap();
+    let out = Command::new(tool("shellcheck"))
+        .args(["--shell", "sh"])
+        .arg(write(dir.path(), "bad.sh", "export A=\"$(date)\"\n"))
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "shellcheck bites (SC2155)");
 }

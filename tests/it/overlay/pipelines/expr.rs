@@ -47,7 +47,9 @@ fn tokens(text: &str) -> Vec<Token> {
             }
             i += 1;
             out.push(Token::Str(s));
-        } else if let Some(op) = ["==", "!=", "&&", "||"].into_iter().find(|op| text[char_offset(&chars, i)..].starts_with(op)) {
+        } else if let Some(op) =
+            ["==", "!=", "&&", "||"].into_iter().find(|op| text[char_offset(&chars, i)..].starts_with(op))
+        {
             out.push(Token::Op(op));
             i += 2;
         } else if c == '!' {
@@ -106,7 +108,9 @@ pub fn text(v: &Value) -> String {
 fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => y.parse::<f64>().ok() == x.as_f64(),
+        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
+            y.parse::<f64>().ok() == x.as_f64()
+        }
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
     }
@@ -275,8 +279,20 @@ mod tests {
         let ctx = serde_json::json!({"github": {"event": {"action": "labeled", "label": {"name": "Preview"},
             "pull_request": {"labels": [{"name": "bug"}, {"name": "preview"}], "state": "open"}}}});
         let ok = Status { failed: false };
-        assert!(condition(Some("github.event.label.name == 'preview' && contains(github.event.pull_request.labels.*.name, 'preview')"), &ctx, ok));
-        assert!(!condition(Some("github.event.pull_request.state == 'closed' || !contains(github.event.pull_request.labels.*.name, 'bug')"), &ctx, ok));
+        assert!(condition(
+            Some(
+                "github.event.label.name == 'preview' && contains(github.event.pull_request.labels.*.name, 'preview')"
+            ),
+            &ctx,
+            ok
+        ));
+        assert!(!condition(
+            Some(
+                "github.event.pull_request.state == 'closed' || !contains(github.event.pull_request.labels.*.name, 'bug')"
+            ),
+            &ctx,
+            ok
+        ));
         assert!(condition(Some("contains(fromJSON('[\"OWNER\", \"MEMBER\"]'), 'member')"), &ctx, ok));
         assert_eq!(interpolate("a-${{ github.event.action }}-${{ github.missing }}", &ctx, ok), "a-labeled-");
         assert!(!condition(None, &ctx, Status { failed: true }));

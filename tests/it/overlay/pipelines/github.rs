@@ -112,10 +112,12 @@ impl Sim {
                 _ => vec![],
             };
             let failed = needs.iter().any(|n| self.results.get(n).map(String::as_str) != Some("success"));
-            context["needs"] = json!(needs
-                .iter()
-                .map(|n| (n.clone(), json!({"result": self.results[n]})))
-                .collect::<serde_json::Map<_, _>>());
+            context["needs"] = json!(
+                needs
+                    .iter()
+                    .map(|n| (n.clone(), json!({"result": self.results[n]})))
+                    .collect::<serde_json::Map<_, _>>()
+            );
             let result = if expr::condition(job["if"].as_str(), &context, Status { failed }) {
                 self.job(&job, &context, &env, artifacts.path(), created)
             } else {
@@ -125,7 +127,14 @@ impl Sim {
         }
     }
 
-    fn job(&self, job: &Value, context: &Value, env: &BTreeMap<String, String>, artifacts: &Path, created: &str) -> String {
+    fn job(
+        &self,
+        job: &Value,
+        context: &Value,
+        env: &BTreeMap<String, String>,
+        artifacts: &Path,
+        created: &str,
+    ) -> String {
         let mut context = context.clone();
         context["steps"] = json!({});
         let workspace = tempdir();
@@ -149,7 +158,9 @@ impl Sim {
             let output = runner_temp.path().join(format!("output-{}", context["steps"].as_object().unwrap().len()));
             std::fs::write(&output, "").unwrap();
             let path = std::env::join_paths(
-                [self.bin.clone(), crate::support::kpreview_path().parent().unwrap().to_owned()].into_iter().chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+                [self.bin.clone(), crate::support::kpreview_path().parent().unwrap().to_owned()]
+                    .into_iter()
+                    .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
             )
             .unwrap();
             vars.extend(
@@ -238,10 +249,8 @@ impl Sim {
     }
 
     fn meta(&self, namespace: &str) -> Option<String> {
-        let out = self.world.git_output(
-            &self.world.remote(),
-            &["show", &format!("main:previews/{namespace}/preview.json")],
-        );
+        let out =
+            self.world.git_output(&self.world.remote(), &["show", &format!("main:previews/{namespace}/preview.json")]);
         out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
@@ -294,7 +303,11 @@ fn a_pull_requests_whole_life_ends_with_the_right_preview_and_a_true_comment() {
     sim.run("pull_request", &e);
     assert_eq!(sim.results["unpublish"], "success", "{:?}", sim.results);
     assert!(sim.meta("shop-pr-7").is_none());
-    assert!(sim.comment(7).contains("### Preview removed") && sim.comment(7).contains("was closed"), "{}", sim.comment(7));
+    assert!(
+        sim.comment(7).contains("### Preview removed") && sim.comment(7).contains("was closed"),
+        "{}",
+        sim.comment(7)
+    );
     // Labelling the closed pull request publishes nothing.
     pr.labels = vec!["bug"];
     let e = sim.pr_event("unlabeled", &pr, Some("preview"));
@@ -309,7 +322,10 @@ fn a_pull_requests_whole_life_ends_with_the_right_preview_and_a_true_comment() {
     let e = sim.pr_event("reopened", &pr, None);
     sim.run("pull_request", &e);
     assert!(sim.meta("shop-pr-7").unwrap().contains(SHA2));
-    assert!(sim.comment(7).starts_with("<!-- kpreview:summary shop-pr-7 -->") && !sim.comment(7).contains("### Preview removed"));
+    assert!(
+        sim.comment(7).starts_with("<!-- kpreview:summary shop-pr-7 -->")
+            && !sim.comment(7).contains("### Preview removed")
+    );
     // Unlabelled: removed.
     pr.labels = vec!["bug"];
     let e = sim.pr_event("unlabeled", &pr, Some("preview"));
@@ -371,7 +387,10 @@ fn a_bad_spec_a_fork_and_gc_tell_the_truth() {
     assert_eq!(sim.results["publish"], "failure", "{:?}", sim.results);
     let comment = sim.comment(9);
     assert!(comment.starts_with("<!-- kpreview:summary shop-pr-9 -->\n### Preview failed"), "{comment}");
-    assert!(comment.contains("spec.services.web.port") && comment.contains("https://github.com/example/shop/actions/runs/"), "{comment}");
+    assert!(
+        comment.contains("spec.services.web.port") && comment.contains("https://github.com/example/shop/actions/runs/"),
+        "{comment}"
+    );
     assert!(sim.meta("shop-pr-9").unwrap().contains(SHA), "the earlier commit stays up");
     write(sim.dir.path(), "src/preview.yaml", &good);
 

@@ -96,15 +96,24 @@ impl Sim {
         all.insert("CI_PIPELINE_CREATED_AT".into(), created);
         self.results.clear();
         let artifacts = tempdir().keep();
-        let names: Vec<String> =
-            self.pipeline.as_object().unwrap().keys().filter(|k| !k.starts_with('.') && *k != "variables").cloned().collect();
+        let names: Vec<String> = self
+            .pipeline
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with('.') && *k != "variables")
+            .cloned()
+            .collect();
         for name in names {
             let job = self.resolved(&name);
             let rule = job["rules"].as_array().unwrap().iter().find(|r| Self::holds(r["if"].as_str().unwrap(), &all));
             let when = rule.and_then(|r| r["when"].as_str()).unwrap_or("on_success");
-            let needs_ok = job.get("needs").and_then(Value::as_array).into_iter().flatten().all(|n| {
-                self.results.get(n["job"].as_str().unwrap()).map(String::as_str) == Some("success")
-            });
+            let needs_ok = job
+                .get("needs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .all(|n| self.results.get(n["job"].as_str().unwrap()).map(String::as_str) == Some("success"));
             let result = match rule {
                 None => "skipped".to_owned(),
                 Some(_) if when == "manual" => "manual".to_owned(),
@@ -127,10 +136,14 @@ impl Sim {
         copy(artifacts, project.path());
         let mut lines = Vec::new();
         for key in ["before_script", "script"] {
-            lines.extend(job.get(key).and_then(Value::as_array).into_iter().flatten().map(|l| l.as_str().unwrap().to_owned()));
+            lines.extend(
+                job.get(key).and_then(Value::as_array).into_iter().flatten().map(|l| l.as_str().unwrap().to_owned()),
+            );
         }
         let path = std::env::join_paths(
-            [self.bin.clone(), crate::support::kpreview_path().parent().unwrap().to_owned()].into_iter().chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+            [self.bin.clone(), crate::support::kpreview_path().parent().unwrap().to_owned()]
+                .into_iter()
+                .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
         )
         .unwrap();
         let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -168,7 +181,8 @@ impl Sim {
     }
 
     fn meta(&self, namespace: &str) -> Option<String> {
-        let out = self.world.git_output(&self.world.remote(), &["show", &format!("main:previews/{namespace}/preview.json")]);
+        let out =
+            self.world.git_output(&self.world.remote(), &["show", &format!("main:previews/{namespace}/preview.json")]);
         out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
@@ -246,7 +260,8 @@ fn a_merge_requests_life_on_gitlab_ends_with_the_right_preview_and_a_true_note()
     sim.pipeline(&mr(14, "preview", SHA, 9, 9));
     assert!(sim.meta("shop-pr-14").is_some());
     sim.tick(3 * 24 * 3600);
-    let schedule = [("CI_PIPELINE_SOURCE".to_owned(), "schedule".to_owned()), ("CI_PROJECT_ID".to_owned(), "9".to_owned())];
+    let schedule =
+        [("CI_PIPELINE_SOURCE".to_owned(), "schedule".to_owned()), ("CI_PROJECT_ID".to_owned(), "9".to_owned())];
     sim.pipeline(&schedule);
     assert_eq!(sim.results["preview:gc"], "success", "{:?}", sim.results);
     assert!(sim.meta("shop-pr-14").is_none());
