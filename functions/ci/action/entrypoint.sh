@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kpreview's GitHub Action (action.yml at the repository's root): one command of kpreview against
+# kpreview's GitHub Action (action.yml at the repository's root): runs one of its commands against
 # the GitOps repository, with the inputs action.yml maps to KP_* variables.
 #
 #   build      render the pull request (a spec, or an overlay built with kpreview's plugin) into
