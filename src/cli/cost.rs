@@ -35,7 +35,8 @@ Examples:
 
 Wakes a preview that gc --sleep-after put to sleep, from what is committed: its awake manifests
 (kept beside the sleeping ones as previews/<namespace>/awake/) become manifests/ again and
-`sleeping` is cleared, in one commit; no render, no build. Hooks that run on sync (the restore
+`sleeping` is cleared, in one commit; no render, no build. gc --sleep-after counts idle time
+from the wake (recorded as `woken`) or the latest publish, whichever is later. Hooks that run on sync (the restore
 Job, migrations) are left out, so waking re-runs neither; the next publish brings them back. A
 preview that is awake is left as it is (exit 0). A pull request with no live preview is an error
 (exit 1); when previews of several apps carry the number, --app is required.";
@@ -77,6 +78,9 @@ pub struct WakeArgs {
     /// Only the preview of this app (`metadata.name` of its spec), when one repository holds many.
     #[arg(long, value_name = "NAME")]
     app: Option<String>,
+    /// The time of the wake (default: now); gc --sleep-after counts idle time from it.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<Timestamp>,
     #[command(flatten)]
     push: PushArgs,
 }
@@ -127,7 +131,8 @@ pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
 pub fn wake(args: &WakeArgs) -> anyhow::Result<()> {
     let repo = Repo::open(&args.repo)?;
     let push = args.push.push();
-    let done = wake_pr(&repo, args.pr, args.app.as_deref(), push.as_ref(), &mut say).map_err(gitops_error)?;
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let done = wake_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say).map_err(gitops_error)?;
     report(&done, &repo, &args.push, "woke", "is awake");
     Ok(())
 }

@@ -48,6 +48,7 @@ mod tests {
             ttl: Ttl::parse("48h").unwrap(),
             kept,
             sleeping: None,
+            woken: None,
         }
     }
 

@@ -235,7 +235,7 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
     let mut sleep = Vec::new();
     if let Some(after) = &policy.sleep_after {
         for (m, _) in &live {
-            let due = after.after(m.updated);
+            let due = after.after(m.idle_since());
             if m.sleeping.is_none() && due <= policy.now && !m.kept.holds_at(policy.now) {
                 sleep.push(Sleeper {
                     namespace: m.namespace.clone(),
@@ -243,8 +243,8 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
                     pr: m.pr,
                     updated: format_time(m.updated),
                     detail: format!(
-                        "no publish since {} (--sleep-after {}, due {})",
-                        format_time(m.updated),
+                        "idle since {} (--sleep-after {}, due {})",
+                        format_time(m.idle_since()),
                         after.text,
                         format_time(due)
                     ),
@@ -431,6 +431,7 @@ mod tests {
             ttl: Ttl::parse(ttl).unwrap(),
             kept: Keep::No,
             sleeping: None,
+            woken: None,
         };
         (name.to_owned(), Dir { status: Status::Live(m), manifests: None })
     }

@@ -34,6 +34,9 @@ pub struct PreviewMeta {
     pub kept: Keep,
     /// Since when it sleeps (`gc --sleep-after`), when it does.
     pub sleeping: Option<Timestamp>,
+    /// When `kpreview wake` last woke it, if since its latest publish: sleep counts idle time
+    /// from the later of the two.
+    pub woken: Option<Timestamp>,
 }
 
 /// A preview kept past its TTL (`kpreview keep`).
@@ -126,9 +129,16 @@ struct Wire {
     kept: String,
     #[serde(default)]
     sleeping: String,
+    #[serde(default)]
+    woken: String,
 }
 
 impl PreviewMeta {
+    /// Since when it has been idle: its latest publish, or a later wake.
+    pub fn idle_since(&self) -> Timestamp {
+        self.woken.map_or(self.updated, |w| w.max(self.updated))
+    }
+
     /// When the preview expires: its latest publish plus its TTL.
     pub fn expires(&self) -> Timestamp {
         self.ttl.after(self.updated)
@@ -148,6 +158,7 @@ impl PreviewMeta {
             expires: format_time(self.expires()),
             kept: self.kept.to_text(),
             sleeping: self.sleeping.map(format_time).unwrap_or_default(),
+            woken: self.woken.map(format_time).unwrap_or_default(),
         };
         // Strings only: serializing cannot fail.
         let mut text = serde_json::to_string_pretty(&wire).unwrap_or_default();
@@ -174,6 +185,10 @@ impl PreviewMeta {
             sleeping: match wire.sleeping.as_str() {
                 "" => None,
                 text => Some(time("sleeping", text)?),
+            },
+            woken: match wire.woken.as_str() {
+                "" => None,
+                text => Some(time("woken", text)?),
             },
         })
     }
@@ -258,6 +273,7 @@ mod tests {
             ttl: Ttl::parse("48h").unwrap(),
             kept: Keep::No,
             sleeping: None,
+            woken: None,
         }
     }
 
@@ -267,7 +283,20 @@ mod tests {
         let keys: Vec<&str> = text.lines().filter_map(|l| l.trim().split('"').nth(1)).collect();
         assert_eq!(
             keys,
-            ["app", "namespace", "pr", "sha", "branch", "created", "updated", "ttl", "expires", "kept", "sleeping"]
+            [
+                "app",
+                "namespace",
+                "pr",
+                "sha",
+                "branch",
+                "created",
+                "updated",
+                "ttl",
+                "expires",
+                "kept",
+                "sleeping",
+                "woken"
+            ]
         );
         assert!(text.contains(r#""pr": "7""#), "{text}");
         assert!(text.contains(r#""branch": """#), "{text}");
@@ -302,7 +331,7 @@ mod tests {
         assert_eq!(PreviewMeta::from_json(text.as_bytes()).unwrap(), m);
         m.kept = Keep::Indefinitely;
         assert_eq!(PreviewMeta::from_json(m.to_json().as_bytes()).unwrap(), m);
-        let old = meta().to_json().replace(",\n  \"kept\": \"\",\n  \"sleeping\": \"\"", "");
+        let old = meta().to_json().replace(",\n  \"kept\": \"\",\n  \"sleeping\": \"\",\n  \"woken\": \"\"", "");
         assert!(!old.contains("kept"), "{old}");
         assert_eq!(PreviewMeta::from_json(old.as_bytes()).unwrap(), meta());
         let at = parse_time("2026-12-01T00:00:00Z").unwrap();

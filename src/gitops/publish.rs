@@ -156,6 +156,7 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
         ttl: p.ttl.clone(),
         kept,
         sleeping: None,
+        woken: None,
     };
     let json = repo.write_blob(meta.to_json().as_bytes())?;
     let tree = repo.mktree(&[Entry::tree(MANIFESTS, manifests.clone()), Entry::file(meta::FILE_NAME, json)])?;

@@ -5,6 +5,8 @@
 
 use std::fmt::Write as _;
 
+use jiff::Timestamp;
+
 use super::error::GitOpsError;
 use super::keep::{Changed, select};
 use super::land::{Prepared, Push, land};
@@ -13,12 +15,13 @@ use super::repo::{Entry, Oid, Repo};
 use super::sleep::{AWAKE, woken};
 use super::tree::{Change, MANIFESTS};
 
-/// Wakes the sleeping previews of pull request `pr` (of `app` only, when given); one already
-/// awake is left as it is.
+/// Wakes the sleeping previews of pull request `pr` (of `app` only, when given) at `now`, from
+/// which `gc --sleep-after` counts idle time again; one already awake is left as it is.
 pub fn wake(
     repo: &Repo,
     pr: u64,
     app: Option<&str>,
+    now: Timestamp,
     push: Option<&Push>,
     report: &mut dyn FnMut(&str),
 ) -> Result<Changed, GitOpsError> {
@@ -30,6 +33,7 @@ pub fn wake(
         let mut message = String::new();
         for (mut meta, dir) in found {
             if let Some(since) = meta.sleeping.take() {
+                meta.woken = Some(now);
                 changes.push(Change::Put { namespace: meta.namespace.clone(), tree: awake(repo, &dir, &meta)? });
                 let _ = writeln!(message, "{}: asleep since {}, sha {}", meta.namespace, format_time(since), meta.sha);
                 changed.push(meta.namespace.clone());

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod concurrency;
+mod cost;
 pub mod fixture;
 mod gc;
 mod overlay;

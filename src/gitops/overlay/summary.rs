@@ -125,6 +125,7 @@ mod tests {
             ttl: Ttl::parse("48h").unwrap(),
             kept: crate::gitops::meta::Keep::No,
             sleeping: None,
+            woken: None,
         }
     }
 
@@ -159,14 +160,20 @@ mod tests {
         let velero = Seed::Velero { backup: "nightly".into(), namespace: "base".into() };
         assert_eq!(
             s.stores[0],
-            Store { name: "db".into(), runs: Runs::Engine(Engine::Postgres), origin: Origin::Seed(velero) }
+            Store {
+                name: "db".into(),
+                runs: Runs::Engine(Engine::Postgres),
+                origin: Origin::Seed(velero),
+                taken: None
+            }
         );
         assert_eq!(
             s.stores[1],
             Store {
                 name: "cache".into(),
                 runs: Runs::Image("my/kv:1".into()),
-                origin: Origin::Image("my/kv:1".into())
+                origin: Origin::Image("my/kv:1".into()),
+                taken: None
             }
         );
         let md = s.to_markdown(None);

@@ -69,7 +69,11 @@ const PLAN: &str = r#"{
     }
   ],
   "purge": [],
-  "skipped": []
+  "skipped": [],
+  "sleepAfter": null,
+  "keep": [],
+  "sleep": [],
+  "overMaxKept": 0
 }
 "#;
 

@@ -72,7 +72,10 @@ fn publish_writes_the_render_and_its_metadata_in_one_commit() {
   "created": "2026-11-21T10:00:00Z",
   "updated": "2026-11-21T10:00:00Z",
   "ttl": "48h",
-  "expires": "2026-11-23T10:00:00Z"
+  "expires": "2026-11-23T10:00:00Z",
+  "kept": "",
+  "sleeping": "",
+  "woken": ""
 }}
 "#
         )
@@ -199,7 +202,13 @@ fn the_summary_lists_urls_seeds_and_expiry_and_goes_to_a_file_too() {
 | postgres (PostgreSQL) | Velero backup `nightly-anonymized` of namespace `preview-base` |
 | redis (Redis) | nothing: starts empty |
 
-Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends it.
+**Requests:** 180m CPU, 576Mi memory, 31Gi storage, 6 pods (quota: at most requests.cpu 2200m, requests.memory 3712Mi, requests.storage 31Gi, pods 18).
+
+**Outside the preview:** `billing` (staging), `catalog` (pull request #456, `shop-pr-456`), `payments` (<https://payments.sandbox.example.com>).
+
+Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends it. To keep it longer (a demo), add the `preview-keep` label (`kpreview keep`).
+
+If it has had no publish for a while it may be put to sleep (replicas 0, data kept); comment `/preview wake` or push to wake it.
 
 <!-- kpreview:sync-plan -->
 "
@@ -221,7 +230,7 @@ Expires **2026-11-23T10:00:00Z**, 48h after this publish; every publish extends 
     let md = stdout(&out);
     assert!(md.contains("| web | <http://web-blog-pr-9.preview.example.com/> |"), "no TLS, so http:\n{md}");
     assert!(
-        md.contains("| db (PostgreSQL) | snapshot `snap-0c0ffee0c0ffee000` (newest tagged `app=blog, purpose=preview-seed`, pinned in preview.lock) |"),
+        md.contains("| db (PostgreSQL) | snapshot `snap-0c0ffee0c0ffee000` (newest tagged `app=blog, purpose=preview-seed`, pinned in preview.lock); taken "),
         "{md}"
     );
     assert!(md.contains("Expires **2026-11-22T10:00:00Z**, 24h after"), "{md}");
@@ -332,8 +341,8 @@ fn hostile_tags_stay_text_in_the_summary() {
     let row = md.lines().find(|l| l.starts_with("| db (PostgreSQL) |")).expect("the store's row");
     assert_eq!(
         row,
-        "| db (PostgreSQL) | snapshot `snap-0123456789abcdef0` (newest tagged `` team=x` \\| [click me](https://evil.example) <img src=x onerror=alert(1)> ` ``, pinned in preview.lock) |",
-        "the tag is one code span, its pipe escaped for the table"
+        "| db (PostgreSQL) | snapshot `snap-0123456789abcdef0` (newest tagged `` team=x` \\| [click me](https://evil.example) <img src=x onerror=alert(1)> ` ``, pinned in preview.lock); taken 2026-11-21T02:14:09Z, 7h before this publish |",
+        "the tag is one code span, its pipe escaped for the table, the snapshot's age from preview.lock"
     );
 }
 
