@@ -144,7 +144,7 @@ keep() {
 
 wake() {
   clone
-  # wake has no --now: waking twice is waking once, and a re-run cannot undo a newer publish.
+  # wake takes no time: waking twice is waking once, and a re-run cannot undo a newer publish.
   run kpreview wake --repo "$gitops" --pr "$(pr)" --app "${KP_APP:?the input app is required}" --push
 }
 

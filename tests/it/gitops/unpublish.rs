@@ -128,9 +128,9 @@ fn an_unpublish_older_than_the_preview_is_refused_unless_forced() {
         stderr(&out)
     );
     assert_same(&before, &state(&repo), "a refused stale unpublish");
-    // The same second is not older: an unlabel and a relabel within one second both go ahead.
+    // The same second is not older: an unpublish at the time of the publish goes ahead.
     world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-21T10:00:00Z"]);
-    world.ok(&["publish", &spec_arg, "--repo", &repo_arg, "--pr", "7", "--sha", SHA, "--now", "2026-11-21T10:00:00Z"]);
+    world.ok(&["publish", &spec_arg, "--repo", &repo_arg, "--pr", "7", "--sha", SHA, "--now", "2026-11-21T10:00:01Z"]);
     world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-21T09:00:00Z", "--force"]);
     assert_eq!(world.previews(&repo, "HEAD")["shop-pr-7"].join(","), "manifests,removed.json");
 }
