@@ -28,7 +28,7 @@ pub struct Superseded(pub String);
 /// Exit code for an error: 1 for invalid input, 3 for a superseded publish or unpublish, 2 for
 /// everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<Superseded>()) {
+    if error.chain().any(<dyn std::error::Error>::is::<Superseded>) {
         return 3;
     }
     let invalid = error.chain().any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());

@@ -97,7 +97,7 @@ pub enum GitOpsError {
         /// This command's time.
         now: String,
         /// `publish` or `unpublish`.
-        command: &'static str,
+        command: StaleCommand,
     },
     /// Unpublishing a pull request number that previews of several apps share, without `--app`.
     #[error(
@@ -190,5 +190,23 @@ impl GitOpsError {
     /// Whether the input is what is wrong (exit 1), not the repository or the system (exit 2).
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Self::Stale { .. } | Self::NoPreview { .. })
+    }
+}
+
+/// The command a [`GitOpsError::Stale`] refused: one byte, so the error stays small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleCommand {
+    /// `kpreview publish`.
+    Publish,
+    /// `kpreview unpublish`.
+    Unpublish,
+}
+
+impl std::fmt::Display for StaleCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Publish => "publish",
+            Self::Unpublish => "unpublish",
+        })
     }
 }

@@ -68,7 +68,7 @@ pub fn unpublish(
                         at: format_time(meta.updated),
                         sha: meta.sha,
                         now: format_time(now),
-                        command: "unpublish",
+                        command: super::error::StaleCommand::Unpublish,
                     });
                 }
                 Status::Live(meta) if matches(&meta) => {
