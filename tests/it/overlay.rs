@@ -215,7 +215,8 @@ fn an_overlay_is_published_exactly_as_kubectl_kustomize_builds_it() {
     assert_eq!(
         meta,
         serde_json::json!({"app": "shop", "namespace": "shop-pr-42", "pr": "42", "sha": SHA, "branch": "feature/x",
-            "created": NOW, "updated": NOW, "ttl": "24h", "expires": "2026-11-22T10:00:00Z"})
+            "created": NOW, "updated": NOW, "ttl": "24h", "expires": "2026-11-22T10:00:00Z",
+            "kept": "", "sleeping": "", "woken": ""})
     );
     assert_eq!(world.subjects(&repo, "HEAD")[0], "Publish preview shop-pr-42: PR #42 at 4f9c2d1");
 
