@@ -20,8 +20,18 @@ use kpreview::spec::problem::Problems;
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-/// Exit code for an error: 1 for invalid input, 2 for everything else.
+/// A publish or unpublish older than what the GitOps repository holds (a re-run of an older CI
+/// job), refused: exit code 3, so a pipeline can tell it from a failure and leave the comment be.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Superseded(pub String);
+
+/// Exit code for an error: 1 for invalid input, 3 for a superseded publish or unpublish, 2 for
+/// everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(<dyn std::error::Error>::is::<Superseded>) {
+        return 3;
+    }
     let invalid = error.chain().any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());
     if invalid { 1 } else { 2 }
 }
@@ -34,7 +44,8 @@ Examples:
   kpreview validate examples/*/preview.yaml           # placeholders stand in for missing PR fields
   kpreview schema > preview.schema.json               # --format markdown: the field reference
 
-Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error.
+Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error, 3 a publish or
+unpublish refused because a newer one already landed (a re-run of an older CI job).
 Environment: PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA, PREVIEW_BRANCH fill pull-request fields that
 neither flags nor the spec give. NO_COLOR disables colour.";
 

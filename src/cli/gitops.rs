@@ -16,13 +16,13 @@ use kpreview::gitops::overlay::{self, DEFAULT_KUSTOMIZE};
 use kpreview::gitops::publish::{Publication, Published, publish as publish_preview};
 use kpreview::gitops::requests::requests;
 use kpreview::gitops::summary::{Summary, age, summary};
-use kpreview::gitops::unpublish::{self, unpublish as unpublish_pr};
+use kpreview::gitops::unpublish::{self, Unpublish, unpublish as unpublish_pr};
 use kpreview::gitops::{Push, Repo, Ttl};
 use kpreview::render;
 use kpreview::spec::defaults::PrField;
 
-use super::Invalid;
 use super::input::{PrArgs, load, read_lock};
+use super::{Invalid, Superseded};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
@@ -39,7 +39,7 @@ repository's checked-out branch; --push lands the commit on the remote, re-apply
 another publisher pushed first. All or nothing: on any error the repository, its index and its
 work tree are as they were. Publishing the same content at the same --now commits nothing;
 a later --now extends the preview's life; an earlier one than the preview's last publish (or
-removal) is refused as a re-run of an older job unless --force, and so is one at or before the
+removal) is refused as a re-run of an older job (exit code 3) unless --force, and so is one at or before the
 time gc took the preview down, when it would have been expired by then or is no newer than the
 last publish (re-running a job after gc does not bring an expired preview back). A --now whose
 expiry is already past is a warning. --max N takes down the oldest live previews beyond N in the
@@ -62,7 +62,9 @@ Removes every preview of the pull request in one commit; exits 0 and says so whe
 When previews of several apps carry the number (pull-request numbers are per repository), --app
 is required; an --app that matches nothing while other apps have previews is a warning.
 A removed preview's preview.json becomes removed.json, so the ApplicationSet deletes its
-Application; its manifests stay for Argo CD to finish deleting, until gc purges them.";
+Application; its manifests stay for Argo CD to finish deleting, until gc purges them. A preview
+published after --now stays and the command fails with exit code 3 (a re-run of an older CI job,
+such as an `unlabeled` run from before the label came back) unless --force.";
 
 pub const GC_HELP: &str = "\
 Examples:
@@ -159,8 +161,12 @@ pub struct UnpublishArgs {
     #[arg(long, value_name = "NAME")]
     app: Option<String>,
     /// The time recorded as the removal (default: now); gc purges the manifests `--grace` later.
+    /// A preview published after this is kept and the command refused: a re-run of an older job.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     now: Option<Timestamp>,
+    /// Remove the preview even when it was published after --now.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     push: PushArgs,
 }
@@ -306,6 +312,9 @@ fn enrich(summary: &mut Summary, publication: &Publication, done: &Published) {
 }
 
 fn gitops_error(e: kpreview::gitops::GitOpsError) -> anyhow::Error {
+    if matches!(e, kpreview::gitops::GitOpsError::Stale { .. }) {
+        return Superseded(e.to_string()).into();
+    }
     if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
 }
 
@@ -382,7 +391,8 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
     let repo = Repo::open(&args.repo)?;
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
-    let done = unpublish_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
+    let request = Unpublish { pr: args.pr, app: args.app.as_deref(), now, force: args.force };
+    let done = unpublish_pr(&repo, &request, push.as_ref(), &mut say).map_err(gitops_error)?;
     for (name, reason) in &done.unreadable {
         say(&format!("warning: left previews/{name} alone: {reason}"));
     }

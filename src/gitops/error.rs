@@ -78,11 +78,12 @@ pub enum GitOpsError {
         /// The pull request being published.
         pr: u64,
     },
-    /// The preview was published later than this publish claims to be: a re-run of an old job.
+    /// The preview was published (or removed) later than this publish or unpublish claims to be:
+    /// a re-run of an old job.
     #[error(
-        "previews/{namespace} was {what} at {at} (sha {sha}), after this publish's --now {now}: publishing now \
-         would bring back an older state, as a re-run of an older CI job does; nothing was changed. Publish with a \
-         later --now, or pass --force to publish it anyway"
+        "previews/{namespace} was {what} at {at} (sha {sha}), after this {command}'s --now {now}: going ahead \
+         would bring back an older state, as a re-run of an older CI job does; nothing was changed. Run it with a \
+         later --now, or pass --force to {command} it anyway"
     )]
     Stale {
         /// The namespace.
@@ -93,8 +94,10 @@ pub enum GitOpsError {
         at: String,
         /// The sha published then.
         sha: String,
-        /// This publish's time.
+        /// This command's time.
         now: String,
+        /// `publish` or `unpublish`.
+        command: StaleCommand,
     },
     /// Unpublishing a pull request number that previews of several apps share, without `--app`.
     #[error(
@@ -187,5 +190,23 @@ impl GitOpsError {
     /// Whether the input is what is wrong (exit 1), not the repository or the system (exit 2).
     pub fn is_invalid_input(&self) -> bool {
         matches!(self, Self::Stale { .. } | Self::NoPreview { .. })
+    }
+}
+
+/// The command a [`GitOpsError::Stale`] refused: one byte, so the error stays small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleCommand {
+    /// `kpreview publish`.
+    Publish,
+    /// `kpreview unpublish`.
+    Unpublish,
+}
+
+impl std::fmt::Display for StaleCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Publish => "publish",
+            Self::Unpublish => "unpublish",
+        })
     }
 }

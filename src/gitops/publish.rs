@@ -103,6 +103,7 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
             at: format_time(at),
             sha: m.sha.clone(),
             now: format_time(p.now),
+            command: super::error::StaleCommand::Publish,
         })
     };
     let taken =

@@ -2,6 +2,8 @@
 //! names the pull request (and the app, when given) is retired in one commit; none is a no-op.
 //! Pull-request numbers are per source repository, so when previews of several apps share the
 //! number, the app must be named: closing #42 in one repository must not remove another's #42.
+//! Like publish, an unpublish older than the preview's last publish is refused: re-running an old
+//! CI job (an `unlabeled` run from before the label came back) must not remove a live preview.
 
 use std::fmt::Write as _;
 
@@ -30,15 +32,27 @@ pub struct Unpublished {
     pub pushed: bool,
 }
 
+/// What to unpublish.
+#[derive(Debug, Clone)]
+pub struct Unpublish<'a> {
+    /// The pull request whose previews go.
+    pub pr: u64,
+    /// Only this app's preview, when given.
+    pub app: Option<&'a str>,
+    /// The time of the removal (the CI event's): a preview published after it stays.
+    pub now: Timestamp,
+    /// Remove even a preview published after `now`.
+    pub force: bool,
+}
+
 /// Removes the previews of pull request `pr` (of `app` only, when given) at time `now`.
 pub fn unpublish(
     repo: &Repo,
-    pr: u64,
-    app: Option<&str>,
-    now: Timestamp,
+    request: &Unpublish<'_>,
     push: Option<&Push>,
     report: &mut dyn FnMut(&str),
 ) -> Result<Unpublished, GitOpsError> {
+    let Unpublish { pr, app, now, force } = *request;
     let matches = |m: &PreviewMeta| m.pr == pr && app.is_none_or(|a| a == m.app);
     let outcome = land(repo, push, report, |snapshot| {
         let mut retirees = Vec::new();
@@ -47,6 +61,16 @@ pub fn unpublish(
         let mut others = Vec::new();
         for (namespace, dir) in snapshot.all_dirs(repo)? {
             match dir.status {
+                Status::Live(meta) if matches(&meta) && meta.updated > now && !force => {
+                    return Err(GitOpsError::Stale {
+                        namespace,
+                        what: "last published",
+                        at: format_time(meta.updated),
+                        sha: meta.sha,
+                        now: format_time(now),
+                        command: super::error::StaleCommand::Unpublish,
+                    });
+                }
                 Status::Live(meta) if matches(&meta) => {
                     retirees.push((Tombstone { meta, removed: now, reason: UNPUBLISHED.into() }, dir.manifests));
                 }

@@ -264,7 +264,7 @@ fn a_rerun_after_gc_does_not_bring_the_preview_back() {
     };
     for now in [at(0), at(30), at(120)] {
         let a = args(&now);
-        let out = world.fails(1, &a.iter().map(String::as_str).collect::<Vec<_>>());
+        let out = world.fails(3, &a.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(stderr(&out).contains("nothing was changed"), "{now}: {}", stderr(&out));
     }
     assert!(live(&world, &repo, "HEAD").is_empty());

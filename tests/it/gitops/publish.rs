@@ -406,7 +406,7 @@ fn a_publish_older_than_the_preview_is_refused_unless_forced() {
         args.extend(extra);
         args.into_iter().map(str::to_owned).collect::<Vec<_>>()
     };
-    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let out = world.fails(3, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(
         stderr(&out).contains(&format!("previews/shop-pr-7 was last published at 2026-11-22T09:30:00Z (sha {SHA2}), after this publish's --now 2026-11-21T10:00:00Z")),
         "{}",
@@ -425,7 +425,7 @@ fn a_publish_older_than_the_preview_is_refused_unless_forced() {
     // After the pull request closed, an old job must not bring the preview back either.
     let repo_arg = repo.to_string_lossy().into_owned();
     world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-23T00:00:00Z"]);
-    let out = world.fails(1, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let out = world.fails(3, &stale(&[]).iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stderr(&out).contains("previews/shop-pr-7 was removed at 2026-11-23T00:00:00Z"), "{}", stderr(&out));
 }
 
@@ -451,7 +451,7 @@ fn a_push_queued_before_gc_evicted_its_preview_publishes_again() {
             .map(str::to_owned)
     };
     let older = push(SHA2, "2026-11-19T00:00:00Z");
-    let out = world.fails(1, &older.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = world.fails(3, &older.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(stderr(&out).contains("previews/shop-pr-7 was last published at 2026-11-20T10:00:00Z"), "{}", stderr(&out));
 
     let queued = push(SHA2, "2026-11-21T11:00:00Z");

@@ -19,6 +19,8 @@ fn unpublish_retires_a_live_preview_in_one_commit_and_then_has_nothing_to_do() {
             pr,
             "--sha",
             SHA,
+            "--now",
+            "2026-11-20T10:00:00Z",
             "--push",
         ]);
     }
@@ -104,4 +106,31 @@ fn a_removed_preview_can_be_published_again_as_a_new_one() {
     assert_eq!(world.previews(&repo, "HEAD")["shop-pr-7"].join(","), "manifests,preview.json");
     let meta = world.show(&repo, "HEAD", "previews/shop-pr-7/preview.json");
     assert!(meta.contains(r#""created": "2026-11-21T00:00:00Z""#), "a new life:\n{meta}");
+}
+
+/// Re-running an old `unlabeled` job replays its old time: the preview published since (the label
+/// came back) stays, and the job fails with exit code 3 so the pipeline can tell it from an error.
+#[test]
+fn an_unpublish_older_than_the_preview_is_refused_unless_forced() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec = world.spec("shop", "48h");
+    let repo_arg = repo.to_string_lossy().into_owned();
+    let spec_arg = spec.to_string_lossy().into_owned();
+    world.ok(&["publish", &spec_arg, "--repo", &repo_arg, "--pr", "7", "--sha", SHA, "--now", "2026-11-21T10:00:00Z"]);
+    let before = state(&repo);
+    let out = world.fails(3, &["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-21T09:59:59Z"]);
+    assert!(
+        stderr(&out).contains(
+            "previews/shop-pr-7 was last published at 2026-11-21T10:00:00Z (sha 4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d), after this unpublish's --now 2026-11-21T09:59:59Z"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_same(&before, &state(&repo), "a refused stale unpublish");
+    // The same second is not older: an unpublish at the time of the publish goes ahead.
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-21T10:00:00Z"]);
+    world.ok(&["publish", &spec_arg, "--repo", &repo_arg, "--pr", "7", "--sha", SHA, "--now", "2026-11-21T10:00:01Z"]);
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "7", "--now", "2026-11-21T09:00:00Z", "--force"]);
+    assert_eq!(world.previews(&repo, "HEAD")["shop-pr-7"].join(","), "manifests,removed.json");
 }
