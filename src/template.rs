@@ -79,8 +79,9 @@ impl Templates {
         let context = vars.context();
         self.render_in(source, &context).map_err(|failure| {
             let why = match &failure {
-                Failure::Undeclared(path) | Failure::Absent(path) => unknown_variable(&[path.clone()], vars)
-                    .unwrap_or_else(|| undeclared(&failure, path, &context)),
+                Failure::Undeclared(path) | Failure::Absent(path) => {
+                    unknown_variable(&[path.clone()], vars).unwrap_or_else(|| undeclared(&failure, path, &context))
+                }
                 Failure::Other(why) => why.clone(),
             };
             format!("template {} failed: {why}", quote(source))
@@ -122,9 +123,8 @@ impl Templates {
         };
         self.charge(&value)?;
         for filter in &expr.filters {
-            value = filters::apply(filter.name, value, &filter.args).map_err(|why| {
-                if why.is_empty() { Failure::Absent(path.clone()) } else { Failure::Other(why) }
-            })?;
+            value = filters::apply(filter.name, value, &filter.args)
+                .map_err(|why| if why.is_empty() { Failure::Absent(path.clone()) } else { Failure::Other(why) })?;
             self.charge(&value)?;
         }
         match value {
@@ -138,7 +138,9 @@ impl Templates {
     fn charge(&mut self, value: &Value) -> Result<(), Failure> {
         let size = value.size();
         if size > MAX_VALUE {
-            return Err(Failure::Other(format!("it makes a value of {size} bytes, more than the {MAX_VALUE} accepted")));
+            return Err(Failure::Other(format!(
+                "it makes a value of {size} bytes, more than the {MAX_VALUE} accepted"
+            )));
         }
         if size > self.work {
             self.work = 0;

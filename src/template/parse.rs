@@ -205,7 +205,9 @@ impl<'a> Cursor<'a> {
         match self.peek() {
             None => format!("syntax error: unexpected end of input, expected {expected}"),
             Some(c @ ('~' | '+' | '-' | '*' | '/' | '%' | '=' | '<' | '>' | '!')) => {
-                format!("`{c}` is not allowed: {OFFER}; there are no operators (write parts side by side: `{{{{ a }}}}-{{{{ b }}}}`)")
+                format!(
+                    "`{c}` is not allowed: {OFFER}; there are no operators (write parts side by side: `{{{{ a }}}}-{{{{ b }}}}`)"
+                )
             }
             Some(c @ ('(' | '[' | '{')) => format!("`{c}` is not allowed here: {OFFER}"),
             Some(c) if c.is_ascii_alphabetic() => {
@@ -218,11 +220,7 @@ impl<'a> Cursor<'a> {
 }
 
 fn expression<'a>(cursor: &mut Cursor<'a>) -> Result<Expr<'a>, String> {
-    let head = if let Some(s) = cursor.string()? {
-        Head::Literal(s)
-    } else {
-        Head::Path(path(cursor)?)
-    };
+    let head = if let Some(s) = cursor.string()? { Head::Literal(s) } else { Head::Path(path(cursor)?) };
     let mut filters = Vec::new();
     while cursor.eat('|') {
         if filters.len() == MAX_FILTERS {
@@ -294,9 +292,18 @@ mod tests {
                 Piece::Text("z"),
             ]
         );
-        assert_eq!(parse("{{ services.my-api.url }}").unwrap(), vec![path_expr(&["services", "my-api", "url"], vec![])]);
-        assert_eq!(parse("a {{- name -}} b").unwrap(), vec![Piece::Text("a"), path_expr(&["name"], vec![]), Piece::Text("b")]);
-        assert_eq!(parse("{{ '{{' }}").unwrap(), vec![Piece::Expr(Expr { head: Head::Literal("{{".into()), filters: vec![] })]);
+        assert_eq!(
+            parse("{{ services.my-api.url }}").unwrap(),
+            vec![path_expr(&["services", "my-api", "url"], vec![])]
+        );
+        assert_eq!(
+            parse("a {{- name -}} b").unwrap(),
+            vec![Piece::Text("a"), path_expr(&["name"], vec![]), Piece::Text("b")]
+        );
+        assert_eq!(
+            parse("{{ '{{' }}").unwrap(),
+            vec![Piece::Expr(Expr { head: Head::Literal("{{".into()), filters: vec![] })]
+        );
     }
 
     #[test]
@@ -310,6 +317,8 @@ mod tests {
         assert!(parse("{{ name | lower(name) }}").unwrap_err().contains("expected a quoted string or a number"));
         assert!(parse("{{ pr.number").unwrap_err().contains("unexpected end of input, expected `|` or `}}`"));
         assert!(parse("{{ 'abc }}").unwrap_err().contains("never closed"));
-        assert!(parse(&format!("{{{{ name{} }}}}", " | lower".repeat(MAX_FILTERS + 1))).unwrap_err().contains("at most"));
+        assert!(
+            parse(&format!("{{{{ name{} }}}}", " | lower".repeat(MAX_FILTERS + 1))).unwrap_err().contains("at most")
+        );
     }
 }

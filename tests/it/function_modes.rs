@@ -636,9 +636,9 @@ fn build_platform() -> String {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\nspec:\n  selector:\n    \
          matchLabels: {app.kubernetes.io/name: argocd-repo-server}\n  template:\n    metadata:\n      labels: \
          {app.kubernetes.io/name: argocd-repo-server}\n    spec:\n      containers:\n      - name: argocd-repo-server\n        \
-         image: quay.io/argoproj/argocd:v3.2.1\n        volumeMounts:\n        - {name: plugins, mountPath: \
+         image: quay.io/argoproj/argocd:v3.3.0\n        volumeMounts:\n        - {name: plugins, mountPath: \
          /home/argocd/cmp-server/plugins}\n      volumes:\n      - {name: var-files, emptyDir: {}}\n      - {name: \
-         plugins, emptyDir: {}}\n",
+         plugins, emptyDir: {}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cmd-params-cm\n",
     );
     let output =
         Command::new("kubectl").arg("kustomize").arg(dir.path().join("overlays/platform")).output().expect("kubectl");

@@ -144,8 +144,7 @@ fn thousands_of_growing_templates_share_one_budget() {
     let dir = tempdir();
     write(dir.path(), "preview.yaml", &text);
     let branch = "b".repeat(1024);
-    let (output, elapsed, kib) =
-        measured(&["render", "preview.yaml", "--branch", &branch, "-o", "out"], dir.path());
+    let (output, elapsed, kib) = measured(&["render", "preview.yaml", "--branch", &branch, "-o", "out"], dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(stderr.contains("the spec's templates together"), "{stderr}");

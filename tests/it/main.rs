@@ -9,6 +9,7 @@ mod gitops;
 mod golden;
 mod hostile;
 mod invariants;
+mod lifecycle;
 mod lock;
 mod overlay;
 mod plan;
