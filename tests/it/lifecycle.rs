@@ -225,3 +225,90 @@ fn without_ignore_differences_the_second_push_is_refused() {
     let (refused, _) = refused_changes(&bare, &first, &second);
     assert!(refused.iter().any(|r| r.contains("VolumeSnapshotContent") && r.contains("/spec/source")), "{refused:?}");
 }
+
+/// The value the platform ApplicationSet gives the plugin env `name`, for a pull request on
+/// `branch`: its Go template evaluated as the ApplicationSet controller would. Only the forms the
+/// shipped file may use are understood: `.branch`, piped through sprig's `replace "old" "new"`.
+fn plugin_env(application_set: &Value, name: &str, branch: &str) -> String {
+    let env =
+        application_set.pointer("/spec/template/spec/source/plugin/env").and_then(Value::as_array).expect("plugin env");
+    let template = env.iter().find(|e| e["name"] == name).and_then(|e| e["value"].as_str()).expect("the env entry");
+    let pipeline = template.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")).expect("one action").trim();
+    let mut stages = pipeline.split('|').map(str::trim);
+    assert_eq!(stages.next(), Some(".branch"), "{template}");
+    stages.fold(branch.to_owned(), |value, stage| {
+        let args: Vec<&str> = stage.split('"').collect();
+        assert!(args.len() == 5 && args[0].trim() == "replace" && args[2].trim().is_empty(), "not understood: {stage}");
+        value.replace(args[1], args[3])
+    })
+}
+
+/// Argo CD's `Env.Envsubst` on a plugin env value: Go's `os.Expand` with `$$` kept as `$` and
+/// every other name looked up among the build environment (`ARGOCD_APP_NAME`…), else empty.
+fn envsubst(s: &str, build_env: &[(&str, &str)]) -> String {
+    let special = |c: u8| b"*#$@!?-0123456789".contains(&c);
+    let lookup = |name: &str| -> String {
+        if name == "$" {
+            return "$".to_owned();
+        }
+        build_env.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()).unwrap_or_default()
+    };
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' || i + 1 == bytes.len() {
+            let next = s[i + 1..].find('$').map_or(s.len(), |n| i + 1 + n);
+            out.push_str(&s[i..next]);
+            i = next;
+            continue;
+        }
+        let rest = &s[i + 1..];
+        let (name, width) = if let Some(braced) = rest.strip_prefix('{') {
+            match braced.find('}') {
+                Some(0) => (None, 2),
+                None => (None, 1),
+                Some(end) => (Some(&braced[..end]), end + 2),
+            }
+        } else if special(rest.as_bytes()[0]) {
+            (Some(&rest[..1]), 1)
+        } else {
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            if end == 0 { (None, 0) } else { (Some(&rest[..end]), end) }
+        };
+        match name {
+            Some(name) => out.push_str(&lookup(name)),
+            None if width == 0 => out.push('$'),
+            None => {}
+        }
+        i += 1 + width;
+    }
+    out
+}
+
+#[test]
+fn a_branch_with_a_dollar_arrives_in_the_plugin_as_written() {
+    let application_set = shipped("overlays/platform/applicationset.yaml");
+    let build_env = [("ARGOCD_APP_NAME", "shop-pr-7"), ("ARGOCD_APP_NAMESPACE", "shop-pr-7")];
+    assert_eq!(envsubst("a/$HOME/${ARGOCD_APP_NAME}/$$x", &build_env), "a//shop-pr-7/$x", "the emulation itself");
+    for branch in ["feat/$HOME", "fix/${ARGOCD_APP_NAME}", "a$$b", "cost-$5", "plain/branch", "end$"] {
+        let given = envsubst(&plugin_env(&application_set, "BRANCH", branch), &build_env);
+        assert_eq!(given, branch, "the plugin would see another branch");
+        let dir = tempdir();
+        write(dir.path(), "preview.yaml", &spec(&PUSHES[0]));
+        write(dir.path(), "preview.lock", &lock(&PUSHES[0]));
+        let output = kpreview()
+            .current_dir(dir.path())
+            .arg("cmp")
+            .env("ARGOCD_ENV_PR_NUMBER", "7")
+            .env("ARGOCD_ENV_HEAD_SHA", PUSHES[0].sha)
+            .env("ARGOCD_ENV_BRANCH", &given)
+            .env("ARGOCD_APP_NAMESPACE", "shop-pr-7")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", describe(&output));
+        let docs: Vec<Value> = serde_saphyr::from_multiple(&String::from_utf8(output.stdout).unwrap()).unwrap();
+        let namespace = docs.iter().find(|d| d["kind"] == "Namespace").expect("the Namespace");
+        assert_eq!(namespace.pointer("/metadata/annotations/kpreview.dev~1branch"), Some(&Value::from(branch)));
+    }
+}
