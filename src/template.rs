@@ -30,7 +30,7 @@ pub const MAX_OUTPUT: usize = 16 * 1024;
 pub const MAX_VALUE: usize = MAX_OUTPUT;
 /// Bytes of values all the templates of one spec may produce together. A real spec's templates
 /// produce a few kilobytes; this bounds a spec full of the worst templates to well under a second.
-pub const SPEC_WORK: usize = 64 << 20;
+pub const SPEC_WORK: usize = 16 << 20;
 
 /// What templates see: a tree of JSON objects whose leaves are strings, numbers or `null` (a
 /// declared variable without a value in this render, usable only through `default`). Callers fill
