@@ -288,6 +288,13 @@ fn committed_fuzz_inputs_keep_their_properties() {
             assert_eq!(first, kpreview::render(&model).to_yaml().unwrap(), "{}", path.display());
         }
     }
+    let vars = kpreview::template::Vars { name: "shop".into(), ..Default::default() };
+    for path in inputs("template") {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if let Ok(out) = kpreview::template::Templates::new().render(&text, &vars) {
+            assert!(out.len() <= kpreview::template::MAX_OUTPUT.max(text.len()), "{}", path.display());
+        }
+    }
     for path in inputs("lock_file") {
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         if let Ok(lock) = Lock::parse(&text) {
