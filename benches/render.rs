@@ -2,6 +2,7 @@
 //! on its own. Run with `cargo bench --no-default-features --bench render` (the EC2 and
 //! Kubernetes clients are not needed); whole-process comparisons with peers are in scripts/bench.
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -73,7 +74,7 @@ pub fn worst_spec() -> (String, String) {
     );
     let mut i = 0;
     while text.len() + template.len() + 32 < kpreview::yaml::MAX_SPEC_BYTES {
-        text.push_str(&format!("        V{i}: \"{template}\"\n"));
+        writeln!(text, "        V{i}: \"{template}\"").expect("writes to a String");
         i += 1;
     }
     (text, "b".repeat(255))

@@ -79,9 +79,8 @@ impl Templates {
         let context = vars.context();
         self.render_in(source, &context).map_err(|failure| {
             let why = match &failure {
-                Failure::Undeclared(path) | Failure::Absent(path) => {
-                    unknown_variable(&[path.clone()], vars).unwrap_or_else(|| undeclared(&failure, path, &context))
-                }
+                Failure::Undeclared(path) | Failure::Absent(path) => unknown_variable(std::slice::from_ref(path), vars)
+                    .unwrap_or_else(|| undeclared(&failure, path, &context)),
                 Failure::Other(why) => why.clone(),
             };
             format!("template {} failed: {why}", quote(source))

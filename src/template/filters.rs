@@ -85,7 +85,7 @@ fn replace(s: &str, from: &str, to: &str) -> Result<String, String> {
 }
 
 fn usage(name: &str) -> String {
-    let how = match name {
+    match name {
         "lower" | "upper" | "trim" | "string" | "length" => format!("`{name}` takes no arguments"),
         "truncate" => "`truncate(N)` takes one number".to_owned(),
         "slug" => "`slug` or `slug(N)` takes at most one number".to_owned(),
@@ -95,10 +95,9 @@ fn usage(name: &str) -> String {
             let guess = crate::spec::problem::did_you_mean(name, NAMES.iter().copied())
                 .map(|g| format!("did you mean `{g}`? "))
                 .unwrap_or_default();
-            return format!("there is no filter `{name}`; {guess}known: {}", NAMES.join(", "));
+            format!("there is no filter `{name}`; {guess}known: {}", NAMES.join(", "))
         }
-    };
-    how
+    }
 }
 
 #[cfg(test)]
