@@ -719,7 +719,14 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
         plugin["spec"]["version"].as_str().expect("version")
     );
 
-    let configmap = find(&platform, "ConfigMap");
+    let configmap = platform
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["data"].get("plugin.yaml").is_some())
+        .expect("the plugin's ConfigMap");
+    // A sync that never ends blocks the preview for ever (docs/lifecycle.md).
+    let params =
+        platform.iter().find(|o| o["metadata"]["name"] == "argocd-cmd-params-cm").expect("argocd-cmd-params-cm");
+    assert_eq!(params["data"]["controller.sync.timeout.seconds"], "1800");
     let plugin_text = std::fs::read_to_string(root().join("functions/argocd/plugin.yaml")).expect("plugin.yaml");
     assert_eq!(configmap["data"]["plugin.yaml"].as_str(), Some(plugin_text.as_str()));
     let deployment = find(&platform, "Deployment");
@@ -754,7 +761,11 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
         .collect();
     assert_eq!(
         env,
-        BTreeMap::from([("PR_NUMBER", "{{.number}}"), ("HEAD_SHA", "{{.head_sha}}"), ("BRANCH", "{{.branch}}")])
+        BTreeMap::from([
+            ("PR_NUMBER", "{{.number}}"),
+            ("HEAD_SHA", "{{.head_sha}}"),
+            ("BRANCH", r#"{{ .branch | replace "$" "$$" }}"#)
+        ])
     );
     assert_eq!(template["source"]["targetRevision"], "{{.head_sha}}");
     assert!(
