@@ -192,8 +192,9 @@ pub struct GcArgs {
     #[arg(long, value_name = "DURATION", value_parser = Ttl::parse)]
     sleep_after: Option<Ttl>,
     /// How long a removed preview's manifests stay (Argo CD renders them again while it deletes
-    /// the preview's Application, to run its PostDelete hooks); a later gc purges them.
-    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "1h")]
+    /// the preview's Application, to run its PostDelete hooks, and from Argo CD 3.3 until they
+    /// succeed); a later gc purges them. A day, so a deletion held up overnight still finds them.
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "24h")]
     grace: Ttl,
     /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch,
     /// fetched without moving any ref, the remote-tracking one included).

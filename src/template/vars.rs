@@ -3,27 +3,34 @@
 
 use serde::Serialize;
 
+use super::Context;
 use crate::spec::defaults::{PrField, PrSources};
 
 /// The variables of SPEC §1: `name`, `namespace`, `pr.*`, `staging.namespace` and, in staging
-/// URLs, `service`. A value that is not known is left out, so using it fails and says so.
+/// URLs, `service`. A value that is not known is `null` in the [`Context`], so using it fails and
+/// says where to give it (or falls back through `default`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Vars {
     /// The application family (`metadata.name`).
     pub name: String,
     /// The preview's namespace; absent while the namespace template itself is evaluated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// The pull request.
     pub pr: PrVars,
     /// Staging settings.
     pub staging: StagingVars,
     /// The service a staging URL is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
     /// Where pull-request fields can be given, for messages; not a variable.
     #[serde(skip)]
     pub sources: PrSources,
+}
+
+impl Vars {
+    /// The template context: these variables as a tree, `None` as `null`.
+    pub fn context(&self) -> Context {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 /// `pr.*` template variables.
@@ -33,16 +40,12 @@ pub struct PrVars {
     /// `pr.number`.
     pub number: u64,
     /// `pr.headSha`, the full SHA.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head_sha: Option<String>,
     /// `pr.shortSha`, its first 7 characters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_sha: Option<String>,
     /// `pr.branch`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
     /// `pr.branchSlug`: lowercase, runs of other characters as `-`, at most 50.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub branch_slug: Option<String>,
 }
 

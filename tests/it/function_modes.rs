@@ -638,9 +638,9 @@ fn build_platform() -> String {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\nspec:\n  selector:\n    \
          matchLabels: {app.kubernetes.io/name: argocd-repo-server}\n  template:\n    metadata:\n      labels: \
          {app.kubernetes.io/name: argocd-repo-server}\n    spec:\n      containers:\n      - name: argocd-repo-server\n        \
-         image: quay.io/argoproj/argocd:v3.2.1\n        volumeMounts:\n        - {name: plugins, mountPath: \
+         image: quay.io/argoproj/argocd:v3.3.0\n        volumeMounts:\n        - {name: plugins, mountPath: \
          /home/argocd/cmp-server/plugins}\n      volumes:\n      - {name: var-files, emptyDir: {}}\n      - {name: \
-         plugins, emptyDir: {}}\n",
+         plugins, emptyDir: {}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cmd-params-cm\n",
     );
     let output =
         Command::new("kubectl").arg("kustomize").arg(dir.path().join("overlays/platform")).output().expect("kubectl");
@@ -721,7 +721,14 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
         plugin["spec"]["version"].as_str().expect("version")
     );
 
-    let configmap = find(&platform, "ConfigMap");
+    let configmap = platform
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["data"].get("plugin.yaml").is_some())
+        .expect("the plugin's ConfigMap");
+    // A sync that never ends blocks the preview for ever (docs/lifecycle.md).
+    let params =
+        platform.iter().find(|o| o["metadata"]["name"] == "argocd-cmd-params-cm").expect("argocd-cmd-params-cm");
+    assert_eq!(params["data"]["controller.sync.timeout.seconds"], "1800");
     let plugin_text = std::fs::read_to_string(root().join("functions/argocd/plugin.yaml")).expect("plugin.yaml");
     assert_eq!(configmap["data"]["plugin.yaml"].as_str(), Some(plugin_text.as_str()));
     let deployment = find(&platform, "Deployment");
@@ -756,7 +763,11 @@ fn argo_cd_objects_validate_and_agree_with_each_other() {
         .collect();
     assert_eq!(
         env,
-        BTreeMap::from([("PR_NUMBER", "{{.number}}"), ("HEAD_SHA", "{{.head_sha}}"), ("BRANCH", "{{.branch}}")])
+        BTreeMap::from([
+            ("PR_NUMBER", "{{.number}}"),
+            ("HEAD_SHA", "{{.head_sha}}"),
+            ("BRANCH", r#"{{ .branch | replace "$" "$$" }}"#)
+        ])
     );
     assert_eq!(template["source"]["targetRevision"], "{{.head_sha}}");
     assert!(

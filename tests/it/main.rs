@@ -10,6 +10,7 @@ mod golden;
 mod hostile;
 mod init;
 mod invariants;
+mod lifecycle;
 mod lock;
 mod overlay;
 mod plan;

@@ -504,12 +504,14 @@ fn cleanup_removes_what_it_may_and_reports_the_rest() {
     server.insert(RESTORES, restore);
     server.insert(ROLES, rbac("Role", "kpreview-restore-shop-pr-42", &ours));
     let output = run(&server, &rendered.cleanup_args);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    // From Argo CD 3.3 a failed PostDelete hook blocks the deletion: the cleanup reports, never fails.
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let err = stderr(&output);
     assert!(err.contains(&named("deleted Restore velero/shop-pr-42-nightly", &rendered)), "{err}");
+    assert!(err.contains("the preview's deletion goes on, remove what is left by hand"), "{err}");
     assert!(
         err.contains(
-            "error: could not remove everything preview shop-pr-42 left in namespace velero: cannot delete Role \
+            "warning: could not remove everything preview shop-pr-42 left in namespace velero: cannot delete Role \
              velero/kpreview-restore-shop-pr-42: roles.rbac.authorization.k8s.io \"kpreview-restore-shop-pr-42\" is \
              forbidden"
         ),

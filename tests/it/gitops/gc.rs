@@ -41,7 +41,7 @@ const PLAN: &str = r#"{
   "now": "2026-11-21T12:00:00Z",
   "ttl": null,
   "max": 3,
-  "grace": "1h",
+  "grace": "24h",
   "previews": 5,
   "kept": 3,
   "remove": [
@@ -127,7 +127,7 @@ fn gc_removes_what_the_plan_says_in_one_commit_that_says_why() {
     assert!(stderr(&again).contains("nothing to remove among 3 previews"), "{}", stderr(&again));
     assert_eq!(world.subjects(&repo, "HEAD").len(), commits + 1, "no empty commit");
 
-    let purge = world.ok(&["gc", "--repo", &repo.to_string_lossy(), "--now", "2026-11-21T13:00:00Z"]);
+    let purge = world.ok(&["gc", "--repo", &repo.to_string_lossy(), "--now", "2026-11-21T13:00:00Z", "--grace", "1h"]);
     assert!(stdout(&purge).contains(r#""reason": "over-max""#), "{}", stdout(&purge));
     assert_eq!(world.subjects(&repo, "HEAD")[0], "Purge 2 removed previews");
     assert_eq!(world.previews(&repo, "HEAD").keys().collect::<Vec<_>>(), ["shop-pr-3", "shop-pr-4", "shop-pr-5"]);

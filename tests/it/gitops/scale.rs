@@ -123,7 +123,7 @@ fn thousands_of_previews_cost_a_fixed_number_of_git_commands() {
 
     // An hour later: previews 200 to 210 have expired too, and the 201 removed are purged.
     let later = "2026-11-03T03:30:00Z";
-    let (out, calls, took) = counted(&world, &shim, &["gc", "--repo", &repo_arg, "--now", later]);
+    let (out, calls, took) = counted(&world, &shim, &["gc", "--repo", &repo_arg, "--now", later, "--grace", "1h"]);
     let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!((plan["remove"].as_array().unwrap().len(), plan["purge"].as_array().unwrap().len()), (11, 201));
     assert!(calls.len() <= 20, "gc with a purge ran {} git commands: {calls:?}", calls.len());
