@@ -70,24 +70,33 @@ previews, kept, remove: [{namespace, app, pr, reason, detail, created, updated, 
 purge: [{namespace, app, pr, removed, reason}], skipped: [{path, reason}]}; a removal's reason is
 `expired` or `over-max`.";
 
-/// `--push`, `--remote`, `--attempts`.
+/// `--push`, `--remote`, `--attempts`, `--timeout`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
     /// Also land the commit on the remote: fetch its branch, apply the change there, push; when
-    /// another publisher pushed first, fetch and re-apply (bounded, with jittered backoff).
+    /// another publisher pushed first, fetch and re-apply (jittered backoff, until --timeout).
     #[arg(long)]
     push: bool,
     /// The remote to push to; its branch has the name of the checked-out one.
     #[arg(long, value_name = "NAME", default_value = "origin")]
     remote: String,
-    /// How many pushes to try before giving up.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
-    attempts: u32,
+    /// At most this many pushes (default: as many as --timeout allows).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    attempts: Option<u32>,
+    /// How long to wait for another kpreview command on the same clone and to retry lost pushes,
+    /// in all, before giving up (a Go duration).
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "10m")]
+    timeout: Ttl,
 }
 
 impl PushArgs {
     fn push(&self) -> Option<Push> {
         self.push.then(|| Push { remote: self.remote.clone(), attempts: self.attempts })
+    }
+
+    /// The repository at `dir`, with this command's timeout.
+    fn open(&self, dir: &Path) -> Result<Repo, kpreview::gitops::GitOpsError> {
+        Ok(Repo::open(dir)?.with_timeout(std::time::Duration::from_secs(self.timeout.seconds)))
     }
 }
 
@@ -255,7 +264,7 @@ fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
 
 /// Commits (and pushes) a rendered preview and says what happened on stderr.
 fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Result<Published> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let done = publish_preview(&repo, publication, push.as_ref(), &mut say).map_err(gitops_error)?;
     let dir = format!("previews/{}", publication.namespace);
@@ -288,7 +297,7 @@ fn emit_summary(args: &PublishArgs, markdown: &str) -> anyhow::Result<()> {
 }
 
 pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
     let done = unpublish_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
@@ -320,7 +329,7 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
 }
 
 pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let policy = Policy {
         now: args.now.unwrap_or_else(Timestamp::now),
         ttl: args.ttl.clone(),

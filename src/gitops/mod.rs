@@ -2,9 +2,11 @@
 //! one commit built with git plumbing and landed all or nothing (see `land`).
 
 pub mod checkout;
+pub mod clone_lock;
 pub mod error;
 pub mod gc;
 pub mod git;
+pub mod journal;
 pub mod land;
 pub mod meta;
 pub mod overlay;

@@ -78,7 +78,7 @@ fn prepare(
             snapshot
                 .dirs(repo, [ns])?
                 .remove(ns)
-                .map_or_else(|| Status::Unreadable("it is a file, not a directory".into()), |dir| dir.status),
+                .map_or_else(|| Status::Unreadable("it cannot be read".into()), |dir| dir.status),
         ),
     };
     let stale = |what, at: Timestamp, m: &PreviewMeta| {

@@ -3,6 +3,7 @@
 
 mod atomic;
 mod concurrency;
+mod crash;
 pub mod fixture;
 mod gc;
 mod overlay;
