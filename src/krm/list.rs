@@ -105,9 +105,14 @@ impl ResourceList {
         let api_version = string_at(&root, "apiVersion");
         let kind = string_at(&root, "kind");
         if kind != KIND || !API_VERSIONS.contains(&api_version.as_str()) {
+            let shown = |field: &str, value: &str| {
+                if value.is_empty() { format!("no {field}") } else { format!("{field} `{value}`") }
+            };
             return Err(ListError::Shape(format!(
-                "expected kind ResourceList with apiVersion {}, found `{api_version}` `{kind}`",
-                API_VERSIONS.join(" or ")
+                "expected kind ResourceList with apiVersion {}, found {} and {}",
+                API_VERSIONS.join(" or "),
+                shown("kind", &kind),
+                shown("apiVersion", &api_version)
             )));
         }
         let objects = match root.remove("items") {

@@ -4,6 +4,7 @@
 mod atomic;
 mod concurrency;
 mod crash;
+mod faults;
 pub mod fixture;
 mod gc;
 mod overlay;
