@@ -14,3 +14,4 @@ mod lock;
 mod overlay;
 mod plan;
 mod restore;
+mod standalone;
