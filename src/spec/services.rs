@@ -145,7 +145,17 @@ fn exposed_host(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, wr
         );
         return None;
     };
-    let host = format!("{}.{domain}", fit(&format!("{name}-{namespace}"), MAX_LABEL));
+    let label = format!("{name}-{namespace}");
+    let host = format!("{}.{domain}", fit(&label, MAX_LABEL));
+    if host.len() <= 253 && !host.starts_with(&format!("{label}.")) {
+        ctx.problems.warning(
+            format!("{path}.expose"),
+            format!(
+                "`{label}` is more than a host name's first label may have (63 characters); the host is `{host}`, \
+                 shortened with a hash of the whole label"
+            ),
+        );
+    }
     if host.len() > 253 {
         ctx.problems.error(
             format!("{path}.expose"),

@@ -121,3 +121,19 @@ fn a_resource_list_without_api_version_says_so() {
         describe(&out)
     );
 }
+
+#[test]
+fn a_name_shortened_with_a_hash_is_noted_in_validate() {
+    let dir = tempdir();
+    let app = "customer-relationship-management-platform-for-every-team";
+    let text = format!(
+        "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: {app}\nspec:\n  domain: preview.example.com\n  services:\n    frontend:\n      image: registry.example.com/crm/web:1\n      port: 8080\n      expose: true\n"
+    );
+    let path = write(dir.path(), "preview.yaml", &text);
+    let out = kpreview().arg("validate").arg(&path).args(["--pr", "123456"]).output().unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("spec.namespace: `{app}-pr-123456` is 66 characters")), "{err}");
+    assert!(err.contains("shortened with a hash of the whole name"), "{err}");
+    assert!(err.contains("spec.services.frontend.expose: `frontend-") && err.contains("the host is `"), "{err}");
+}
