@@ -69,9 +69,7 @@ pub fn image() -> Option<String> {
 /// one used when set; empty ones count as unset.
 pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
-        Some(text) => Some(
-            pr_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?,
-        ),
+        Some(text) => Some(pr_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
         None => None,
     };
     Ok(PrFields { number, head_sha: var(sha), branch: var(branch) })

@@ -6,7 +6,6 @@
 //! a stale lock behind.
 
 use std::fs::{File, TryLockError};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::error::GitOpsError;
@@ -24,16 +23,10 @@ pub struct CloneLock {
 }
 
 impl Repo {
-    /// The git directory shared by all work trees of the clone (the repository itself when bare).
-    fn common_dir(&self) -> Result<PathBuf, GitOpsError> {
-        let out = self.git.call(["rev-parse", "--path-format=absolute", "--git-common-dir"]).run()?;
-        Ok(PathBuf::from(out.text()))
-    }
-
     /// Takes the clone's lock, waiting for another kpreview command that holds it until
     /// `deadline`; `report` hears that it waits, and every ten seconds that it still does.
     pub fn lock(&self, deadline: Instant, report: &mut dyn FnMut(&str)) -> Result<CloneLock, GitOpsError> {
-        let dir = self.common_dir()?;
+        let dir = self.common_dir.clone();
         let io = |source| GitOpsError::Io { path: dir.clone(), source };
         let file = File::open(&dir).map_err(io)?;
         let started = Instant::now();
@@ -50,7 +43,10 @@ impl Repo {
             }
             if said.is_none_or(|at: Duration| waited >= at + PROGRESS_EVERY) {
                 report(&if said.is_none() {
-                    format!("waiting for another kpreview command on {} to finish (it holds the clone's lock)", self.dir().display())
+                    format!(
+                        "waiting for another kpreview command on {} to finish (it holds the clone's lock)",
+                        self.dir().display()
+                    )
                 } else {
                     format!("still waiting for the lock on {} ({}s)", self.dir().display(), waited.as_secs())
                 });

@@ -29,9 +29,8 @@ impl Drop for Move {
 }
 
 impl Repo {
-    fn journal(&self) -> Result<PathBuf, GitOpsError> {
-        let dir = self.git.call(["rev-parse", "--absolute-git-dir"]).run()?.text();
-        Ok(PathBuf::from(dir).join(FILE_NAME))
+    fn journal(&self) -> PathBuf {
+        self.git_dir.join(FILE_NAME)
     }
 
     /// Writes down that the branch is about to move from `old` to `new` (nothing in a bare
@@ -40,7 +39,7 @@ impl Repo {
         if self.bare {
             return Ok(Move { path: None });
         }
-        let path = self.journal()?;
+        let path = self.journal();
         let zero = "0".repeat(new.as_str().len());
         let text = format!("{} {new}\n", old.map_or(zero.as_str(), Oid::as_str));
         let io = |source| GitOpsError::Io { path: path.clone(), source };
@@ -57,7 +56,7 @@ impl Repo {
         if self.bare {
             return Ok(());
         }
-        let path = self.journal()?;
+        let path = self.journal();
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),

@@ -79,6 +79,10 @@ pub struct Repo {
     branch: String,
     identity: Vec<(&'static str, &'static str)>,
     timeout: std::time::Duration,
+    /// This work tree's git directory (`.git`), absolute.
+    pub(super) git_dir: PathBuf,
+    /// The git directory all work trees share, absolute.
+    pub(super) common_dir: PathBuf,
 }
 
 /// How long a command waits for the clone's lock and retries lost pushes, unless told otherwise.
@@ -97,8 +101,17 @@ impl Repo {
     /// Opens the repository that holds `dir`, on the branch HEAD points to.
     pub fn open(dir: &Path) -> Result<Self, GitOpsError> {
         let probe = Git::new(dir);
-        let bare = match probe.call(["rev-parse", "--is-bare-repository"]).run() {
-            Ok(out) => out.text() == "true",
+        // The git directories come with the same call: the lock and the journal live there.
+        let args =
+            ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir"];
+        let (bare, git_dir, common_dir) = match probe.call(args).run() {
+            Ok(out) => {
+                let text = out.text();
+                let mut lines = text.lines();
+                let bare = lines.next() == Some("true");
+                let git_dir = PathBuf::from(lines.next().unwrap_or_default());
+                (bare, git_dir, PathBuf::from(lines.next().unwrap_or_default()))
+            }
             Err(GitError::Failed { stderr, .. }) => {
                 return Err(GitOpsError::NotARepository { dir: dir.to_owned(), reason: stderr });
             }
@@ -128,7 +141,7 @@ impl Repo {
         if !has("user.email", ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"]) {
             identity.push(("user.email", "kpreview@localhost"));
         }
-        Ok(Self { git, bare, branch, identity, timeout: DEFAULT_TIMEOUT })
+        Ok(Self { git, bare, branch, identity, timeout: DEFAULT_TIMEOUT, git_dir, common_dir })
     }
 
     /// How long a change may wait for the clone's lock and retry lost pushes, in all.

@@ -309,7 +309,10 @@ mod tests {
     #[test]
     fn right_values_read_as_before() {
         assert_eq!(read("port: 8080").port, Lenient::Value(8080));
-        assert_eq!(read("port: '8080'").port.invalid().map(ToString::to_string).as_deref(), Some("`8080` in quotes, a string; write it without quotes"));
+        assert_eq!(
+            read("port: '8080'").port.invalid().map(ToString::to_string).as_deref(),
+            Some("`8080` in quotes, a string; write it without quotes")
+        );
         assert_eq!(read("on: yes").on, Lenient::Value(true));
         assert_eq!(read("on: 'false'").on, Lenient::Value(false));
         assert_eq!(read("port: ~").port, Lenient::Absent);

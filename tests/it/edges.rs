@@ -10,7 +10,9 @@ fn spec(dir: &std::path::Path, services: &str) -> PathBuf {
     write(
         dir,
         "preview.yaml",
-        &format!("apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: shop\nspec:\n  services:\n{services}"),
+        &format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: shop\nspec:\n  services:\n{services}"
+        ),
     )
 }
 
@@ -93,7 +95,11 @@ fn a_pull_request_number_that_is_not_one_says_what_is() {
     let path = spec(dir.path(), "    web:\n      image: registry.example.com/shop/web:1\n");
     let out = kpreview().arg("render").arg(&path).args(["--pr", "abc"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(stderr(&out).contains("`abc` is not a pull request number; give a whole number from 1 up, such as 42"), "{}", describe(&out));
+    assert!(
+        stderr(&out).contains("`abc` is not a pull request number; give a whole number from 1 up, such as 42"),
+        "{}",
+        describe(&out)
+    );
     let out = kpreview()
         .arg("cmp")
         .current_dir(dir.path())
@@ -103,7 +109,8 @@ fn a_pull_request_number_that_is_not_one_says_what_is() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(
-        stderr(&out).contains("ARGOCD_ENV_PR_NUMBER=abc: `abc` is not a pull request number; give a whole number from 1 up"),
+        stderr(&out)
+            .contains("ARGOCD_ENV_PR_NUMBER=abc: `abc` is not a pull request number; give a whole number from 1 up"),
         "{}",
         describe(&out)
     );

@@ -36,7 +36,19 @@ fn world() -> (World, PathBuf) {
     let ci = world.clone("ci");
     for (pr, now) in [("1", "2026-11-01T00:00:00Z"), ("2", "2026-11-20T00:00:00Z"), ("3", "2026-11-20T00:00:00Z")] {
         let repo = ci.to_string_lossy();
-        world.ok(&["publish", &spec.to_string_lossy(), "--repo", &repo, "--pr", pr, "--sha", SHA, "--now", now, "--push"]);
+        world.ok(&[
+            "publish",
+            &spec.to_string_lossy(),
+            "--repo",
+            &repo,
+            "--pr",
+            pr,
+            "--sha",
+            SHA,
+            "--now",
+            now,
+            "--push",
+        ]);
     }
     (world, spec)
 }
@@ -103,7 +115,12 @@ impl Scenario<'_> {
 
     fn fsck(&self, dir: &Path, what: &str) {
         let out = self.world.git_output(dir, &["fsck", "--no-progress", "--no-dangling", "--strict"]);
-        assert!(out.status.success() && out.stdout.is_empty(), "{what}: git fsck in {}:\n{}", dir.display(), describe(&out));
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "{what}: git fsck in {}:\n{}",
+            dir.display(),
+            describe(&out)
+        );
     }
 }
 
@@ -131,7 +148,12 @@ fn crash_everywhere(world: &World, args: &[&str], push: bool) -> usize {
             let what = format!("{args:?} push={push} killed {when} git call {at} of {calls}");
             let copy = scenario.copy(&format!("case-{at}-{when}"));
             let (output, _) = scenario.run(&copy, at, when);
-            assert_eq!(std::os::unix::process::ExitStatusExt::signal(&output.status), Some(9), "{what}: {}", describe(&output));
+            assert_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&output.status),
+                Some(9),
+                "{what}: {}",
+                describe(&output)
+            );
             tried += 1;
             scenario.fsck(&copy.clone, &what);
             scenario.fsck(&copy.remote, &what);
