@@ -1,5 +1,5 @@
 //! The repository stands alone: a user clones it by itself, so nothing it builds or tests may
-//! reach outside it (the product contract's `../shared` exists only next to it on our machines).
+//! reach outside it (the product contract's own folder sits beside it only on our machines).
 
 use std::process::Command;
 
