@@ -95,17 +95,6 @@ pub fn by_app<'a>(previews: impl Iterator<Item = &'a PreviewMeta>) -> Vec<String
     apps.into_iter().map(|(app, namespaces)| format!("{app} ({})", namespaces.join(", "))).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_directory_names_a_number_only_as_a_whole() {
-        assert!(super::names_number("shop-pr-7", 7));
-        assert!(super::names_number("7-shop", 7));
-        assert!(!super::names_number("shop-pr-17", 7));
-        assert!(!super::names_number("shop-pr-70", 7));
-    }
-}
-
 /// `Unpublish PR #7: shop-pr-7`, then one line per preview.
 fn message(pr: u64, removed: &[PreviewMeta]) -> String {
     let names: Vec<&str> = removed.iter().map(|m| m.namespace.as_str()).collect();
@@ -115,4 +104,15 @@ fn message(pr: u64, removed: &[PreviewMeta]) -> String {
     }
     text.push_str("\nTheir manifests stay beside removed.json until gc purges them, so Argo CD can finish deleting.\n");
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_directory_names_a_number_only_as_a_whole() {
+        assert!(super::names_number("shop-pr-7", 7));
+        assert!(super::names_number("7-shop", 7));
+        assert!(!super::names_number("shop-pr-17", 7));
+        assert!(!super::names_number("shop-pr-70", 7));
+    }
 }
