@@ -53,7 +53,10 @@ impl Limits {
             Limits::Stream => 4_096,
         };
         let mut alias_limits = serde_saphyr::options::AliasLimits::default();
-        alias_limits.max_total_replayed_events = nodes;
+        // What aliases may add is a spec's whole budget, whatever the input: a package's items
+        // rarely use aliases at all, and an alias bomb in any one of them must be refused before it
+        // costs more memory than a spec could (kpt's and Argo CD's memory is theirs).
+        alias_limits.max_total_replayed_events = Limits::Spec.max_nodes();
         alias_limits.max_replay_stack_depth = depth;
         alias_limits.max_alias_expansions_per_anchor = aliases;
         serde_saphyr::options! {
@@ -338,6 +341,10 @@ fn describe(e: &serde_saphyr::Error, limits: Limits) -> String {
                 format!("nested too deeply (at most {} levels)", limits.max_depth())
             } else if message.starts_with("budget breached") {
                 "too large or too complex to read".to_owned()
+            } else if message.starts_with("tabs disallowed") {
+                // The scanner's own words ("within this context (block indentation)") do not say
+                // what to do.
+                "a tab indents this line; tabs are not allowed in YAML indentation, indent with spaces".to_owned()
             } else {
                 message
             }

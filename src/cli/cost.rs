@@ -116,7 +116,7 @@ pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
         (false, Some(until)) => Keep::Until(until),
         (false, None) => Keep::Indefinitely,
     };
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let done = keep_pr(&repo, args.pr, args.app.as_deref(), keep, push.as_ref(), &mut say).map_err(gitops_error)?;
     let (verb, unchanged) = match keep {
@@ -129,7 +129,7 @@ pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
 }
 
 pub fn wake(args: &WakeArgs) -> anyhow::Result<()> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
     let done = wake_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say).map_err(gitops_error)?;

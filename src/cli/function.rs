@@ -80,6 +80,8 @@ pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
     let text = read_stdin()?;
     let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
+    // The list keeps each item's own text; the whole input need not stay beside the output.
+    drop(text);
     let env = Env {
         flags: env_fields(FLAG_VARS)?,
         pr_env: preview_env(),
@@ -88,8 +90,9 @@ pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
         image: super::input::image(),
     };
     let output = process(list, &env);
-    let yaml = output.to_yaml()?;
-    std::io::stdout().lock().write_all(yaml.as_bytes()).context("cannot write to stdout")?;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    output.write_yaml(&mut stdout).context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")?;
     // kpt treats an error result with exit 0 as success and writes the package: fail loudly.
     match summary(&output.results) {
         Some(line) => Err(Invalid(line).into()),

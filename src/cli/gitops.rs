@@ -85,19 +85,23 @@ kept, remove: [{namespace, app, pr, reason, detail, created, updated, ttl, expir
 [{namespace, app, pr, until, expires}], sleep: [{namespace, app, pr, updated, detail}],
 overMaxKept}; a removal's reason is `expired` or `over-max`.";
 
-/// `--push`, `--remote`, `--attempts`.
+/// `--push`, `--remote`, `--attempts`, `--timeout`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
     /// Also land the commit on the remote: fetch its branch, apply the change there, push; when
-    /// another publisher pushed first, fetch and re-apply (bounded, with jittered backoff).
+    /// another publisher pushed first, fetch and re-apply (jittered backoff, until --timeout).
     #[arg(long)]
     push: bool,
     /// The remote to push to; its branch has the name of the checked-out one.
     #[arg(long, value_name = "NAME", default_value = "origin")]
     remote: String,
-    /// How many pushes to try before giving up.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
-    attempts: u32,
+    /// At most this many pushes (default: as many as --timeout allows).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    attempts: Option<u32>,
+    /// How long to wait for another kpreview command on the same clone and to retry lost pushes,
+    /// in all, before giving up (a Go duration).
+    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "10m")]
+    timeout: Ttl,
 }
 
 impl PushArgs {
@@ -108,6 +112,11 @@ impl PushArgs {
     /// Where `commit` landed: `abc1234 on main and origin/main`.
     pub fn landed(&self, commit: &kpreview::gitops::repo::Oid, repo: &Repo) -> String {
         landed(Some(commit), repo, self.push().as_ref())
+    }
+
+    /// The repository at `dir`, with this command's timeout.
+    pub fn open(&self, dir: &Path) -> Result<Repo, kpreview::gitops::GitOpsError> {
+        Ok(Repo::open(dir)?.with_timeout(std::time::Duration::from_secs(self.timeout.seconds)))
     }
 }
 
@@ -155,7 +164,7 @@ pub struct UnpublishArgs {
     #[arg(long, value_name = "DIR")]
     repo: PathBuf,
     /// The pull request whose previews go.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::input::pr_number)]
     pr: u64,
     /// Only the preview of this app (`metadata.name` of its spec), when one repository holds many.
     #[arg(long, value_name = "NAME")]
@@ -325,7 +334,7 @@ fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
 
 /// Commits (and pushes) a rendered preview and says what happened on stderr.
 fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Result<Published> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let done = publish_preview(&repo, publication, push.as_ref(), &mut say).map_err(gitops_error)?;
     let dir = format!("previews/{}", publication.namespace);
@@ -389,7 +398,7 @@ fn emit_summary(args: &PublishArgs, markdown: &str) -> anyhow::Result<()> {
 }
 
 pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
     let request = Unpublish { pr: args.pr, app: args.app.as_deref(), now, force: args.force };
@@ -422,7 +431,7 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
 }
 
 pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
-    let repo = Repo::open(&args.repo)?;
+    let repo = args.push.open(&args.repo)?;
     let policy = Policy {
         now: args.now.unwrap_or_else(Timestamp::now),
         ttl: args.ttl.clone(),

@@ -20,7 +20,7 @@ use super::Invalid;
 #[derive(Debug, Clone, Default, Args)]
 pub struct PrArgs {
     /// Pull request number (wins over spec.pullRequest.number and PREVIEW_PR_NUMBER).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = pr_number)]
     pub pr: Option<u64>,
     /// Head commit SHA (wins over spec.pullRequest.headSha and PREVIEW_HEAD_SHA).
     #[arg(long, value_name = "SHA")]
@@ -69,12 +69,18 @@ pub fn image() -> Option<String> {
 /// one used when set; empty ones count as unset.
 pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
-        Some(text) => Some(
-            text.trim().parse::<u64>().map_err(|_| Invalid(format!("{number}={text} is not a pull request number")))?,
-        ),
+        Some(text) => Some(pr_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
         None => None,
     };
     Ok(PrFields { number, head_sha: var(sha), branch: var(branch) })
+}
+
+/// A pull request number as a flag or variable gives it; the error says what is accepted (`0`
+/// parses, so validation reports it among the spec's other problems).
+pub fn pr_number(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("`{text}` is not a pull request number; give a whole number from 1 up, such as 42"))
 }
 
 /// A spec read from disk or stdin.

@@ -123,6 +123,19 @@ pub enum GitOpsError {
         /// What became of it, when it was removed: ` (shop-pr-7 was removed at … (expired))`.
         removed: String,
     },
+    /// Directories that may hold the pull request's preview but whose metadata cannot be read,
+    /// so unpublish cannot tell whether they should go.
+    #[error(
+        "cannot tell whether PR #{pr}'s preview is among directories kpreview cannot read: {}; nothing was changed. \
+         Fix or remove each (`git rm -r previews/<name>`, then commit) and run again",
+        .entries.join("; ")
+    )]
+    UnreadableMatch {
+        /// The pull request.
+        pr: u64,
+        /// `previews/<name>: <why>` for each.
+        entries: Vec<String>,
+    },
     /// A preview directory kpreview cannot read where it must.
     #[error("previews/{namespace}: {reason}; fix or remove that directory")]
     BadMetadata {
@@ -149,12 +162,14 @@ pub enum GitOpsError {
     },
     /// Every attempt lost the race to another publisher.
     #[error(
-        "gave up after {attempts} attempt{}: {remote}/{branch} kept moving under us (other publishers); nothing was changed locally, run again or raise --attempts",
+        "gave up after {attempts} attempt{}: {remote}/{branch} kept moving under us (other publishers); nothing was changed locally, run again or raise {limit}",
         if *.attempts == 1 { "" } else { "s" }
     )]
     GaveUp {
         /// How many pushes were tried.
         attempts: u32,
+        /// What ended the tries: `--attempts 3` or `--timeout 10m`.
+        limit: String,
         /// The remote.
         remote: String,
         /// The branch.
@@ -175,6 +190,16 @@ pub enum GitOpsError {
         commit: String,
         /// Why the local update failed.
         reason: String,
+    },
+    /// Another kpreview command held the clone's lock until the deadline.
+    #[error(
+        "another kpreview command kept {dir} locked for {waited}s; nothing was changed. Run again when it is done, or raise --timeout"
+    )]
+    Busy {
+        /// The clone.
+        dir: PathBuf,
+        /// How long this one waited, in seconds.
+        waited: u64,
     },
     /// A file could not be written to a scratch directory.
     #[error("cannot write {path}: {source}")]

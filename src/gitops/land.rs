@@ -1,23 +1,26 @@
 //! Landing one change on the branch, all or nothing. The change is a function of the commit it
 //! applies to, so with `--push` it is re-applied to whatever the remote holds after each lost race
-//! (bounded attempts, jittered backoff). Everything up to moving the branch writes only objects,
-//! which no one sees; the branch moves by compare-and-swap, and the work tree follows.
+//! (jittered backoff, until the repository's timeout). Everything up to moving the branch writes
+//! only objects, which no one sees; the branch moves by compare-and-swap, and the work tree
+//! follows. The whole of it runs under the clone's lock, after finishing any move an interrupted
+//! command left half done (see `journal`).
 
 use std::hash::BuildHasher;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::error::GitOpsError;
 use super::remote::Pushed;
 use super::repo::{Oid, Repo};
 use super::tree::{Change, Snapshot, differing};
+use crate::spec::check::format_duration;
 
 /// Where a change lands besides the local branch.
 #[derive(Debug, Clone)]
 pub struct Push {
     /// The remote's name (`origin`).
     pub remote: String,
-    /// How many pushes to try before giving up.
-    pub attempts: u32,
+    /// At most this many pushes, besides the repository's timeout.
+    pub attempts: Option<u32>,
 }
 
 /// A change, made for one snapshot of the repository.
@@ -50,9 +53,12 @@ pub fn land<T>(
     report: &mut dyn FnMut(&str),
     prepare: impl FnMut(&Snapshot) -> Result<Prepared<T>, GitOpsError>,
 ) -> Result<Outcome<T>, GitOpsError> {
+    let deadline = Instant::now() + repo.timeout();
+    let _lock = repo.lock(deadline, report)?;
+    repo.recover(report)?;
     match push {
         None => land_locally(repo, prepare),
-        Some(push) => land_on_remote(repo, push, report, prepare),
+        Some(push) => land_on_remote(repo, push, deadline, report, prepare),
     }
 }
 
@@ -76,20 +82,26 @@ fn land_locally<T>(
 fn land_on_remote<T>(
     repo: &Repo,
     push: &Push,
+    deadline: Instant,
     report: &mut dyn FnMut(&str),
     mut prepare: impl FnMut(&Snapshot) -> Result<Prepared<T>, GitOpsError>,
 ) -> Result<Outcome<T>, GitOpsError> {
     repo.require_remote(&push.remote)?;
-    let attempts = push.attempts.max(1);
     let local = repo.tip()?;
     let checked_out = Snapshot::read(repo, local.as_ref())?;
-    for attempt in 1..=attempts {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let remote_tip = repo.fetch(&push.remote)?;
         refuse_diverged(repo, local.as_ref(), remote_tip.as_ref(), &push.remote)?;
         let base = Snapshot::read(repo, remote_tip.as_ref())?;
         let prepared = prepare(&base)?;
-        // Nothing to change on the remote; the local checkout is left where it is.
         let Some(applied) = base.apply(repo, &prepared.changes)? else {
+            // Nothing to change on the remote. The local branch still follows it, as after a
+            // landed push: a run killed after its push lands here when run again.
+            if let Some(tip) = remote_tip.as_ref().filter(|tip| local.as_ref() != Some(*tip)) {
+                follow(repo, local.as_ref(), &checked_out, &base, tip, &push.remote, report);
+            }
             return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
         };
         // The local checkout jumps from its commit to the new one, so the previews that differ
@@ -97,7 +109,7 @@ fn land_on_remote<T>(
         repo.refuse_dirty(&differing(&checked_out.previews, &applied.previews))?;
         let commit = repo.commit(&applied.tree, remote_tip.as_ref(), &prepared.message)?;
         repo.check_checkout(local.as_ref(), &commit)?;
-        match repo.push(&push.remote, &commit)? {
+        let reason = match repo.push(&push.remote, &commit)? {
             Pushed::Landed => {
                 advance(repo, local.as_ref(), &commit, &prepared.message).map_err(|e| GitOpsError::LocalBehind {
                     what: subject(&prepared.message).to_owned(),
@@ -108,21 +120,53 @@ fn land_on_remote<T>(
                 })?;
                 return Ok(Outcome { commit: Some(commit), pushed: true, value: prepared.value });
             }
-            Pushed::Stale(reason) if attempt < attempts => {
-                let wait = backoff(attempt);
-                report(&format!(
-                    "push to {}/{} lost a race ({reason}): another publisher landed first; fetching and re-applying in {:.1}s (attempt {} of {attempts})",
-                    push.remote,
-                    repo.branch(),
-                    wait.as_secs_f64(),
-                    attempt + 1,
-                ));
-                std::thread::sleep(wait);
-            }
-            Pushed::Stale(_) => {}
+            Pushed::Stale(reason) => reason,
+        };
+        let wait = backoff(attempt);
+        let out_of_time = Instant::now() + wait >= deadline;
+        if out_of_time || push.attempts.is_some_and(|max| attempt >= max) {
+            let limit = match push.attempts {
+                Some(max) if !out_of_time => format!("--attempts {max}"),
+                _ => format!("--timeout {}", format_duration(repo.timeout().as_secs())),
+            };
+            return Err(GitOpsError::GaveUp {
+                attempts: attempt,
+                limit,
+                remote: push.remote.clone(),
+                branch: repo.branch().to_owned(),
+            });
         }
+        let of = push.attempts.map(|max| format!(" of {max}")).unwrap_or_default();
+        report(&format!(
+            "push to {}/{} lost a race ({reason}): another publisher landed first; fetching and re-applying in {:.1}s (attempt {}{of})",
+            push.remote,
+            repo.branch(),
+            wait.as_secs_f64(),
+            attempt + 1,
+        ));
+        std::thread::sleep(wait);
     }
-    Err(GitOpsError::GaveUp { attempts, remote: push.remote.clone(), branch: repo.branch().to_owned() })
+}
+
+/// Moves the local branch and checkout to the remote's tip when this command had nothing to
+/// land, so a re-run converges on what a run that was not interrupted leaves. Local changes in
+/// the way are not an error here (the remote is right already): the branch stays, with a note.
+fn follow(
+    repo: &Repo,
+    local: Option<&Oid>,
+    checked_out: &Snapshot,
+    remote: &Snapshot,
+    tip: &Oid,
+    name: &str,
+    report: &mut dyn FnMut(&str),
+) {
+    let moved = repo
+        .refuse_dirty(&differing(&checked_out.previews, &remote.previews))
+        .and_then(|()| repo.check_checkout(local, tip))
+        .and_then(|()| advance(repo, local, tip, &format!("follow {name}/{}", repo.branch())));
+    if let Err(e) = moved {
+        report(&format!("note: {} stays behind {name}/{}: {e}", repo.branch(), repo.branch()));
+    }
 }
 
 /// The local branch must be behind (or at) the remote's: landing on the remote's tip and then
@@ -139,6 +183,7 @@ fn refuse_diverged(repo: &Repo, local: Option<&Oid>, remote: Option<&Oid>, name:
 /// Moves the branch from `old` to `new`, then the work tree; if the work tree cannot follow, the
 /// branch goes back.
 fn advance(repo: &Repo, old: Option<&Oid>, new: &Oid, message: &str) -> Result<(), GitOpsError> {
+    let _note = repo.begin_move(old, new)?;
     repo.move_branch(new, old, &format!("kpreview: {}", subject(message)))?;
     if let Err(error) = repo.checkout(old, new) {
         // Best effort: the checkout error is the one worth reporting.

@@ -4,10 +4,12 @@
 
 pub mod cap;
 pub mod checkout;
+pub mod clone_lock;
 pub mod error;
 pub mod gc;
 pub mod git;
 pub mod keep;
+pub mod journal;
 pub mod land;
 pub mod meta;
 pub mod overlay;

@@ -93,7 +93,7 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
             snapshot
                 .dirs(repo, [ns])?
                 .remove(ns)
-                .map_or_else(|| Status::Unreadable("it is a file, not a directory".into()), |dir| dir.status),
+                .map_or_else(|| Status::Unreadable("it cannot be read".into()), |dir| dir.status),
         ),
     };
     let stale = |what, at: Timestamp, m: &PreviewMeta| {

@@ -93,7 +93,14 @@ impl Repo {
                 if LOST_RACE.iter().any(|r| summary.contains(r)) {
                     Ok(Pushed::Stale(summary))
                 } else {
-                    let remote_says: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("remote:")).collect();
+                    // All git said but its own boilerplate: the remote's lines and git's reading
+                    // of them (`remote unpack failed: …`) are the reason a user needs.
+                    let remote_says: Vec<&str> = out
+                        .stderr
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with("To ") && !l.starts_with("error: failed to push"))
+                        .collect();
                     Err(refused(if remote_says.is_empty() {
                         summary
                     } else {

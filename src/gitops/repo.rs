@@ -23,7 +23,7 @@ impl Oid {
         &self.0[..self.0.len().min(7)]
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(super) fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         (matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Self(text.to_owned()))
     }
@@ -78,7 +78,15 @@ pub struct Repo {
     pub(super) bare: bool,
     branch: String,
     identity: Vec<(&'static str, &'static str)>,
+    timeout: std::time::Duration,
+    /// This work tree's git directory (`.git`), absolute.
+    pub(super) git_dir: PathBuf,
+    /// The git directory all work trees share, absolute.
+    pub(super) common_dir: PathBuf,
 }
+
+/// How long a command waits for the clone's lock and retries lost pushes, unless told otherwise.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// What git calls an unexpected answer, for errors from parsing its output.
 fn odd(git: &Git, command: &str, what: &str) -> GitError {
@@ -93,8 +101,17 @@ impl Repo {
     /// Opens the repository that holds `dir`, on the branch HEAD points to.
     pub fn open(dir: &Path) -> Result<Self, GitOpsError> {
         let probe = Git::new(dir);
-        let bare = match probe.call(["rev-parse", "--is-bare-repository"]).run() {
-            Ok(out) => out.text() == "true",
+        // The git directories come with the same call: the lock and the journal live there.
+        let args =
+            ["rev-parse", "--is-bare-repository", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir"];
+        let (bare, git_dir, common_dir) = match probe.call(args).run() {
+            Ok(out) => {
+                let text = out.text();
+                let mut lines = text.lines();
+                let bare = lines.next() == Some("true");
+                let git_dir = PathBuf::from(lines.next().unwrap_or_default());
+                (bare, git_dir, PathBuf::from(lines.next().unwrap_or_default()))
+            }
             Err(GitError::Failed { stderr, .. }) => {
                 return Err(GitOpsError::NotARepository { dir: dir.to_owned(), reason: stderr });
             }
@@ -124,7 +141,19 @@ impl Repo {
         if !has("user.email", ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"]) {
             identity.push(("user.email", "kpreview@localhost"));
         }
-        Ok(Self { git, bare, branch, identity })
+        Ok(Self { git, bare, branch, identity, timeout: DEFAULT_TIMEOUT, git_dir, common_dir })
+    }
+
+    /// How long a change may wait for the clone's lock and retry lost pushes, in all.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// See [`Repo::with_timeout`].
+    pub fn timeout(&self) -> std::time::Duration {
+        self.timeout
     }
 
     /// The repository's top directory (its git directory when bare).

@@ -57,21 +57,28 @@ impl Snapshot {
         Ok(Self { commit: commit.cloned(), root, previews })
     }
 
-    /// What each named directory holds, read with one git call for all of them. Entries that
-    /// are not directories are not previews and are left out.
+    /// What each named directory holds, read with one git call for all of them. An entry that is
+    /// not a directory is [`Status::Unreadable`], so every command can name it.
     pub fn dirs<'a>(
         &self,
         repo: &Repo,
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<BTreeMap<String, Dir>, GitOpsError> {
-        let dirs: Vec<&Entry> =
-            names.into_iter().filter_map(|n| self.previews.get(n)).filter(|e| e.kind == "tree").collect();
+        let (dirs, others): (Vec<&Entry>, Vec<&Entry>) =
+            names.into_iter().filter_map(|n| self.previews.get(n)).partition(|e| e.kind == "tree");
         let specs: Vec<String> = dirs
             .iter()
             .flat_map(|e| [meta::FILE_NAME, meta::REMOVED_FILE_NAME, MANIFESTS].map(|f| format!("{}:{f}", e.oid)))
             .collect();
         let mut objects = repo.read_objects(&specs)?.into_iter();
-        let mut out = BTreeMap::new();
+        let mut out: BTreeMap<String, Dir> = others
+            .into_iter()
+            .map(|e| {
+                let what = if e.kind == "commit" { "submodule" } else { "file" };
+                let status = Status::Unreadable(format!("it is a {what}, not a directory"));
+                (e.name.clone(), Dir { status, manifests: None })
+            })
+            .collect();
         for entry in dirs {
             let (live, removed, manifests) =
                 (objects.next().flatten(), objects.next().flatten(), objects.next().flatten());

@@ -80,6 +80,14 @@ pub fn unpublish(
                 Status::Unreadable(reason) => unreadable.push((namespace, reason)),
             }
         }
+        let suspects: Vec<String> = unreadable
+            .iter()
+            .filter(|(name, _)| names_number(name, pr))
+            .map(|(name, reason)| format!("previews/{name}: {reason}"))
+            .collect();
+        if !suspects.is_empty() {
+            return Err(GitOpsError::UnreadableMatch { pr, entries: suspects });
+        }
         if app.is_none() {
             let apps = by_app(retirees.iter().map(|(t, _)| &t.meta));
             if apps.len() > 1 {
@@ -93,6 +101,13 @@ pub fn unpublish(
     })?;
     let (removed, already, unreadable, others) = outcome.value;
     Ok(Unpublished { removed, already, unreadable, others, commit: outcome.commit, pushed: outcome.pushed })
+}
+
+/// Whether a directory's name holds `pr` as a whole number (`shop-pr-7`, not `shop-pr-17`): every
+/// preview's namespace holds its pull request's number, so such a directory may be its preview.
+fn names_number(name: &str, pr: u64) -> bool {
+    let number = pr.to_string();
+    name.split(|c: char| !c.is_ascii_digit()).any(|run| run == number)
 }
 
 /// Each app with its previews' namespaces, `shop (shop-pr-7)`, sorted.
@@ -113,4 +128,15 @@ fn message(pr: u64, removed: &[PreviewMeta]) -> String {
     }
     text.push_str("\nTheir manifests stay beside removed.json until gc purges them, so Argo CD can finish deleting.\n");
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_directory_names_a_number_only_as_a_whole() {
+        assert!(super::names_number("shop-pr-7", 7));
+        assert!(super::names_number("7-shop", 7));
+        assert!(!super::names_number("shop-pr-17", 7));
+        assert!(!super::names_number("shop-pr-70", 7));
+    }
 }

@@ -92,6 +92,20 @@ pub enum ListError {
     Shape(String),
 }
 
+/// How much output [`ResourceList::write_yaml`] gathers before writing it.
+const FLUSH_AT: usize = 64 << 10;
+
+/// Why a list could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteYaml {
+    /// An item could not be serialized.
+    #[error(transparent)]
+    Yaml(#[from] WriteError),
+    /// The sink failed.
+    #[error("cannot write the ResourceList: {0}")]
+    Io(#[from] std::io::Error),
+}
+
 impl ResourceList {
     /// Reads a `ResourceList`, keeping the text of each item so unchanged items are written back
     /// byte for byte.
@@ -105,9 +119,14 @@ impl ResourceList {
         let api_version = string_at(&root, "apiVersion");
         let kind = string_at(&root, "kind");
         if kind != KIND || !API_VERSIONS.contains(&api_version.as_str()) {
+            let shown = |field: &str, value: &str| {
+                if value.is_empty() { format!("no {field}") } else { format!("{field} `{value}`") }
+            };
             return Err(ListError::Shape(format!(
-                "expected kind ResourceList with apiVersion {}, found `{api_version}` `{kind}`",
-                API_VERSIONS.join(" or ")
+                "expected kind ResourceList with apiVersion {}, found {} and {}",
+                API_VERSIONS.join(" or "),
+                shown("kind", &kind),
+                shown("apiVersion", &api_version)
             )));
         }
         let objects = match root.remove("items") {
@@ -139,6 +158,17 @@ impl ResourceList {
     /// results. `items` is always written, empty or not: kpt deletes every file of the package
     /// for a list without it.
     pub fn to_yaml(&self) -> Result<String, WriteError> {
+        let mut out = Vec::new();
+        self.write_yaml(&mut out).map_err(|e| match e {
+            WriteYaml::Yaml(e) => e,
+            WriteYaml::Io(_) => unreachable!("writing to memory"),
+        })?;
+        Ok(String::from_utf8(out).unwrap_or_else(|_| unreachable!("YAML is text")))
+    }
+
+    /// [`ResourceList::to_yaml`] item by item into `sink`, so the whole output is never held as
+    /// one string besides the items (a 3,000-service preview's list is over 12 MB).
+    pub fn write_yaml(&self, sink: &mut dyn std::io::Write) -> Result<(), WriteYaml> {
         let mut head = Map::new();
         head.insert("apiVersion".to_owned(), Value::from(self.api_version.as_str()));
         head.insert("kind".to_owned(), Value::from(KIND));
@@ -154,6 +184,10 @@ impl ResourceList {
                 Some(entry) => out.push_str(&entry.text),
                 None => push_entry(&mut out, &yaml::to_string(&item.object)?, column),
             }
+            if out.len() >= FLUSH_AT {
+                sink.write_all(out.as_bytes())?;
+                out.clear();
+            }
         }
         if !self.results.is_empty() {
             #[derive(serde::Serialize)]
@@ -162,7 +196,8 @@ impl ResourceList {
             }
             out.push_str(&yaml::to_string(&Tail { results: &self.results })?);
         }
-        Ok(out)
+        sink.write_all(out.as_bytes())?;
+        Ok(())
     }
 
     /// Whether any result is an error.

@@ -182,8 +182,11 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
     let manifests = render(&model);
     let dir = join(&parent(path.as_deref().unwrap_or("")), &model.namespace);
     let key = spec_key(spec.object);
+    let names = manifests.file_names();
     let mut items = Vec::with_capacity(manifests.objects.len());
-    for (object, name) in manifests.objects.iter().zip(manifests.file_names()) {
+    // Each typed object goes as its item is made, so the render and the items are not both
+    // held whole: fn's peak stays near render's.
+    for (object, name) in manifests.objects.into_iter().zip(names) {
         let Ok(Value::Object(mut value)) = serde_json::to_value(&object.resource) else {
             let message = format!("cannot write {} {}", object.resource.kind(), object.resource.name());
             return failed(vec![spec_result(spec.object, Severity::Error, message)]);

@@ -156,6 +156,20 @@ pub fn check_image(image: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether an image reference names neither a tag nor a digest, so it runs whatever `:latest`
+/// is when a node pulls it.
+pub fn is_untagged(image: &str) -> bool {
+    !image.contains('@') && !image.rsplit('/').next().unwrap_or(image).contains(':')
+}
+
+/// The warning for an image [`is_untagged`].
+pub fn untagged_warning(image: &str) -> String {
+    format!(
+        "`{image}` has no tag or digest, so it runs `:latest` as of whenever a node pulls it; pin a tag \
+         (such as `:{{{{ pr.headSha }}}}`) or a digest"
+    )
+}
+
 /// [`check_image`] for an image rendered from `template`: a bad tag that came from
 /// `{{ pr.branch }}` gets the fix.
 pub fn check_image_template(image: &str, template: &str) -> Result<(), String> {
@@ -304,6 +318,16 @@ mod tests {
         assert!(is_sha("4f9c2d1"));
         assert!(!is_sha("4F9C2D1"));
         assert!(!is_sha("xyz1234"));
+    }
+
+    #[test]
+    fn an_image_without_tag_or_digest_is_untagged() {
+        for untagged in ["app", "registry.example.com:5000/shop/web", "docker.io/library/nginx"] {
+            assert!(is_untagged(untagged), "{untagged}");
+        }
+        for pinned in ["app:1", "registry.example.com:5000/shop/web:abc", "nginx@sha256:0"] {
+            assert!(!is_untagged(pinned), "{pinned}");
+        }
     }
 
     #[test]

@@ -148,12 +148,13 @@ impl PrField {
     }
 
     /// A valid stand-in for checking a spec without a pull request: number 1, a SHA of forty
-    /// zeros, branch `validate`.
+    /// zeros, branch `validate/Placeholder_1`: as hostile as real branches (a `/`, capitals, an
+    /// underscore), so a template that only works for tame branch names fails here as in render.
     pub fn placeholder(self) -> &'static str {
         match self {
             Self::Number => "1",
             Self::HeadSha => "0000000000000000000000000000000000000000",
-            Self::Branch => "validate",
+            Self::Branch => "validate/Placeholder_1",
         }
     }
 

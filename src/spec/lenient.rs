@@ -113,7 +113,25 @@ macro_rules! integer {
     )*};
 }
 
-integer!(u16, u32, u64, i64);
+integer!(u32, u64, i64);
+
+/// Ports only as plain numbers: `kpreview schema` declares them integers, which editors and CI
+/// check the spec against, so a quoted `"8000"` that the reader took would pass here and fail
+/// there.
+impl Scalar for u16 {
+    fn from_u64(value: u64) -> Option<Self> {
+        Self::try_from(value).ok()
+    }
+    fn from_i64(value: i64) -> Option<Self> {
+        Self::try_from(value).ok()
+    }
+    fn from_bool(_: bool) -> Option<Self> {
+        None
+    }
+    fn from_text(_: &str) -> Option<Self> {
+        None
+    }
+}
 
 impl Scalar for bool {
     fn from_u64(_: u64) -> Option<Self> {
@@ -194,6 +212,10 @@ impl<'de, T: Scalar> Visitor<'de> for LenientVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if T::from_text(v).is_none() && v.trim().parse::<i128>().is_ok() {
+            let Found(shown) = Found::scalar(v);
+            return Ok(Lenient::Invalid(Found(format!("{shown} in quotes, a string; write it without quotes"))));
+        }
         Ok(Self::check(T::from_text(v), v))
     }
 
@@ -287,7 +309,10 @@ mod tests {
     #[test]
     fn right_values_read_as_before() {
         assert_eq!(read("port: 8080").port, Lenient::Value(8080));
-        assert_eq!(read("port: '8080'").port, Lenient::Value(8080));
+        assert_eq!(
+            read("port: '8080'").port.invalid().map(ToString::to_string).as_deref(),
+            Some("`8080` in quotes, a string; write it without quotes")
+        );
         assert_eq!(read("on: yes").on, Lenient::Value(true));
         assert_eq!(read("on: 'false'").on, Lenient::Value(false));
         assert_eq!(read("port: ~").port, Lenient::Absent);

@@ -45,6 +45,16 @@ pub(crate) fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: &Pr) -> S
             ),
         );
     }
+    if shortened != rendered {
+        ctx.problems.warning(
+            path,
+            format!(
+                "`{rendered}` is {} characters, more than a namespace may have (63); the preview's namespace is \
+                 `{shortened}`, shortened with a hash of the whole name so no two previews share it",
+                rendered.len()
+            ),
+        );
+    }
     shortened
 }
 

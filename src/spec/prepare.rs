@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn a_bad_pull_request_value_names_the_place_it_came_from() {
         use crate::spec::defaults::{PrEnv, PrSources};
-        let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 4, headSha: xyz}\n  services: {a: {image: a}}\n";
+        let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 4, headSha: xyz}\n  services: {a: {image: 'a:1'}}\n";
         let inputs = Inputs {
             flags: PrFields { number: Some(0), ..PrFields::default() },
             env: PrEnv { branch: Some("\u{7}".into()), ..PrEnv::default() },

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::check::{check_image_template, is_env_name};
+use super::check::{check_image_template, is_env_name, is_untagged, untagged_warning};
 use super::defaults::{MAX_REPLICAS, REPLICAS, SERVICE_RESOURCES};
 use super::dependencies::{External, derived_env, external, resolve};
 use super::graph::depths;
@@ -70,6 +70,8 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
         && let Err(e) = check_image_template(image, source)
     {
         ctx.problems.error(format!("{path}.image"), e);
+    } else if let Some(image) = image.as_deref().filter(|i| is_untagged(i)) {
+        ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
     }
     if written.port.get() == Some(0) {
         ctx.problems.error(format!("{path}.port"), "0 is not a port; expected a whole number from 1 to 65535");
@@ -143,7 +145,17 @@ fn exposed_host(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, wr
         );
         return None;
     };
-    let host = format!("{}.{domain}", fit(&format!("{name}-{namespace}"), MAX_LABEL));
+    let label = format!("{name}-{namespace}");
+    let host = format!("{}.{domain}", fit(&label, MAX_LABEL));
+    if host.len() <= 253 && !host.starts_with(&format!("{label}.")) {
+        ctx.problems.warning(
+            format!("{path}.expose"),
+            format!(
+                "`{label}` is more than a host name's first label may have (63 characters); the host is `{host}`, \
+                 shortened with a hash of the whole label"
+            ),
+        );
+    }
     if host.len() > 253 {
         ctx.problems.error(
             format!("{path}.expose"),

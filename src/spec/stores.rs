@@ -1,7 +1,7 @@
 //! Validation of `spec.dataStores`: engine, image, volume, seed (exactly one kind, tag selectors
 //! resolved through `preview.lock`) and credentials.
 
-use super::check::{check_image, check_image_template, parse_quantity};
+use super::check::{check_image, check_image_template, is_untagged, parse_quantity, untagged_warning};
 use super::defaults::{STORE_RESOURCES, engine_version};
 use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
@@ -56,6 +56,8 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
             if let Err(e) = check_image_template(image, source) {
                 ctx.problems.error(format!("{path}.image"), e);
+            } else if is_untagged(image) {
+                ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
             }
         }),
         None => Some(format!("{}:{version}", engine.repository())),

@@ -176,6 +176,15 @@ fn header(ctx: &mut Ctx<'_>, preview: &Preview) -> String {
         return "preview".to_owned();
     };
     ctx.label("metadata.name", &app);
+    if let Some(namespace) = &preview.metadata.namespace {
+        ctx.problems.warning(
+            "metadata.namespace",
+            format!(
+                "`{namespace}` is ignored: a preview's namespace is spec.namespace (default \
+                 `{{{{ name }}}}-pr-{{{{ pr.number }}}}`), or the platform policy's; remove metadata.namespace"
+            ),
+        );
+    }
     app
 }
 

@@ -4,6 +4,8 @@
 mod atomic;
 mod concurrency;
 mod cost;
+mod crash;
+mod faults;
 pub mod fixture;
 mod gc;
 mod overlay;

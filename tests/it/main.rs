@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod docker;
+mod edges;
 mod function_modes;
 mod gitops;
 mod golden;
