@@ -12,4 +12,5 @@ mod invariants;
 mod lock;
 mod overlay;
 mod plan;
+mod policy;
 mod restore;
