@@ -7,7 +7,7 @@ use super::model::{Amount, Limits, Platform, Policy, Secrets};
 use super::namespace::{NamespaceTemplate, Part, Var};
 
 /// How messages name the built-in policy.
-pub const SOURCE: &str = "the built-in policy (no --policy or KPREVIEW_POLICY was given)";
+pub const SOURCE: &str = "the built-in policy";
 /// `namespace`: SPEC §1's default.
 pub const NAMESPACE: &str = "{{ name }}-pr-{{ pr.number }}";
 /// `platform.velero`.

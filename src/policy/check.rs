@@ -70,19 +70,6 @@ fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
             ),
         ));
     }
-    for service in &model.services {
-        if u32::try_from(service.replicas).unwrap_or(0) > limits.replicas {
-            problems.push(Problem::error(
-                format!("{}.replicas", key_path("spec.services", &service.name)),
-                format!(
-                    "{} replicas; {} allows at most {} of one service",
-                    service.replicas,
-                    policy.entry("limits.replicas"),
-                    limits.replicas
-                ),
-            ));
-        }
-    }
     let sums = sums(model);
     let mut over = |what: &str, entry: &str, sum: f64, limit: &Amount, shown: String| {
         if sum > limit.value * (1.0 + 1e-9) {
@@ -99,6 +86,19 @@ fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
     over("CPU requests (replicas times each request)", "limits.cpu", sums.cpu, &limits.cpu, cores(sums.cpu));
     over("memory limits (replicas times each limit)", "limits.memory", sums.memory, &limits.memory, bytes(sums.memory));
     over("data store volumes", "limits.storage", sums.storage, &limits.storage, bytes(sums.storage));
+    for service in &model.services {
+        if u32::try_from(service.replicas).unwrap_or(0) > limits.replicas {
+            problems.push(Problem::error(
+                format!("{}.replicas", key_path("spec.services", &service.name)),
+                format!(
+                    "{} replicas; {} allows at most {} of one service",
+                    service.replicas,
+                    policy.entry("limits.replicas"),
+                    limits.replicas
+                ),
+            ));
+        }
+    }
 }
 
 fn cores(value: f64) -> String {

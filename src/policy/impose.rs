@@ -1,10 +1,11 @@
 //! What the policy decides, put into the spec as written before its defaults are applied: the
-//! namespace template where the spec gives none, and the platform's namespaces. A spec that names
+//! namespace template (a spec may only repeat it) and the platform's namespaces. A spec that names
 //! another platform namespace is refused at its field, naming the policy entry, and validation
 //! goes on with the policy's value, so every later check runs against the platform's namespaces,
 //! never against ones the pull request chose.
 
 use super::model::Policy;
+use super::namespace::NamespaceTemplate;
 use crate::spec::problem::Problem;
 use crate::spec::types::{IngressSpec, Preview, RestoreSpec, StagingSpec};
 
@@ -12,7 +13,21 @@ use crate::spec::types::{IngressSpec, Preview, RestoreSpec, StagingSpec};
 pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
     let mut problems = Vec::new();
     let spec = &mut preview.spec;
-    spec.namespace.get_or_insert_with(|| policy.namespace.text.clone());
+    if let Some(written) = &spec.namespace
+        && NamespaceTemplate::parse(written).ok().is_none_or(|t| t.parts != policy.namespace.parts)
+    {
+        problems.push(Problem::error(
+            "spec.namespace",
+            format!(
+                "`{written}` is not the platform's namespace: a preview's namespace comes from {} (`{}`), so that \
+                 no branch, name or template can take a namespace that exists for something else; leave \
+                 `spec.namespace` out",
+                policy.entry("namespace"),
+                policy.namespace.text
+            ),
+        ));
+    }
+    spec.namespace = Some(policy.namespace.text.clone());
     let platform = &policy.platform;
     let mut pin = |path: &str, entry: &str, what: &str, written: &mut Option<String>, pinned: &Option<String>| {
         let Some(pinned) = pinned else { return };

@@ -38,11 +38,16 @@ pub fn prepare_loaded(
     policy: &Policy,
 ) -> Result<Model, Problems> {
     let imposed = impose(&mut loaded.preview, policy);
-    loaded.problems.extend(imposed);
-    let mut model = prepare_spec(loaded, file, inputs, lock)?;
-    let refused = check(&model, policy);
-    if !refused.is_empty() {
-        let mut problems = refused;
+    // The spec is validated with the policy's values in place, so a refused field does not hide
+    // the rest of the report, and the policy's own checks run whenever there is a model.
+    let mut model = match prepare_spec(loaded, file, inputs, lock) {
+        Ok(model) => model,
+        Err(found) if imposed.is_empty() => return Err(found),
+        Err(found) => return Err(Problems::new(file, imposed.into_iter().chain(found.list).collect())),
+    };
+    let mut problems = imposed;
+    problems.extend(check(&model, policy));
+    if !problems.is_empty() {
         problems.append(&mut model.warnings);
         return Err(Problems::new(file, problems));
     }
