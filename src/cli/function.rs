@@ -40,6 +40,9 @@ Pull-request fields: the ConfigMap function config (pr, sha, branch), then KPREV
 KPREVIEW_HEAD_SHA, KPREVIEW_BRANCH (flags), then the spec, then PREVIEW_PR_NUMBER, PREVIEW_HEAD_SHA,
 PREVIEW_BRANCH.
 
+The platform's PreviewPolicy comes from KPREVIEW_POLICY (a file path) only, never from the
+function config or the package, which are the pull request's (docs/policy.md).
+
 preview.lock is read beside the spec: in the package kpt fn render names, or, under kpt fn eval
 (which names none), only when the spec's path from the working directory is this spec: run kpt
 from the package's directory.";
@@ -54,6 +57,9 @@ Environment (an Application's plugin env `FOO` arrives as ARGOCD_ENV_FOO):
                             directory; discovery still needs a preview.yaml there
   ARGOCD_ENV_PR_NUMBER, ARGOCD_ENV_HEAD_SHA, ARGOCD_ENV_BRANCH
                             win over the spec's pullRequest, which wins over PREVIEW_*
+  ARGOCD_APP_NAMESPACE      the Application's destination (Argo CD sets it): a render into any
+                            other namespace is refused; unset, a warning says it was not checked
+  KPREVIEW_POLICY           the platform's PreviewPolicy (the sidecar's environment)
 
 Example:
   ARGOCD_ENV_PR_NUMBER=42 ARGOCD_ENV_HEAD_SHA=$SHA kpreview cmp";
