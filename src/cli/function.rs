@@ -174,10 +174,11 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         )
     })?;
     let lock = read_lock(&spec.dir)?;
+    super::input::absolute_policy(args.policy.policy.as_deref())?;
     let policy = args.policy.load()?;
     let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref(), &policy)?;
     warn(&spec.name, &model.warnings);
-    application_namespace(&model, &spec.name, std::env::var("ARGOCD_APP_NAMESPACE").ok())?;
+    application_namespace(&model, &spec.name, std::env::var("ARGOCD_APP_NAMESPACE").ok().as_deref())?;
     write_stream(&render(&model), &spec.name)
 }
 
@@ -186,7 +187,7 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
 /// spec, a branch name or a metadata.name of another app must not point Argo CD at a namespace
 /// it would adopt and later delete. Outside Argo CD (the variable unset) there is nothing to
 /// compare with: a warning says so.
-fn application_namespace(model: &Model, spec: &str, destination: Option<String>) -> anyhow::Result<()> {
+fn application_namespace(model: &Model, spec: &str, destination: Option<&str>) -> anyhow::Result<()> {
     match destination {
         Some(destination) if destination == model.namespace => Ok(()),
         Some(destination) if destination.is_empty() => Err(Invalid(format!(

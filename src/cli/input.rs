@@ -36,7 +36,23 @@ impl PolicyArgs {
 /// The policy `KPREVIEW_POLICY` names (the modes without flags: fn, cmp, the kustomize plugin),
 /// or the built-in one.
 pub fn policy_from_env() -> anyhow::Result<Policy> {
-    read_policy(var("KPREVIEW_POLICY").map(PathBuf::from).as_deref())
+    let path = var("KPREVIEW_POLICY").map(PathBuf::from);
+    absolute_policy(path.as_deref())?;
+    read_policy(path.as_deref())
+}
+
+/// These modes run in the pull request's tree (Argo CD's working copy, a kpt package), where a
+/// relative path would name a file the pull request wrote.
+pub fn absolute_policy(path: Option<&Path>) -> anyhow::Result<()> {
+    match path {
+        Some(p) if !p.as_os_str().is_empty() && !p.is_absolute() => Err(Invalid(format!(
+            "KPREVIEW_POLICY is `{}`: give an absolute path; a relative one would be read from the pull request's \
+             own files",
+            p.display()
+        ))
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// Reads and checks the policy at `path`; `None` is the built-in policy.

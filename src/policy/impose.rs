@@ -29,7 +29,7 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
     }
     spec.namespace = Some(policy.namespace.text.clone());
     let platform = &policy.platform;
-    let mut pin = |path: &str, entry: &str, what: &str, written: &mut Option<String>, pinned: &Option<String>| {
+    let mut pin = |path: &str, entry: &str, what: &str, written: &mut Option<String>, pinned: Option<&String>| {
         let Some(pinned) = pinned else { return };
         if let Some(given) = written.as_deref()
             && given != pinned
@@ -46,14 +46,14 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         *written = Some(pinned.clone());
     };
     let staging = spec.staging.get_or_insert_with(StagingSpec::default);
-    pin("spec.staging.namespace", "platform.staging", "staging's namespace", &mut staging.namespace, &platform.staging);
+    pin("spec.staging.namespace", "platform.staging", "staging's namespace", &mut staging.namespace, platform.staging.as_ref());
     let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
     pin(
         "spec.restore.veleroNamespace",
         "platform.velero",
         "Velero's namespace",
         &mut restore.velero_namespace,
-        &platform.velero,
+        platform.velero.as_ref(),
     );
     let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
     pin(
@@ -61,7 +61,7 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         "platform.ingressController",
         "the ingress controller's namespace",
         &mut ingress.controller_namespace,
-        &platform.ingress_controller,
+        platform.ingress_controller.as_ref(),
     );
     problems
 }

@@ -127,6 +127,16 @@ fn cmp_refuses_a_namespace_that_is_not_its_application_s() {
     // metadata.name is the pull request's too: another app's name renders another namespace.
     write(dir.path(), "preview.yaml", &spec(API).replace("name: shop", "name: billing"));
     refused(&cmp(Some("shop-pr-8")), &["the preview's namespace is `billing-pr-8`"]);
+
+    // A relative KPREVIEW_POLICY would be a file of the pull request's own working copy.
+    write(dir.path(), "policy.yaml", "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nlimits: {cpu: \"64\"}\n");
+    let relative = kpreview()
+        .current_dir(dir.path())
+        .arg("cmp")
+        .envs([("ARGOCD_ENV_PR_NUMBER", "8"), ("KPREVIEW_POLICY", "policy.yaml")])
+        .output()
+        .expect("cmp");
+    refused(&relative, &["KPREVIEW_POLICY is `policy.yaml`: give an absolute path"]);
 }
 
 #[test]
@@ -406,4 +416,36 @@ fn a_lock_file_is_read_bounded_and_never_through_a_link_out_of_the_spec_s_direct
         &capped(dir.path(), &["render", "--pr", "1", "--policy", "policy.yaml"]),
         &["policy.yaml is not a regular file"],
     );
+}
+
+/// `publish --overlay` hands `--policy` to the plugin kustomize runs, so the overlay renders the
+/// policy's namespace too.
+#[test]
+fn publish_overlay_passes_the_policy_to_the_plugin() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let app = world.root().join("app");
+    write(&app, "preview.yaml", &spec(API));
+    write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
+    let policy = write(&world.root(), "platform/policy.yaml", POLICY);
+    let args = |policy: &Path| {
+        vec![
+            "publish".to_owned(),
+            "--overlay".to_owned(),
+            app.display().to_string(),
+            "--repo".to_owned(),
+            repo.display().to_string(),
+            "--pr".to_owned(),
+            "42".to_owned(),
+            "--sha".to_owned(),
+            SHA.to_owned(),
+            "--policy".to_owned(),
+            policy.display().to_string(),
+            "--now".to_owned(),
+            "2026-11-21T10:00:00Z".to_owned(),
+        ]
+    };
+    let args = args(&policy);
+    let out = world.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
 }
