@@ -46,7 +46,13 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         *written = Some(pinned.clone());
     };
     let staging = spec.staging.get_or_insert_with(StagingSpec::default);
-    pin("spec.staging.namespace", "platform.staging", "staging's namespace", &mut staging.namespace, platform.staging.as_ref());
+    pin(
+        "spec.staging.namespace",
+        "platform.staging",
+        "staging's namespace",
+        &mut staging.namespace,
+        platform.staging.as_ref(),
+    );
     let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
     pin(
         "spec.restore.veleroNamespace",
