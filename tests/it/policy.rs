@@ -449,3 +449,19 @@ fn publish_overlay_passes_the_policy_to_the_plugin() {
     let out = world.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
 }
+
+/// The policy the Argo CD sidecar mounts is valid, and the bundled examples stay within it.
+#[test]
+fn the_shipped_policy_is_valid_and_admits_the_examples() {
+    let policy = crate::support::root().join("functions/argocd/policy.yaml");
+    for name in ["shop", "blog", "storefront"] {
+        let dir = crate::support::root().join("examples").join(name);
+        let output = kpreview()
+            .current_dir(&dir)
+            .args(["render", "preview.yaml", "--pr", "4", "--sha", SHA, "--policy"])
+            .arg(&policy)
+            .output()
+            .expect("run kpreview");
+        assert!(output.status.success(), "examples/{name}: {}", describe(&output));
+    }
+}
