@@ -190,7 +190,7 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
 fn application_namespace(model: &Model, spec: &str, destination: Option<&str>) -> anyhow::Result<()> {
     match destination {
         Some(destination) if destination == model.namespace => Ok(()),
-        Some(destination) if destination.is_empty() => Err(Invalid(format!(
+        Some("") => Err(Invalid(format!(
             "{spec}: the Application has no destination namespace (ARGOCD_APP_NAMESPACE is empty); a preview \
              renders into `{}`, so set `spec.destination.namespace` in the platform's ApplicationSet to it",
             model.namespace

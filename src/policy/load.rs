@@ -23,7 +23,11 @@ pub struct PolicyError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("\n  error: {p}")).collect()
+    use std::fmt::Write;
+    problems.iter().fold(String::new(), |mut out, p| {
+        let _ = write!(out, "\n  error: {p}");
+        out
+    })
 }
 
 /// Reads the policy text of the file `file` (named so in messages).
@@ -113,12 +117,11 @@ fn platform(written: PlatformFile, problems: &mut Vec<Problem>) -> Platform {
     let velero = one("velero", written.velero, builtin.velero);
     let staging = one("staging", written.staging, builtin.staging);
     let ingress_controller = one("ingressController", written.ingress_controller, builtin.ingress_controller);
-    let gateway = written.gateway.and_then(|g| match (g.name, g.namespace) {
-        (Some(name), Some(namespace)) => {
+    let gateway = written.gateway.and_then(|g| {
+        if let (Some(name), Some(namespace)) = (g.name, g.namespace) {
             label("platform.gateway.namespace".to_owned(), &namespace, problems);
             Some(Gateway { name, namespace })
-        }
-        _ => {
+        } else {
             problems.push(Problem::error("platform.gateway", "give both `name` and `namespace` of the shared Gateway"));
             None
         }

@@ -2,6 +2,7 @@
 //! `PreviewPolicy`, never from the spec a pull request writes. Each attack of issue 17 is
 //! reproduced here through the binary, in every way in that could carry it.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -187,13 +188,13 @@ fn seed_bases_are_the_app_s_and_never_a_preview() {
 #[test]
 fn limits_refuse_a_spec_and_cap_the_quota() {
     // Issue 17: 2,000 services × 20 replicas × 8 CPU made a quota of 648,000 CPUs.
-    let services: String = (0..2000)
-        .map(|i| {
-            format!(
-                "    s{i}: {{image: registry.example.com/x:1, replicas: 20, resources: {{requests: {{cpu: \"8\"}}}}}}\n"
-            )
-        })
-        .collect();
+    let services = (0..2000).fold(String::new(), |mut out, i| {
+        let _ = writeln!(
+            out,
+            "    s{i}: {{image: registry.example.com/x:1, replicas: 20, resources: {{requests: {{cpu: \"8\"}}}}}}"
+        );
+        out
+    });
     let huge = spec(&format!("  services:\n{services}"));
     let output = render(&huge, &["--pr", "1"], None);
     refused(
