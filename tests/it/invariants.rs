@@ -77,8 +77,12 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
             },
             ..Inputs::default()
         };
-        let model =
-            kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("a case that renders validates");
+        let policy = flag("--policy").map_or_else(kpreview::policy::Policy::default, |file| {
+            let text = std::fs::read_to_string(case.dir.join(&file)).expect("the case's policy");
+            kpreview::policy::read(&text, &file).expect("the case's policy is valid")
+        });
+        let model = kpreview::policy::prepare(&spec, "preview.yaml", &pr, lock.as_ref(), &policy)
+            .expect("a case that renders validates");
         out.push((case.name.clone(), model, parse(&yaml)));
     }
     for name in ["shop", "blog", "storefront"] {
@@ -169,12 +173,14 @@ fn check_posture(name: &str, model: &Model, objects: &[Obj]) {
         }
     }
     check_store_isolation(name, model, objects);
-    check_cost(name, &model.namespace, objects);
+    check_cost(name, model, objects);
 }
 
-/// The quota admits every pod the preview runs (with room for sidecars), holds no saturated
-/// number, and every container fits the LimitRange's `max`.
-fn check_cost(name: &str, namespace: &str, objects: &[Obj]) {
+/// The quota admits every pod the preview runs (with room for sidecars) unless the platform's
+/// policy caps it lower, never exceeds the policy's limits, holds no saturated number, and every
+/// container fits the LimitRange's `max`.
+fn check_cost(name: &str, model: &Model, objects: &[Obj]) {
+    let namespace = model.namespace.as_str();
     let quantity = |v: &Value| kpreview::spec::check::parse_quantity(v.as_str().expect("a quantity")).expect("parses");
     let find = |kind: &str| objects.iter().find(|o| o.kind == kind).unwrap_or_else(|| panic!("{name}: no {kind}"));
     let hard = &find("ResourceQuota").value["spec"]["hard"];
@@ -200,8 +206,12 @@ fn check_cost(name: &str, namespace: &str, objects: &[Obj]) {
             }
         }
     }
-    assert!(quantity(&hard["requests.cpu"]) >= 2.0 * cpu + 0.1 * pods, "{name}: CPU quota {cpu}");
-    assert!(quantity(&hard["requests.memory"]) >= 2.0 * memory, "{name}: memory quota {memory}");
+    let ceiling = model.ceiling.expect("a policy was applied");
+    let (quota_cpu, quota_memory) = (quantity(&hard["requests.cpu"]), quantity(&hard["requests.memory"]));
+    assert!(quota_cpu >= (2.0 * cpu + 0.1 * pods).min(ceiling.cpu) - 1e-3, "{name}: CPU quota {cpu}");
+    assert!(quota_memory >= (2.0 * memory).min(ceiling.memory) - 1.0, "{name}: memory quota {memory}");
+    assert!(quota_cpu <= ceiling.cpu + 1e-3 && quota_memory <= ceiling.memory + 1.0, "{name}: quota over the policy");
+    assert!(quota_cpu >= cpu && quota_memory >= memory, "{name}: the quota does not admit the preview's own pods");
     assert!(quantity(&hard["pods"]) >= 2.0 * pods, "{name}: pods quota {pods}");
 }
 

@@ -16,6 +16,7 @@ mod lock;
 mod overlay;
 mod plan;
 mod podman;
+mod policy;
 mod reference;
 mod restore;
 mod standalone;

@@ -112,6 +112,14 @@ publish() {
   else
     source=("${KP_SPEC:-preview.yaml}")
   fi
+  # The platform's PreviewPolicy (docs/policy.md) comes from the GitOps repository, which the
+  # pull request cannot change; never from the pull request's tree.
+  if [ -f "$gitops/platform/preview-policy.yaml" ]; then
+    export KPREVIEW_POLICY="$gitops/platform/preview-policy.yaml"
+  else
+    unset KPREVIEW_POLICY
+    say "warning: no platform/preview-policy.yaml in the GitOps repository: kpreview's built-in policy applies"
+  fi
   local more=()
   if [ -n "${KP_MAX:-}" ]; then more+=(--max "$KP_MAX"); fi
   if [ -n "${KP_BRANCH:-}" ]; then more+=(--branch "$KP_BRANCH"); fi

@@ -174,7 +174,7 @@ fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> 
         return Err(wrong(format!(
             "its label {PREVIEW} is `{label}`, not its name; the usual cause is a `namespace:` field in a \
              kustomization of the overlay, which renames the Namespace (and moves the restore RBAC out of \
-             Velero's namespace): drop it and set `spec.namespace` in the spec instead; else a patch renamed one of them"
+             Velero's namespace): drop it, the namespace is the platform policy's (`namespace`); else a patch renamed one of them"
         )));
     }
     // The name becomes a directory, an Application and the PR comment's marker: Kubernetes'

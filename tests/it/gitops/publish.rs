@@ -241,30 +241,23 @@ fn a_namespace_held_by_another_pull_request_or_by_foreign_files_is_refused() {
     let world = World::new();
     let repo = world.clone("ci");
     let spec = world.spec("shop", "48h");
-    // Render refuses a template that gives every pull request one namespace; one that collides for
-    // some pull requests only (two forks' branches of one name) is caught here.
-    let shared = "spec:\n  namespace: \"shop-{{ pr.branchSlug }}\"\n";
-    let fixed = std::fs::read_to_string(&spec).unwrap().replace("spec:\n", shared);
-    std::fs::write(&spec, fixed).unwrap();
-    publish(&world, &spec, &repo, "7", SHA, "2026-11-21T10:00:00Z");
-    let out = world.fails(
-        2,
-        &[
-            "publish",
-            &spec.to_string_lossy(),
-            "--repo",
-            &repo.to_string_lossy(),
-            "--pr",
-            "9",
-            "--sha",
-            SHA,
-            "--branch",
-            "feature/cart",
-        ],
+    // The namespace is the policy's and holds the number, but a template can still collide for
+    // some pull requests (PR 7 of branch `1x` and PR 71 of branch `x`): caught here.
+    let policy = crate::support::write(
+        &world.root(),
+        "policy.yaml",
+        "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nnamespace: \"shop-{{ pr.number }}{{ pr.branchSlug }}\"\n",
     );
+    let policy = policy.to_string_lossy();
+    let (spec_path, repo_path) = (spec.to_string_lossy(), repo.to_string_lossy());
+    let publish_pr = |pr: &str, branch: &str| {
+        ["publish", &spec_path, "--repo", &repo_path, "--pr", pr, "--sha", SHA, "--branch", branch, "--policy", &policy]
+            .map(str::to_owned)
+    };
+    world.ok(&publish_pr("7", "1x").each_ref().map(String::as_str));
+    let out = world.fails(2, &publish_pr("71", "x").each_ref().map(String::as_str));
     assert!(
-        stderr(&out)
-            .contains("previews/shop-feature-cart already holds the preview of app shop PR #7, not of shop PR #9"),
+        stderr(&out).contains("previews/shop-71x already holds the preview of app shop PR #7, not of shop PR #71"),
         "{}",
         stderr(&out)
     );
@@ -352,20 +345,18 @@ fn hostile_tags_stay_text_in_the_summary() {
 fn a_namespace_held_by_another_app_is_refused_live_or_removed() {
     let world = World::new();
     let repo = world.clone("ci");
-    let shared = |app: &str| {
-        let spec = world.spec(app, "48h");
-        let text = std::fs::read_to_string(&spec)
-            .unwrap()
-            .replace("spec:\n", "spec:\n  namespace: \"team-pr-{{ pr.number }}\"\n");
-        std::fs::write(&spec, text).unwrap();
-        spec
-    };
-    let (shop, blog) = (shared("shop"), shared("blog"));
-    publish(&world, &shop, &repo, "7", SHA, "2026-11-21T10:00:00Z");
+    // A platform policy whose namespace leaves the app out gives both the same one.
+    let policy = crate::support::write(
+        &world.root(),
+        "policy.yaml",
+        "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nnamespace: \"team-pr-{{ pr.number }}\"\n",
+    );
+    let (shop, blog) = (world.spec("shop", "48h"), world.spec("blog", "48h"));
     let args = |spec: &Path| {
-        ["publish", &spec.to_string_lossy(), "--repo", &repo.to_string_lossy(), "--pr", "7", "--sha", SHA]
-            .map(str::to_owned)
+        let (spec, repo, policy) = (spec.to_string_lossy(), repo.to_string_lossy(), policy.to_string_lossy());
+        ["publish", &spec, "--repo", &repo, "--pr", "7", "--sha", SHA, "--policy", &policy].map(str::to_owned)
     };
+    world.ok(&args(&shop).each_ref().map(String::as_str));
     let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));
     assert!(
         stderr(&out).contains("previews/team-pr-7 already holds the preview of app shop PR #7, not of blog PR #7"),
