@@ -22,7 +22,7 @@ use minijinja::{Environment, Error, ErrorKind, Template, UndefinedBehavior};
 
 use guard::check_tokens;
 use vars::{KNOWN, unknown_variable};
-pub use vars::{PrVars, StagingVars, Vars};
+pub use vars::{PrVars, ServiceVars, StagingVars, Vars};
 
 /// Longest template source accepted.
 pub const MAX_SOURCE: usize = 4096;
@@ -206,6 +206,7 @@ mod tests {
             staging: StagingVars { namespace: "staging".into() },
             service: None,
             sources: PrSources::cli(),
+            ..Vars::default()
         }
     }
 

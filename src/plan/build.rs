@@ -233,7 +233,9 @@ fn edge(dependency: &Dependency) -> Edge {
     let (kind, pr, namespace, engine_name) = match &dependency.target {
         Target::Service => (EdgeKind::Service, None, None, None),
         Target::Store { engine: e } => (EdgeKind::Store, None, None, Some(engine(*e).to_owned())),
-        Target::OtherPreview { pr, namespace } => (EdgeKind::OtherPreview, Some(*pr), Some(namespace.clone()), None),
+        Target::OtherPreview { pr, namespace, .. } => {
+            (EdgeKind::OtherPreview, Some(*pr), Some(namespace.clone()), None)
+        }
         Target::Url => (EdgeKind::Url, None, None, None),
         Target::Staging => (EdgeKind::Staging, None, None, None),
     };
