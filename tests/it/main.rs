@@ -10,6 +10,7 @@ mod golden;
 mod hostile;
 mod invariants;
 mod lock;
+mod network;
 mod overlay;
 mod plan;
 mod restore;
