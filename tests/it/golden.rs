@@ -106,17 +106,21 @@ fn every_golden_render_validates_strictly() {
 }
 
 #[test]
-fn the_contract_examples_are_golden_cases() {
-    let shared = crate::support::shared().join("examples");
-    for name in ["shop", "integrated", "frontend"] {
-        let ours = crate::support::root().join(format!("testdata/shared-{name}/preview.yaml"));
-        let theirs = shared.join(format!("{name}.yaml"));
-        assert_eq!(
-            std::fs::read_to_string(&ours).expect("golden copy"),
-            std::fs::read_to_string(&theirs).expect("shared example"),
-            "{} drifted from {}",
-            ours.display(),
-            theirs.display()
-        );
+fn every_copied_file_names_its_source() {
+    // The contract's examples and the upstream CRDs are copies: each must say where it came from,
+    // and each recorded source must still be here, so a copy is never orphaned or unexplained.
+    for (dir, pattern) in [("testdata", "shared-"), ("tests/crds", "")] {
+        let dir = crate::support::root().join(dir);
+        let sources = std::fs::read_to_string(dir.join("SOURCES.tsv")).expect("SOURCES.tsv");
+        let recorded: std::collections::BTreeSet<&str> =
+            sources.lines().skip(1).filter_map(|line| line.split('\t').next()).collect();
+        let present: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+            .expect("read dir")
+            .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|name| name.starts_with(pattern) && name != "SOURCES.tsv" && !name.ends_with(".md"))
+            .map(|name| if pattern.is_empty() { name } else { format!("{name}/preview.yaml") })
+            .collect();
+        let present: std::collections::BTreeSet<&str> = present.iter().map(String::as_str).collect();
+        assert_eq!(recorded, present, "{}: SOURCES.tsv and the copied files disagree", dir.display());
     }
 }

@@ -14,3 +14,4 @@ mod network;
 mod overlay;
 mod plan;
 mod restore;
+mod standalone;

@@ -11,14 +11,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared`, the product contract's tools and examples.
-pub fn shared() -> PathBuf {
-    let path = root().join("..").join("shared");
-    assert!(
-        path.join("tools/validate-manifests").exists(),
-        "tests need ../shared (the contract's tools) next to the repository"
-    );
-    path
+/// The upstream CRDs the validator checks custom resources against (sources in `SOURCES.tsv`).
+pub fn crds() -> PathBuf {
+    root().join("tests/crds")
 }
 
 /// The kpreview binary under test.
@@ -65,7 +60,7 @@ pub fn describe(output: &Output) -> String {
     )
 }
 
-/// Runs `../shared/tools/validate-manifests` on a manifest stream and panics with its report
+/// Runs `scripts/validate-manifests` on a manifest stream and panics with its report
 /// unless every object is valid. Returns the number of objects checked.
 pub fn validate_manifests(what: &str, yaml: &str) -> usize {
     validate_all(&[(what.to_owned(), yaml.to_owned())])
@@ -77,7 +72,7 @@ pub fn validate_all(streams: &[(String, String)]) -> usize {
     let dir = tempdir();
     let files: Vec<PathBuf> =
         streams.iter().map(|(name, yaml)| write(dir.path(), &format!("{name}.yaml"), yaml)).collect();
-    let tool = shared().join("tools/validate-manifests");
+    let tool = root().join("scripts/validate-manifests");
     let output = Command::new(python()).arg(tool).arg("-q").args(&files).output().expect("run validate-manifests");
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(

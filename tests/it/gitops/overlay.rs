@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::fixture::World;
-use crate::support::{describe, root, shared, validate_all};
+use crate::support::{crds, describe, root, validate_all};
 
 fn built() -> String {
     let output =
@@ -63,7 +63,7 @@ fn the_overlay_validates_against_the_argo_cd_crds_and_names_only_declared_fields
         .filter(|d| d["apiVersion"].as_str().is_some_and(|v| v.starts_with("argoproj.io/")))
     {
         let kind = doc["kind"].as_str().expect("kind").to_lowercase();
-        let file = shared().join(format!("schemas/crds/argocd_{kind}-crd.yaml"));
+        let file = crds().join(format!("argocd_{kind}-crd.yaml"));
         let crd = kpreview::yaml::value_from_str(
             &std::fs::read_to_string(&file).expect("CRD"),
             kpreview::yaml::Limits::Stream,
