@@ -10,6 +10,7 @@ pub mod krm;
 pub mod lock;
 pub mod output;
 pub mod plan;
+pub mod policy;
 pub mod render;
 #[cfg(feature = "kube")]
 pub mod restore;
@@ -17,5 +18,5 @@ pub mod spec;
 pub mod template;
 pub mod yaml;
 
+pub use policy::prepare::with_builtin_policy as prepare;
 pub use render::{Manifests, render};
-pub use spec::prepare::prepare;

@@ -13,12 +13,14 @@ use clap::Args;
 
 use kpreview::krm::config::FLAG_VARS;
 use kpreview::krm::{Env, KrmResult, ResourceList, process};
+use kpreview::policy::prepare;
 use kpreview::spec::defaults::PrSources;
+use kpreview::spec::model::Model;
 use kpreview::yaml::MAX_STREAM_BYTES;
-use kpreview::{Manifests, prepare, render};
+use kpreview::{Manifests, render};
 
 use super::Invalid;
-use super::input::{env_fields, env_inputs, preview_env, read_lock, read_spec, warn};
+use super::input::{PolicyArgs, env_fields, env_inputs, policy_from_env, preview_env, read_lock, read_spec, warn};
 
 pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
 
@@ -68,6 +70,8 @@ pub struct CmpArgs {
     /// The spec to render.
     #[arg(long, env = "ARGOCD_ENV_PREVIEW_SPEC", default_value = "preview.yaml", value_name = "FILE")]
     spec: PathBuf,
+    #[command(flatten)]
+    policy: PolicyArgs,
 }
 
 /// No subcommand: the KRM function when stdin is not a terminal (kpt and kustomize run a
@@ -86,6 +90,7 @@ pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
         cwd: std::env::current_dir().context("cannot find the working directory")?,
         read_file: &read_file,
         image: super::input::image(),
+        policy: policy_from_env()?,
     };
     let output = process(list, &env);
     let yaml = output.to_yaml()?;
@@ -163,9 +168,43 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         )
     })?;
     let lock = read_lock(&spec.dir)?;
-    let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref())?;
+    let policy = args.policy.load()?;
+    let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref(), &policy)?;
     warn(&spec.name, &model.warnings);
+    application_namespace(&model, &spec.name, std::env::var("ARGOCD_APP_NAMESPACE").ok())?;
     write_stream(&render(&model), &spec.name)
+}
+
+/// The rendered namespace must be the Application's destination (`ARGOCD_APP_NAMESPACE`, which
+/// Argo CD sets for every plugin run from the Application the platform's ApplicationSet made): a
+/// spec, a branch name or a metadata.name of another app must not point Argo CD at a namespace
+/// it would adopt and later delete. Outside Argo CD (the variable unset) there is nothing to
+/// compare with: a warning says so.
+fn application_namespace(model: &Model, spec: &str, destination: Option<String>) -> anyhow::Result<()> {
+    match destination {
+        Some(destination) if destination == model.namespace => Ok(()),
+        Some(destination) if destination.is_empty() => Err(Invalid(format!(
+            "{spec}: the Application has no destination namespace (ARGOCD_APP_NAMESPACE is empty); a preview \
+             renders into `{}`, so set `spec.destination.namespace` in the platform's ApplicationSet to it",
+            model.namespace
+        ))
+        .into()),
+        Some(destination) => Err(Invalid(format!(
+            "{spec}: the preview's namespace is `{}` (app `{}`, pull request {}), but this Application deploys to \
+             `{destination}` (ARGOCD_APP_NAMESPACE); refusing to render a preview into a namespace that is not its \
+             Application's: check metadata.name and the ApplicationSet's destination",
+            model.namespace, model.app, model.pr.number
+        ))
+        .into()),
+        None => {
+            eprintln!(
+                "warning: {spec}: ARGOCD_APP_NAMESPACE is not set (Argo CD sets it to the Application's destination), \
+                 so namespace `{}` was not checked against it",
+                model.namespace
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The spec's path when it stays inside the Application's source directory (the working

@@ -20,7 +20,7 @@ use kpreview::render;
 use kpreview::spec::defaults::PrField;
 
 use super::Invalid;
-use super::input::{PrArgs, load};
+use super::input::{PolicyArgs, PrArgs, load};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
@@ -110,6 +110,8 @@ pub struct PublishArgs {
     repo: PathBuf,
     #[command(flatten)]
     pr: PrArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// The time of this publish (default: now); `updated` and `expires` follow from it. A
     /// preview published (or removed) later than this is refused: a re-run of an older job.
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
@@ -187,7 +189,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         return publish_overlay(args, dir);
     }
     let inputs = args.pr.inputs();
-    let (spec, model) = load(&args.spec, &inputs)?;
+    let (spec, model) = load(&args.spec, &inputs, &args.policy.load()?)?;
     let sha = model.pr.head_sha.clone().ok_or_else(|| {
         Invalid(format!("{}: publish records the head commit: {}", spec.name, inputs.sources.hint(PrField::HeadSha)))
     })?;
@@ -217,7 +219,12 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
     let exe =
         std::env::current_exe().context("cannot find the running kpreview binary to offer kustomize as its plugin")?;
     let given = args.pr.fields();
-    let request = overlay::build::Build { dir, command: &command, exe: &exe, pr: &given };
+    let policy = args.policy.load()?;
+    // The plugin reads the same policy: an absolute path, as kustomize runs it elsewhere.
+    let policy_file =
+        args.policy.policy.as_deref().filter(|p| !p.as_os_str().is_empty()).map(std::path::absolute).transpose()?;
+    let request =
+        overlay::build::Build { dir, command: &command, exe: &exe, pr: &given, policy: policy_file.as_deref() };
     let built = overlay::build(&request, &mut say).map_err(overlay_error)?;
     // kustomize's warnings and the plugin's (a spec's "did you mean") matter on success too.
     if !built.stderr.trim().is_empty() {
@@ -225,6 +232,26 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
     }
     let name = dir.display().to_string();
     let preview = overlay::read(&built.stream, &name, &given).map_err(overlay_error)?;
+    // The overlay is the pull request's too: a kustomization's `namespace:` or a patch could move
+    // what the generator rendered, so its namespace is checked against the policy's once more.
+    let pr =
+        kpreview::spec::model::Pr { number: preview.pr, head_sha: preview.sha.clone(), branch: preview.branch.clone() };
+    match policy.namespace.evaluate(&preview.app, &pr) {
+        Ok(expected) if expected == preview.namespace => {}
+        Ok(expected) => {
+            return Err(Invalid(format!(
+                "{name}: the overlay renders namespace `{}`, but {} (`{}`) gives `{expected}` for app `{}`, pull \
+                 request {}; an overlay may not move a preview's namespace",
+                preview.namespace,
+                policy.entry("namespace"),
+                policy.namespace.text,
+                preview.app,
+                preview.pr
+            ))
+            .into());
+        }
+        Err(e) => return Err(Invalid(format!("{name}: {}: {e}", policy.entry("namespace"))).into()),
+    }
     let sha = preview.sha.clone().ok_or_else(|| {
         Invalid(format!(
             "{name}: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the generator writes it on the Namespace as kpreview.dev/head-sha)"

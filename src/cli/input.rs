@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::prepare;
+use kpreview::policy::{self, Policy};
 use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrEnv, PrFields, PrSources};
 use kpreview::spec::lockfile::{self, Lock};
 use kpreview::spec::model::Model;
@@ -15,6 +15,59 @@ use kpreview::spec::problem::Problem;
 use kpreview::yaml::MAX_SPEC_BYTES;
 
 use super::Invalid;
+
+/// `--policy`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// The platform's PreviewPolicy: the namespace, the platform's namespaces, per-preview limits
+    /// and the allowed images, annotations, seed bases and secrets (docs/policy.md). Without one,
+    /// the built-in policy. Give the platform's file, never one from the pull request's tree.
+    #[arg(long, value_name = "FILE", env = "KPREVIEW_POLICY")]
+    pub policy: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The policy named, or the built-in one.
+    pub fn load(&self) -> anyhow::Result<Policy> {
+        read_policy(self.policy.as_deref().filter(|p| !p.as_os_str().is_empty()))
+    }
+}
+
+/// The policy `KPREVIEW_POLICY` names (the modes without flags: fn, cmp, the kustomize plugin),
+/// or the built-in one.
+pub fn policy_from_env() -> anyhow::Result<Policy> {
+    read_policy(var("KPREVIEW_POLICY").map(PathBuf::from).as_deref())
+}
+
+/// Reads and checks the policy at `path`; `None` is the built-in policy.
+pub fn read_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
+    let Some(path) = path else { return Ok(Policy::default()) };
+    let name = path.display().to_string();
+    let text = read_bounded(path, MAX_SPEC_BYTES)
+        .map_err(|e| Invalid(format!("the policy (--policy or KPREVIEW_POLICY): {e}")))?;
+    policy::read(&text, &name).map_err(|e| Invalid(e.to_string()).into())
+}
+
+/// A small regular file's text, refused (before anything is read) when it is a device, a pipe or
+/// a directory, or when it is larger than `max` bytes.
+pub fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
+    let shown = path.display();
+    let regular = |meta: std::io::Result<std::fs::Metadata>| match meta {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(format!("{shown} is not a regular file")),
+        Err(e) => Err(format!("cannot read {shown}: {e}")),
+    };
+    regular(std::fs::metadata(path))?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    regular(file.metadata())?;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX) + 1;
+    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!("{shown} is larger than the {max} bytes kpreview reads"));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))
+}
 
 /// `--pr`, `--sha`, `--branch`.
 #[derive(Debug, Clone, Default, Args)]
@@ -111,10 +164,10 @@ pub fn read_spec(path: &Path) -> anyhow::Result<SpecFile> {
 
 /// A spec read and validated, its warnings printed: what `render`, `plan`, `publish` and `cmp`
 /// start from.
-pub fn load(path: &Path, inputs: &Inputs) -> anyhow::Result<(SpecFile, Model)> {
+pub fn load(path: &Path, inputs: &Inputs, policy: &Policy) -> anyhow::Result<(SpecFile, Model)> {
     let spec = read_spec(path)?;
     let lock = read_lock(&spec.dir)?;
-    let model = prepare(&spec.text, &spec.name, inputs, lock.as_ref())?;
+    let model = policy::prepare(&spec.text, &spec.name, inputs, lock.as_ref(), policy)?;
     warn(&spec.name, &model.warnings);
     Ok((spec, model))
 }
@@ -126,12 +179,26 @@ pub fn warn(file: &str, warnings: &[Problem]) {
     }
 }
 
-/// Reads `preview.lock` from `dir` if there is one.
+/// Reads `preview.lock` from `dir` if there is one, as a spec is read: bounded, a regular file,
+/// and not through a symbolic link that leaves `dir` (the lock is the pull request's, and
+/// `preview.lock -> /dev/zero` or `-> /etc/…` must not be read).
 pub fn read_lock(dir: &Path) -> anyhow::Result<Option<Lock>> {
     let path = dir.join(lockfile::FILE_NAME);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Lock::parse(&text).map(Some).map_err(|e| Invalid(format!("{}: {e}", path.display())).into()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
     }
+    let refuse = |why: String| -> anyhow::Error { Invalid(format!("{}: {why}", path.display())).into() };
+    let inside = match (dir.canonicalize(), path.canonicalize()) {
+        (Ok(root), Ok(file)) => file.starts_with(&root).then_some(()).ok_or_else(|| {
+            format!(
+                "it is a symbolic link to {}, outside the spec's directory; commit the lock file itself",
+                file.display()
+            )
+        }),
+        (_, Err(e)) => Err(format!("cannot read it: {e}")),
+        (Err(e), _) => Err(format!("cannot read its directory: {e}")),
+    };
+    inside.map_err(refuse)?;
+    let text = read_bounded(&path, MAX_SPEC_BYTES).map_err(refuse)?;
+    Lock::parse(&text).map(Some).map_err(|e| refuse(e.to_string()))
 }

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use kpreview::plan::{Format, Plan};
 use kpreview::render;
 
-use super::input::{PrArgs, load};
+use super::input::{PolicyArgs, PrArgs, load};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -32,6 +32,8 @@ pub struct PlanArgs {
     spec: PathBuf,
     #[command(flatten)]
     pr: PrArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// What to print.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
@@ -64,7 +66,7 @@ impl From<FormatArg> for Format {
 }
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs())?;
+    let (_, model) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
     let manifests = render(&model);
     let plan = Plan::of(&model, &manifests)?;
     let format = Format::from(args.format);

@@ -6,16 +6,16 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::policy::{Policy, prepare_loaded};
 use kpreview::spec::defaults::{Inputs, PrField};
 use kpreview::spec::load::load as load_spec;
 use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
-use kpreview::spec::prepare::prepare_loaded;
 use kpreview::spec::problem::Problems;
 use kpreview::spec::types::Preview;
 use kpreview::{output, render as render_model};
 
-use super::input::{PrArgs, SpecFile, load, read_lock, read_spec, warn};
+use super::input::{PolicyArgs, PrArgs, SpecFile, load, read_lock, read_spec, warn};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -42,6 +42,8 @@ pub struct RenderArgs {
     spec: PathBuf,
     #[command(flatten)]
     pr: PrArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Write one file per object into DIR (replaced as a whole, never half-written) instead of
     /// a YAML stream on stdout.
     #[arg(short, long, value_name = "DIR")]
@@ -55,6 +57,8 @@ pub struct ValidateArgs {
     specs: Vec<PathBuf>,
     #[command(flatten)]
     pr: PrArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Refuse a spec whose pull-request fields are not given, as `render` does, instead of
     /// checking it with placeholders.
     #[arg(long)]
@@ -62,7 +66,7 @@ pub struct ValidateArgs {
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs())?;
+    let (_, model) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
     let manifests = render_model(&model);
     match &args.output {
         None => {
@@ -80,12 +84,13 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
 
 pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     let inputs = args.pr.inputs();
+    let policy = args.policy.load()?;
     let several = args.specs.len() > 1;
     let mut invalid = Vec::new();
     for path in &args.specs {
         let spec = read_spec(path)?;
         let lock = read_lock(&spec.dir)?;
-        match check(&spec, &inputs, lock.as_ref(), args.strict) {
+        match check(&spec, &inputs, lock.as_ref(), &policy, args.strict) {
             Ok(model) => {
                 warn(&spec.name, &model.warnings);
                 eprintln!("ok: {}", spec.name);
@@ -112,7 +117,13 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
 
 /// Validates one spec; unless `strict`, the pull-request fields nobody gives get placeholders,
 /// with a note on stderr.
-fn check(spec: &SpecFile, inputs: &Inputs, lock: Option<&Lock>, strict: bool) -> Result<Model, Problems> {
+fn check(
+    spec: &SpecFile,
+    inputs: &Inputs,
+    lock: Option<&Lock>,
+    policy: &Policy,
+    strict: bool,
+) -> Result<Model, Problems> {
     let loaded = load_spec(&spec.text, &spec.name)?;
     let mut inputs = inputs.clone();
     let missing = if strict { Vec::new() } else { inputs.missing(loaded.preview.spec.pull_request.as_ref()) };
@@ -126,7 +137,7 @@ fn check(spec: &SpecFile, inputs: &Inputs, lock: Option<&Lock>, strict: bool) ->
             filled.join(", ")
         );
     }
-    prepare_loaded(loaded, &spec.name, &inputs, lock)
+    prepare_loaded(loaded, &spec.name, &inputs, lock, policy)
 }
 
 fn shown(field: PrField) -> String {

@@ -12,9 +12,9 @@ use super::config::{self, FLAG_VARS, Selection, is_preview};
 use super::list::{Item, Object, ResourceList, annotation, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use super::{locate, replace};
+use crate::policy::{Policy, prepare};
 use crate::render::render;
 use crate::spec::defaults::{Inputs, PrEnv, PrFields, PrSources};
-use crate::spec::prepare::prepare;
 use crate::spec::problem::{self, Problem, Problems};
 use crate::spec::types::{API_VERSION, KIND};
 use crate::yaml::WriteError;
@@ -45,6 +45,9 @@ pub struct Env<'a> {
     pub read_file: &'a dyn Fn(&Path) -> Result<Option<String>, String>,
     /// `KPREVIEW_IMAGE`: the platform's kpreview image for restore and cleanup Jobs.
     pub image: Option<String>,
+    /// The platform's policy (`KPREVIEW_POLICY`). Never from the function config: that is the
+    /// package's, and the package is the pull request's.
+    pub policy: Policy,
 }
 
 /// One spec to render.
@@ -169,7 +172,7 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         image: env.image.clone(),
     };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
-    let model = match prepare(&text, &file, &inputs, found.lock.as_ref()) {
+    let model = match prepare(&text, &file, &inputs, found.lock.as_ref(), &env.policy) {
         Ok(model) => model,
         Err(problems) => {
             return failed(problem_results(

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::list::ResourceList;
 use super::process::{Env, GENERATED_BY, LOCAL_CONFIG, process};
 use super::result::Severity;
+use crate::policy::Policy;
 use crate::spec::defaults::PrFields;
 
 const SPEC: &str = "\
@@ -66,7 +67,14 @@ fn run_with(
         asked.borrow_mut().push(path.to_owned());
         Ok(files.get(path).cloned())
     };
-    let env = Env { flags, pr_env: env.into(), cwd: PathBuf::from("/work"), read_file: &read_file, image: None };
+    let env = Env {
+        flags,
+        pr_env: env.into(),
+        cwd: PathBuf::from("/work"),
+        read_file: &read_file,
+        image: None,
+        policy: Policy::default(),
+    };
     let output = process(input, &env);
     (output, asked.into_inner())
 }

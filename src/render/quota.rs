@@ -1,6 +1,7 @@
 //! Cost guard rails per namespace: a ResourceQuota sized from the preview itself and a LimitRange.
 //!
-//! The quota is twice what the preview's pods request (a rolling update runs old and new pods
+//! The quota is at most the platform policy's per-preview `limits` ([`Model::ceiling`]), and
+//! below that twice what the preview's pods request (a rolling update runs old and new pods
 //! side by side; migration and restore Jobs come and go) plus, for every pod the quota admits, an
 //! allowance for a container kpreview did not render (a service mesh's proxy such as istio-proxy
 //! requests 100m and 128Mi); no load balancers or node ports at all. What the spec may ask for is
@@ -85,17 +86,23 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
     let q = |s: &str| Quantity(s.to_owned());
     let pods = 2 * t.pods + 2;
     let sidecars = f64::from(pods);
+    // The platform's ceilings win: the quota is what the spec asks for, never more than the
+    // policy allows a preview, however many services and replicas the spec lists.
+    let (cpu, memory, storage) = match model.ceiling {
+        Some(c) => (c.cpu, c.memory, c.storage),
+        None => (f64::INFINITY, f64::INFINITY, f64::INFINITY),
+    };
     let mut hard = BTreeMap::from([
-        ("requests.cpu".to_owned(), millicores(2.0 * t.cpu + sidecars * SIDECAR_CPU)),
-        ("requests.memory".to_owned(), mebibytes(2.0 * t.memory + sidecars * SIDECAR_MEMORY)),
-        ("limits.memory".to_owned(), mebibytes(2.0 * t.memory_limit + sidecars * SIDECAR_MEMORY_LIMIT)),
+        ("requests.cpu".to_owned(), millicores((2.0 * t.cpu + sidecars * SIDECAR_CPU).min(cpu))),
+        ("requests.memory".to_owned(), mebibytes((2.0 * t.memory + sidecars * SIDECAR_MEMORY).min(memory))),
+        ("limits.memory".to_owned(), mebibytes((2.0 * t.memory_limit + sidecars * SIDECAR_MEMORY_LIMIT).min(memory))),
         ("pods".to_owned(), Quantity(pods.to_string())),
         ("persistentvolumeclaims".to_owned(), Quantity(model.stores.len().to_string())),
         ("services.loadbalancers".to_owned(), q("0")),
         ("services.nodeports".to_owned(), q("0")),
     ]);
     if t.storage > 0.0 {
-        hard.insert("requests.storage".to_owned(), mebibytes(t.storage));
+        hard.insert("requests.storage".to_owned(), mebibytes(t.storage.min(storage)));
     }
     let quota = ResourceQuota {
         metadata: ObjectMeta { labels: Some(common_labels(model)), ..namespaced(model, "preview") },

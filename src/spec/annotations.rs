@@ -1,6 +1,9 @@
 //! `spec.ingress.annotations`: every key a Kubernetes qualified name, and none of the keys that
-//! would let a pull request change how Argo CD syncs its Ingresses, claim kpreview's own
-//! annotations, or write configuration into the ingress controller every namespace shares.
+//! would let a pull request change how Argo CD syncs or shows its Ingresses, claim kpreview's own
+//! annotations, write configuration into the ingress controller every namespace shares, send
+//! requests or credentials elsewhere, read another namespace's Secret, or claim a DNS name.
+//! Keys are compared case-insensitively: controllers differ in how they read them. This
+//! denylist is the floor; a platform policy's `ingressAnnotations` allowlist narrows it further.
 
 use std::collections::BTreeMap;
 
@@ -36,15 +39,41 @@ fn problem(key: &str) -> Option<String> {
              `-`, `_` and `.`, starting and ending with a letter or digit"
         ));
     }
+    let lower_prefix = prefix.map(str::to_ascii_lowercase);
+    let prefix = lower_prefix.as_deref();
+    let name = &name.to_ascii_lowercase();
     let under = |domain: &str| prefix.is_some_and(|p| p == domain || p.ends_with(&format!(".{domain}")));
-    if prefix == Some("argocd.argoproj.io") {
+    if under("argoproj.io") {
         return Some(format!(
-            "`{key}` would change how Argo CD syncs the Ingresses (a hook, a wave, sync options); kpreview orders \
-             every object itself, and the order and the plan would no longer hold"
+            "`{key}` would change how Argo CD syncs or shows the Ingresses (a hook, a wave, sync options, links \
+             in its UI); kpreview orders every object itself, and the order and the plan would no longer hold"
         ));
     }
     if under("kpreview.dev") {
         return Some(format!("`{key}` is kpreview's own annotation; kpreview sets what it needs"));
+    }
+    if under("external-dns.alpha.kubernetes.io") || under("external-dns.kubernetes.io") {
+        return Some(format!(
+            "`{key}` tells external-dns which DNS names and targets to publish; a pull request must not claim a \
+             name (`login.example.com`): a preview's hosts are `<service>-<namespace>.<domain>`"
+        ));
+    }
+    if ["auth-url", "auth-signin", "auth-response-headers", "global-auth-url"].contains(&name.as_str()) {
+        return Some(format!(
+            "`{key}` makes the ingress controller send every request (and its credentials) to a URL the pull \
+             request chooses, from inside the cluster (such as the cloud metadata endpoint)"
+        ));
+    }
+    if name.starts_with("mirror-") {
+        return Some(format!(
+            "`{key}` copies every request, cookies and tokens included, to a destination the pull request chooses"
+        ));
+    }
+    if name.ends_with("-secret") {
+        return Some(format!(
+            "`{key}` names a Secret the ingress controller reads with its own rights, in any namespace \
+             (`velero/cloud-credentials`); TLS comes from `spec.ingress.tls`"
+        ));
     }
     if name.ends_with("-snippet") {
         return Some(format!(
@@ -70,13 +99,9 @@ mod tests {
 
     #[test]
     fn ordinary_annotations_pass() {
-        for key in [
-            "cert-manager.io/cluster-issuer",
-            "external-dns.alpha.kubernetes.io/hostname",
-            "nginx.ingress.kubernetes.io/proxy-body-size",
-            "simple",
-            "a.b_c-d",
-        ] {
+        for key in
+            ["cert-manager.io/cluster-issuer", "nginx.ingress.kubernetes.io/proxy-body-size", "simple", "a.b_c-d"]
+        {
             assert_eq!(problem(key), None, "{key}");
         }
     }
@@ -97,5 +122,25 @@ mod tests {
         assert!(problem("nginx.ingress.kubernetes.io/server-snippet").unwrap().contains("CVE-2021-25742"));
         assert!(problem("nginx.ingress.kubernetes.io/configuration-snippet").unwrap().contains("snippets"));
         assert!(problem("example.com/auth-snippet").is_some());
+    }
+
+    #[test]
+    fn keys_that_send_requests_read_secrets_or_claim_names_are_refused_in_any_case() {
+        for key in [
+            "nginx.ingress.kubernetes.io/auth-url",
+            "nginx.ingress.kubernetes.io/auth-signin",
+            "NGINX.ingress.kubernetes.io/Auth-URL",
+            "nginx.ingress.kubernetes.io/mirror-target",
+            "nginx.ingress.kubernetes.io/mirror-uri",
+            "nginx.ingress.kubernetes.io/auth-tls-secret",
+            "nginx.ingress.kubernetes.io/proxy-ssl-secret",
+            "external-dns.alpha.kubernetes.io/hostname",
+            "External-DNS.alpha.kubernetes.io/target",
+            "link.argocd.argoproj.io/external-link",
+            "Argocd.Argoproj.io/hook",
+            "nginx.ingress.kubernetes.io/Server-Snippet",
+        ] {
+            assert!(problem(key).is_some(), "{key}");
+        }
     }
 }

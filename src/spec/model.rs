@@ -41,6 +41,21 @@ pub struct Model {
     /// Warnings found while validating; the preview renders anyway.
     #[serde(skip)]
     pub warnings: Vec<Problem>,
+    /// The platform's per-preview ceilings (its policy's `limits`), which the ResourceQuota never
+    /// exceeds; `None` until a policy was applied.
+    #[serde(skip)]
+    pub ceiling: Option<Ceiling>,
+}
+
+/// Per-preview ceilings from the platform's policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ceiling {
+    /// CPU requested, in cores.
+    pub cpu: f64,
+    /// Memory, in bytes.
+    pub memory: f64,
+    /// Storage, in bytes.
+    pub storage: f64,
 }
 
 /// The pull request a preview is for.

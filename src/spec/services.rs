@@ -108,8 +108,17 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
             ctx.problems.error(format!("{path}.healthPath"), "an HTTP readiness check needs `port`");
         }
     }
-    if written.run_as_user.get().is_some_and(|uid| uid <= 0) {
-        ctx.problems.error(format!("{path}.runAsUser"), "previews run as non-root: give a user id above 0");
+    match written.run_as_user.get() {
+        Some(uid) if uid <= 0 => {
+            ctx.problems.error(format!("{path}.runAsUser"), "previews run as non-root: give a user id above 0");
+        }
+        // Kubernetes stores a uid as int64 but the kernel's is 32 bits: the API server refuses
+        // anything above 2147483647, so it would fail at sync instead of here.
+        Some(uid) if uid > i64::from(i32::MAX) => ctx.problems.error(
+            format!("{path}.runAsUser"),
+            format!("`{uid}` is not a user id: a whole number from 1 to {}", i32::MAX),
+        ),
+        _ => {}
     }
     let replicas = written.replicas.get().unwrap_or(REPLICAS);
     if replicas > MAX_REPLICAS {

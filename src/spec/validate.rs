@@ -167,6 +167,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
             timeout: Ttl { text: String::new(), seconds: 0 },
         }),
         warnings: ctx.problems.into_vec(),
+        ceiling: None,
     })
 }
 

@@ -77,8 +77,12 @@ fn renders() -> Vec<(String, Model, Vec<Obj>)> {
             },
             ..Inputs::default()
         };
-        let model =
-            kpreview::prepare(&spec, "preview.yaml", &pr, lock.as_ref()).expect("a case that renders validates");
+        let policy = flag("--policy").map_or_else(kpreview::policy::Policy::default, |file| {
+            let text = std::fs::read_to_string(case.dir.join(&file)).expect("the case's policy");
+            kpreview::policy::read(&text, &file).expect("the case's policy is valid")
+        });
+        let model = kpreview::policy::prepare(&spec, "preview.yaml", &pr, lock.as_ref(), &policy)
+            .expect("a case that renders validates");
         out.push((case.name.clone(), model, parse(&yaml)));
     }
     for name in ["shop", "blog", "storefront"] {

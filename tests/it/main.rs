@@ -13,5 +13,6 @@ mod lock;
 mod network;
 mod overlay;
 mod plan;
+mod policy;
 mod restore;
 mod standalone;

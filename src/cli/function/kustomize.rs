@@ -11,11 +11,12 @@ use clap::Args;
 use kpreview::gitops::overlay::FLAG_VARS;
 use kpreview::krm::locate::about_lock;
 use kpreview::krm::process::relocated;
+use kpreview::policy::prepare;
+use kpreview::render;
 use kpreview::spec::defaults::PrSources;
-use kpreview::{prepare, render};
 
 use super::super::Invalid;
-use super::super::input::{env_inputs, read_spec, warn};
+use super::super::input::{env_inputs, policy_from_env, read_spec, warn};
 use super::lock;
 use super::write_stream;
 
@@ -76,7 +77,8 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
     let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;
-    let model = prepare(&text, &name, &inputs, search.lock.as_ref().map(|(_, lock)| lock))
+    let policy = policy_from_env()?;
+    let model = prepare(&text, &name, &inputs, search.lock.as_ref().map(|(_, lock)| lock), &policy)
         .map_err(|problems| about_lock(relocated(problems), &search.explain()))?;
     warn(&name, &model.warnings);
     write_stream(&render(&model), &name)

@@ -34,6 +34,9 @@ pub struct Build<'a> {
     pub exe: &'a Path,
     /// The pull-request fields the generator must use.
     pub pr: &'a PrFields,
+    /// The platform's policy file given as `--policy`, passed to the plugin as `KPREVIEW_POLICY`
+    /// (absolute); without one the plugin inherits this process's `KPREVIEW_POLICY`, if any.
+    pub policy: Option<&'a Path>,
 }
 
 /// What the build printed.
@@ -79,6 +82,9 @@ pub fn build(b: &Build<'_>, report: &mut dyn FnMut(&str)) -> Result<Built, Overl
             // Only what this publish was given may act as a flag.
             None => cmd.env_remove(flag),
         };
+    }
+    if let Some(policy) = b.policy {
+        cmd.env("KPREVIEW_POLICY", policy);
     }
     report(&format!("building {} with `{shown}` (kpreview's plugin from {})", b.dir.display(), home.root.display()));
     let mut child = cmd.spawn().map_err(|e| OverlayError::Spawn {

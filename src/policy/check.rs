@@ -1,0 +1,196 @@
+//! A validated [`Model`] against the policy: its namespace, limits, images, Ingress annotations
+//! and seed bases. Every refusal is at the spec's field and names the policy entry.
+
+use super::model::{Amount, Policy};
+use crate::spec::check::parse_quantity;
+use crate::spec::model::{Model, Seed};
+use crate::spec::problem::{Problem, key_path};
+
+/// Every way `model` goes beyond `policy`.
+pub fn check(model: &Model, policy: &Policy) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    namespace(model, policy, &mut problems);
+    limits(model, policy, &mut problems);
+    images(model, policy, &mut problems);
+    annotations(model, policy, &mut problems);
+    seed_bases(model, policy, &mut problems);
+    problems
+}
+
+/// The namespace is the policy's: a `spec.namespace` that renders to anything else is refused.
+fn namespace(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    let entry = policy.entry("namespace");
+    match policy.namespace.evaluate(&model.app, &model.pr) {
+        Ok(expected) if expected == model.namespace => {}
+        Ok(expected) => problems.push(Problem::error(
+            "spec.namespace",
+            format!(
+                "gives `{}`, but a preview's namespace is the platform's: {entry} (`{}`) gives `{expected}`; leave \
+                 `spec.namespace` out",
+                model.namespace, policy.namespace.text
+            ),
+        )),
+        Err(e) => problems.push(Problem::error("spec.pullRequest", format!("{entry}: {e}"))),
+    }
+}
+
+/// Sums over what runs: each service's replicas, each data store.
+struct Sums {
+    cpu: f64,
+    memory: f64,
+    storage: f64,
+}
+
+fn sums(model: &Model) -> Sums {
+    let q = |text: &str| parse_quantity(text).unwrap_or(0.0);
+    let mut s = Sums { cpu: 0.0, memory: 0.0, storage: 0.0 };
+    for service in &model.services {
+        let replicas = f64::from(service.replicas.max(0));
+        s.cpu += replicas * q(&service.resources.cpu_request);
+        s.memory += replicas * q(&service.resources.memory_limit);
+    }
+    for store in &model.stores {
+        s.cpu += q(&store.resources.cpu_request);
+        s.memory += q(&store.resources.memory_limit);
+        s.storage += q(&store.storage);
+    }
+    s
+}
+
+fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    let limits = &policy.limits;
+    let count = model.services.len() + model.stores.len();
+    if count > usize::try_from(limits.services).unwrap_or(usize::MAX) {
+        problems.push(Problem::error(
+            "spec",
+            format!(
+                "{count} services and data stores; {} allows at most {} per preview",
+                policy.entry("limits.services"),
+                limits.services
+            ),
+        ));
+    }
+    let sums = sums(model);
+    let mut over = |what: &str, entry: &str, sum: f64, limit: &Amount, shown: String| {
+        if sum > limit.value * (1.0 + 1e-9) {
+            problems.push(Problem::error(
+                "spec",
+                format!(
+                    "the preview's {what} add up to {shown}; {} allows at most {} per preview",
+                    policy.entry(entry),
+                    limit.text
+                ),
+            ));
+        }
+    };
+    over("CPU requests (replicas times each request)", "limits.cpu", sums.cpu, &limits.cpu, cores(sums.cpu));
+    over("memory limits (replicas times each limit)", "limits.memory", sums.memory, &limits.memory, bytes(sums.memory));
+    over("data store volumes", "limits.storage", sums.storage, &limits.storage, bytes(sums.storage));
+    for service in &model.services {
+        if u32::try_from(service.replicas).unwrap_or(0) > limits.replicas {
+            problems.push(Problem::error(
+                format!("{}.replicas", key_path("spec.services", &service.name)),
+                format!(
+                    "{} replicas; {} allows at most {} of one service",
+                    service.replicas,
+                    policy.entry("limits.replicas"),
+                    limits.replicas
+                ),
+            ));
+        }
+    }
+}
+
+fn cores(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn bytes(value: f64) -> String {
+    format!("{}Mi", cores(value / (1024.0 * 1024.0)))
+}
+
+fn images(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    let refuse = |path: String, image: &str, problems: &mut Vec<Problem>| {
+        let prefixes: Vec<String> = policy.images.iter().map(|p| format!("`{p}`")).collect();
+        problems.push(Problem::error(
+            path,
+            format!(
+                "`{image}` is not from a registry the platform allows: {} accepts images starting with {}",
+                policy.entry("images"),
+                prefixes.join(", ")
+            ),
+        ));
+    };
+    for service in &model.services {
+        if !policy.allows_image(&service.image) {
+            refuse(format!("{}.image", key_path("spec.services", &service.name)), &service.image, problems);
+        }
+    }
+    for store in &model.stores {
+        if !policy.allows_image(&store.image) {
+            let path = key_path("spec.dataStores", &store.name);
+            let path = if matches!(store.seed, Seed::Image { .. }) {
+                format!("{path}.seed.image")
+            } else {
+                format!("{path}.image")
+            };
+            refuse(path, &store.image, problems);
+        }
+    }
+}
+
+fn annotations(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    let Some(allowed) = &policy.ingress_annotations else { return };
+    for key in model.ingress.annotations.keys() {
+        if !allowed.iter().any(|a| a == key) {
+            let accepted = if allowed.is_empty() {
+                "it allows none".to_owned()
+            } else {
+                format!("it allows {}", allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+            };
+            problems.push(Problem::error(
+                key_path("spec.ingress.annotations", key),
+                format!(
+                    "`{key}` is not an annotation the platform allows on a preview's Ingresses: {} lists them, and \
+                     {accepted}",
+                    policy.entry("ingressAnnotations")
+                ),
+            ));
+        }
+    }
+}
+
+fn seed_bases(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    for store in &model.stores {
+        let Seed::Velero { namespace: base, .. } = &store.seed else { continue };
+        let path = format!("{}.seed.velero.namespace", key_path("spec.dataStores", &store.name));
+        if policy.namespace.could_be(base) {
+            problems.push(Problem::error(
+                &path,
+                format!(
+                    "`{base}` has the shape of a preview's namespace ({} is `{}`); a preview never restores \
+                     another preview's data, seed from a base namespace",
+                    policy.entry("namespace"),
+                    policy.namespace.text
+                ),
+            ));
+        }
+        let Some(bases) = &policy.seed_bases else { continue };
+        let allowed = bases.get(&model.app).map(Vec::as_slice).unwrap_or_default();
+        if !allowed.iter().any(|a| a == base) {
+            let accepted = match allowed {
+                [] => format!("it lists none for `{}`", model.app),
+                list => format!("accepted: {}", list.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")),
+            };
+            problems.push(Problem::error(
+                path,
+                format!(
+                    "`{base}` is not a seed base of app `{}`: {} decides, and {accepted}",
+                    model.app,
+                    policy.entry(&key_path("seedBases", &model.app))
+                ),
+            ));
+        }
+    }
+}

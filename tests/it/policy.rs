@@ -1,0 +1,409 @@
+//! The trust boundary (SPEC §7): what protects the cluster comes from the platform's
+//! `PreviewPolicy`, never from the spec a pull request writes. Each attack of issue 17 is
+//! reproduced here through the binary, in every way in that could carry it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::gitops::fixture::World;
+use crate::support::{describe, kpreview, kpreview_path, run_with_stdin, tempdir, write};
+
+const SHA: &str = "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d";
+
+const POLICY: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\n\
+namespace: \"preview-{{ name }}-{{ pr.number }}\"\n\
+platform: {velero: velero, staging: staging, ingressController: ingress-nginx}\n\
+limits: {services: 4, replicas: 2, cpu: \"1\", memory: 4Gi, storage: 20Gi}\n\
+images: [registry.example.com/, docker.io/library/]\n\
+ingressAnnotations: [nginx.ingress.kubernetes.io/proxy-body-size]\n\
+seedBases: {shop: [preview-base]}\n";
+
+fn spec(body: &str) -> String {
+    format!("apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: shop}}\nspec:\n{body}")
+}
+
+const API: &str = "  services:\n    api: {image: registry.example.com/shop/api:1, port: 8000, expose: true}\n  domain: preview.example.com\n";
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `kpreview render` of `text` in a fresh directory, with `args` after the spec.
+fn render(text: &str, args: &[&str], policy: Option<&str>) -> Output {
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", text);
+    let mut cmd = kpreview();
+    cmd.current_dir(dir.path()).args(["render", "preview.yaml"]).args(args).env_remove("KPREVIEW_POLICY");
+    if let Some(policy) = policy {
+        write(dir.path(), "policy.yaml", policy);
+        cmd.args(["--policy", "policy.yaml"]);
+    }
+    cmd.output().expect("run kpreview")
+}
+
+fn refused(output: &Output, expected: &[&str]) {
+    assert_eq!(output.status.code(), Some(1), "{}", describe(output));
+    assert!(output.stdout.is_empty(), "a refused render printed manifests: {}", describe(output));
+    let stderr = stderr(output);
+    for e in expected {
+        assert!(stderr.contains(e), "expected {e:?} in\n{stderr}");
+    }
+}
+
+fn objects(output: &Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", describe(output));
+    kpreview::yaml::values_from_stream(&String::from_utf8_lossy(&output.stdout)).expect("a YAML stream")
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str) -> &'a Value {
+    objects.iter().find(|o| o["kind"] == kind).unwrap_or_else(|| panic!("no {kind}"))
+}
+
+#[test]
+fn a_branch_cannot_name_the_namespace() {
+    let text = spec(&format!("  namespace: \"{{{{ pr.branchSlug }}}}\"\n{API}"));
+    let args = ["--pr", "3", "--branch", "velero"];
+    let expected = "spec.namespace: `{{ pr.branchSlug }}` is not the platform's namespace: a preview's namespace comes from `namespace` of the built-in policy";
+    refused(&render(&text, &args, None), &[expected, "(`{{ name }}-pr-{{ pr.number }}`)"]);
+    refused(
+        &render(&text, &args, Some(POLICY)),
+        &["`namespace` of the policy policy.yaml (`preview-{{ name }}-{{ pr.number }}`)"],
+    );
+
+    // The same through Argo CD's plugin, with the branch from the Application's env.
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &text);
+    let cmp = kpreview()
+        .current_dir(dir.path())
+        .arg("cmp")
+        .envs([("ARGOCD_ENV_PR_NUMBER", "3"), ("ARGOCD_ENV_BRANCH", "velero"), ("ARGOCD_APP_NAMESPACE", "velero")])
+        .env_remove("KPREVIEW_POLICY")
+        .output()
+        .expect("cmp");
+    refused(&cmp, &["spec.namespace: `{{ pr.branchSlug }}` is not the platform's namespace"]);
+}
+
+#[test]
+fn a_spec_cannot_take_another_app_s_preview() {
+    let text = spec(&format!("  namespace: \"billing-pr-{{{{ pr.number }}}}\"\n{API}"));
+    refused(
+        &render(&text, &["--pr", "5"], None),
+        &["spec.namespace: `billing-pr-{{ pr.number }}` is not the platform's namespace"],
+    );
+    // A spec that writes the policy's own namespace is fine: it renders the same.
+    let same = spec(&format!("  namespace: \"preview-{{{{name}}}}-{{{{ pr.number }}}}\"\n{API}"));
+    let objects = objects(&render(&same, &["--pr", "5"], Some(POLICY)));
+    assert_eq!(find(&objects, "Namespace")["metadata"]["name"], "preview-shop-5");
+    // Without spec.namespace the policy's namespace is used, and every object is in it.
+    let objects = self::objects(&render(&spec(API), &["--pr", "5"], Some(POLICY)));
+    for o in objects.iter().filter(|o| o["kind"] != "Namespace") {
+        assert_eq!(o["metadata"]["namespace"], "preview-shop-5", "{o}");
+    }
+}
+
+/// `cmp` renders only into the Application's destination namespace.
+#[test]
+fn cmp_refuses_a_namespace_that_is_not_its_application_s() {
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &spec(API));
+    let cmp = |destination: Option<&str>| {
+        let mut cmd = kpreview();
+        cmd.current_dir(dir.path()).arg("cmp").env("ARGOCD_ENV_PR_NUMBER", "8").env_remove("KPREVIEW_POLICY");
+        match destination {
+            Some(d) => cmd.env("ARGOCD_APP_NAMESPACE", d),
+            None => cmd.env_remove("ARGOCD_APP_NAMESPACE"),
+        };
+        cmd.output().expect("cmp")
+    };
+    assert!(cmp(Some("shop-pr-8")).status.success());
+    refused(&cmp(Some("billing-pr-8")), &["but this Application deploys to `billing-pr-8` (ARGOCD_APP_NAMESPACE)"]);
+    refused(&cmp(Some("")), &["the Application has no destination namespace"]);
+    let outside = cmp(None);
+    assert!(outside.status.success(), "{}", describe(&outside));
+    assert!(stderr(&outside).contains("ARGOCD_APP_NAMESPACE is not set"), "{}", describe(&outside));
+
+    // metadata.name is the pull request's too: another app's name renders another namespace.
+    write(dir.path(), "preview.yaml", &spec(API).replace("name: shop", "name: billing"));
+    refused(&cmp(Some("shop-pr-8")), &["the preview's namespace is `billing-pr-8`"]);
+}
+
+#[test]
+fn the_platform_s_namespaces_are_the_policy_s() {
+    let text = spec(
+        "  restore: {veleroNamespace: velero-decoy}\n  dataStores:\n    db:\n      engine: postgres\n      seed: {velero: {backup: nightly, namespace: velero}}\n",
+    );
+    let output = render(&text, &["--pr", "2"], None);
+    refused(
+        &output,
+        &[
+            "spec.restore.veleroNamespace: `velero-decoy` is not Velero's namespace: `platform.velero` of the built-in policy",
+            "spec.dataStores.db.seed.velero.namespace: `velero` is Velero's namespace",
+        ],
+    );
+    let moved = spec(&format!(
+        "  staging: {{namespace: shop-staging}}\n  ingress: {{controllerNamespace: kube-system}}\n{API}"
+    ));
+    refused(
+        &render(&moved, &["--pr", "2"], Some(POLICY)),
+        &[
+            "spec.staging.namespace: `shop-staging` is not staging's namespace: `platform.staging` of the policy",
+            "spec.ingress.controllerNamespace: `kube-system` is not the ingress controller's namespace",
+        ],
+    );
+}
+
+#[test]
+fn seed_bases_are_the_app_s_and_never_a_preview() {
+    let seeded = |base: &str| {
+        spec(&format!(
+            "  dataStores:\n    db:\n      engine: postgres\n      seed: {{velero: {{backup: nightly, namespace: {base}}}}}\n"
+        ))
+    };
+    refused(
+        &render(&seeded("billing-pr-3"), &["--pr", "2"], None),
+        &["spec.dataStores.db.seed.velero.namespace: `billing-pr-3` has the shape of a preview's namespace"],
+    );
+    refused(
+        &render(&seeded("billing-base"), &["--pr", "2"], Some(POLICY)),
+        &[
+            "`billing-base` is not a seed base of app `shop`: `seedBases.shop` of the policy policy.yaml decides, and accepted: `preview-base`",
+        ],
+    );
+    assert!(render(&seeded("preview-base"), &["--pr", "2"], Some(POLICY)).status.success());
+}
+
+#[test]
+fn limits_refuse_a_spec_and_cap_the_quota() {
+    // Issue 17: 2,000 services × 20 replicas × 8 CPU made a quota of 648,000 CPUs.
+    let services: String = (0..2000)
+        .map(|i| {
+            format!(
+                "    s{i}: {{image: registry.example.com/x:1, replicas: 20, resources: {{requests: {{cpu: \"8\"}}}}}}\n"
+            )
+        })
+        .collect();
+    let huge = spec(&format!("  services:\n{services}"));
+    let output = render(&huge, &["--pr", "1"], None);
+    refused(
+        &output,
+        &[
+            "spec: 2000 services and data stores; `limits.services` of the built-in policy",
+            "spec.services.s0.replicas: 20 replicas; `limits.replicas` of the built-in policy",
+            "spec: the preview's CPU requests (replicas times each request) add up to 320000; `limits.cpu` of the built-in policy",
+        ],
+    );
+
+    let big = spec(
+        "  services:\n    api: {image: registry.example.com/api:1, replicas: 3, resources: {requests: {cpu: 500m}}}\n  dataStores:\n    db: {engine: postgres, storage: 30Gi}\n",
+    );
+    refused(
+        &render(&big, &["--pr", "1"], Some(POLICY)),
+        &[
+            "spec.services.api.replicas: 3 replicas; `limits.replicas` of the policy policy.yaml allows at most 2",
+            "add up to 1.55; `limits.cpu` of the policy policy.yaml allows at most 1 per preview",
+            "spec: the preview's data store volumes add up to 30720Mi; `limits.storage`",
+        ],
+    );
+    // Within the limits, the quota is the smaller of what the spec asks for and the policy.
+    let fits = spec(
+        "  services:\n    api: {image: registry.example.com/api:1, replicas: 2, resources: {requests: {cpu: 400m}}}\n",
+    );
+    let objects = objects(&render(&fits, &["--pr", "1"], Some(POLICY)));
+    let hard = &find(&objects, "ResourceQuota")["spec"]["hard"];
+    assert_eq!(hard["requests.cpu"], "1000m", "{hard}");
+    let unlimited = self::objects(&render(&fits, &["--pr", "1"], None));
+    assert_eq!(find(&unlimited, "ResourceQuota")["spec"]["hard"]["requests.cpu"], "2200m");
+}
+
+#[test]
+fn images_come_from_the_allowed_registries() {
+    let text = spec(
+        "  services:\n    api: {image: evil.io/registry.example.com/x:1}\n    web: {image: registry.example.com.evil.io/web:1}\n  dataStores:\n    db: {engine: postgres}\n    cache: {engine: postgres, seed: {image: quay.io/x/postgres-seed:1}}\n",
+    );
+    let policy =
+        POLICY.replace("images: [registry.example.com/, docker.io/library/]", "images: [registry.example.com/]");
+    refused(
+        &render(&text, &["--pr", "1"], Some(&policy)),
+        &[
+            "spec.services.api.image: `evil.io/registry.example.com/x:1` is not from a registry the platform allows: `images` of the policy policy.yaml accepts images starting with `registry.example.com/`",
+            "spec.services.web.image: `registry.example.com.evil.io/web:1`",
+            "spec.dataStores.db.image: `docker.io/library/postgres:16`",
+            "spec.dataStores.cache.seed.image: `quay.io/x/postgres-seed:1`",
+        ],
+    );
+}
+
+#[test]
+fn ingress_annotations_pass_an_allowlist_or_the_denylist() {
+    let annotated = |key: &str| spec(&format!("  ingress:\n    annotations: {{\"{key}\": \"x\"}}\n{API}"));
+    for key in [
+        "nginx.ingress.kubernetes.io/auth-url",
+        "nginx.ingress.kubernetes.io/Auth-Signin",
+        "nginx.ingress.kubernetes.io/mirror-target",
+        "nginx.ingress.kubernetes.io/mirror-uri",
+        "nginx.ingress.kubernetes.io/auth-tls-secret",
+        "external-dns.alpha.kubernetes.io/hostname",
+        "link.argocd.argoproj.io/external-link",
+    ] {
+        refused(&render(&annotated(key), &["--pr", "1"], None), &[&format!("spec.ingress.annotations[\"{key}\"]")]);
+    }
+    assert!(render(&annotated("cert-manager.io/cluster-issuer"), &["--pr", "1"], None).status.success());
+    refused(
+        &render(&annotated("cert-manager.io/cluster-issuer"), &["--pr", "1"], Some(POLICY)),
+        &[
+            "`cert-manager.io/cluster-issuer` is not an annotation the platform allows on a preview's Ingresses: `ingressAnnotations` of the policy policy.yaml lists them, and it allows `nginx.ingress.kubernetes.io/proxy-body-size`",
+        ],
+    );
+    assert!(
+        render(&annotated("nginx.ingress.kubernetes.io/proxy-body-size"), &["--pr", "1"], Some(POLICY))
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_user_id_past_32_bits_is_refused() {
+    let text = spec("  services:\n    api: {image: registry.example.com/api:1, runAsUser: 2147483648}\n");
+    refused(
+        &render(&text, &["--pr", "1"], None),
+        &["spec.services.api.runAsUser: `2147483648` is not a user id: a whole number from 1 to 2147483647"],
+    );
+    let ok = spec("  services:\n    api: {image: registry.example.com/api:1, runAsUser: 2147483647}\n");
+    assert!(render(&ok, &["--pr", "1"], None).status.success());
+}
+
+#[test]
+fn a_bad_policy_is_reported_at_its_paths() {
+    let bad = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nnamespace: \"{{ pr.branchSlug }}\"\nlimits: {cpus: 8}\n";
+    let output = render(&spec(API), &["--pr", "1"], Some(bad));
+    refused(
+        &output,
+        &[
+            "policy.yaml is not a valid PreviewPolicy",
+            "limits.cpus: unknown field `cpus`, did you mean `cpu`?",
+            "namespace: `{{ pr.branchSlug }}` does not hold `{{ pr.number }}`",
+        ],
+    );
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &spec(API));
+    let missing = kpreview()
+        .current_dir(dir.path())
+        .args(["render", "--pr", "1"])
+        .env("KPREVIEW_POLICY", "nope.yaml")
+        .output()
+        .expect("run");
+    refused(&missing, &["the policy (--policy or KPREVIEW_POLICY): cannot read nope.yaml"]);
+}
+
+/// `KPREVIEW_POLICY` reaches the KRM function and the kustomize plugin, as the flag reaches the CLI.
+#[test]
+fn the_function_and_the_kustomize_plugin_read_the_policy_from_the_environment() {
+    let dir = tempdir();
+    let policy = write(dir.path(), "policy.yaml", POLICY);
+    let text = spec("  services:\n    api: {image: registry.example.com/api:1, replicas: 3}\n");
+    let list = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {}\n",
+        serde_json::to_string(&kpreview::yaml::value_from_str(&text, kpreview::yaml::Limits::Spec).expect("yaml"))
+            .expect("json")
+    );
+    let function = run_with_stdin(
+        kpreview().arg("fn").env("KPREVIEW_POLICY", &policy).env("KPREVIEW_PR_NUMBER", "4"),
+        list.as_bytes(),
+    );
+    assert_eq!(function.status.code(), Some(1), "{}", describe(&function));
+    let results = String::from_utf8_lossy(&function.stdout);
+    assert!(results.contains("`limits.replicas` of the policy"), "{results}");
+
+    // kustomize runs the plugin as `Preview` with the generator config's path.
+    let plugin = dir.path().join("Preview");
+    std::os::unix::fs::symlink(kpreview_path(), &plugin).expect("symlink");
+    let config = write(dir.path(), "preview.yaml", &text);
+    let run = |policy: Option<&Path>| {
+        let mut cmd = Command::new(&plugin);
+        cmd.arg(&config).current_dir(dir.path()).env("KPREVIEW_PR_NUMBER", "4").env_remove("KPREVIEW_POLICY");
+        if let Some(p) = policy {
+            cmd.env("KPREVIEW_POLICY", p);
+        }
+        cmd.output().expect("plugin")
+    };
+    assert!(run(None).status.success(), "{}", describe(&run(None)));
+    refused(&run(Some(&policy)), &["spec.services.api.replicas: 3 replicas; `limits.replicas` of the policy"]);
+}
+
+#[test]
+fn publish_takes_the_namespace_from_the_policy() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec_path = write(&world.root(), "app/preview.yaml", &spec(API));
+    let policy = write(&world.root(), "platform/policy.yaml", POLICY);
+    let out = world.ok(&[
+        "publish",
+        &spec_path.to_string_lossy(),
+        "--repo",
+        &repo.to_string_lossy(),
+        "--pr",
+        "42",
+        "--sha",
+        SHA,
+        "--policy",
+        &policy.to_string_lossy(),
+        "--now",
+        "2026-11-21T10:00:00Z",
+    ]);
+    assert!(out.status.success());
+    assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
+}
+
+/// Runs kpreview under an address-space cap and a timeout, so a runaway read fails the test
+/// instead of the machine.
+fn capped(dir: &Path, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec timeout 20 \"$0\" \"$@\"")
+        .arg(kpreview_path())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KPREVIEW_POLICY")
+        .output()
+        .expect("run sh")
+}
+
+#[test]
+fn a_lock_file_is_read_bounded_and_never_through_a_link_out_of_the_spec_s_directory() {
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &spec(API));
+    let lock = dir.path().join("preview.lock");
+    std::os::unix::fs::symlink("/dev/zero", &lock).expect("symlink");
+    let start = std::time::Instant::now();
+    let zero = capped(dir.path(), &["render", "--pr", "1"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "took {:?}", start.elapsed());
+    refused(&zero, &["preview.lock: it is a symbolic link to /dev/zero, outside the spec's directory"]);
+
+    std::fs::remove_file(&lock).expect("rm");
+    write(dir.path(), "../secret.lock", "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\n");
+    std::os::unix::fs::symlink("../secret.lock", &lock).expect("symlink");
+    refused(&capped(dir.path(), &["render", "--pr", "1"]), &["outside the spec's directory"]);
+
+    std::fs::remove_file(&lock).expect("rm");
+    let big = format!("apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\n#{}\n", "x".repeat(2 << 20));
+    std::fs::write(&lock, big).expect("write");
+    refused(
+        &capped(dir.path(), &["render", "--pr", "1"]),
+        &["preview.lock: ", "is larger than the 1048576 bytes kpreview reads"],
+    );
+
+    // The kustomize plugin and the CMP read the lock the same way.
+    std::fs::remove_file(&lock).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &lock).expect("symlink");
+    let cmp = capped(dir.path(), &["cmp"]);
+    refused(&cmp, &["outside the spec's directory"]);
+    let policy = dir.path().join("policy.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &policy).expect("symlink");
+    std::fs::remove_file(&lock).expect("rm");
+    refused(
+        &capped(dir.path(), &["render", "--pr", "1", "--policy", "policy.yaml"]),
+        &["policy.yaml is not a regular file"],
+    );
+}
