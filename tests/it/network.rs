@@ -169,7 +169,8 @@ fn in_cidr(ip: &IpAddr, cidr: &str) -> bool {
 }
 
 fn render(dir: &str, args: &[&str]) -> Preview {
-    let output = kpreview().current_dir(root().join(dir)).arg("render").arg("preview.yaml").args(args).output().unwrap();
+    let output =
+        kpreview().current_dir(root().join(dir)).arg("render").arg("preview.yaml").args(args).output().unwrap();
     assert!(output.status.success(), "{}", crate::support::describe(&output));
     Preview::parse(&String::from_utf8(output.stdout).unwrap())
 }
@@ -178,7 +179,7 @@ const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
 #[test]
 fn behind_a_gateway_its_namespace_other_previews_and_strangers_reach_what_they_should() {
-    let p = render("examples/marketplace", &["--pr", "7", "--sha", SHA]);
+    let p = render("examples/marketplace", &["--pr", "7", "--sha", SHA, "--policy", "policy.yaml"]);
     let gateway = namespace("gateway-system", &[]);
     let accounts = namespace("accounts-pr-812", &[("kpreview.dev/preview", "accounts-pr-812")]);
     let stranger = namespace("default", &[]);
@@ -211,7 +212,7 @@ fn behind_a_gateway_its_namespace_other_previews_and_strangers_reach_what_they_s
 
 #[test]
 fn behind_an_ingress_in_ip_mode_the_load_balancer_s_addresses_reach_exposed_ports() {
-    let p = render("testdata/real-app-ingress", &[]);
+    let p = render("testdata/real-app-ingress", &["--policy", "policy.yaml"]);
     let v4 = Source::Address("10.0.200.9".parse().unwrap());
     let v6 = Source::Address("2001:db8::17".parse().unwrap());
     let outside = Source::Address("192.168.0.1".parse().unwrap());
@@ -238,10 +239,13 @@ fn every_render_isolates_stores_and_admits_previews_to_services() {
     for case in cases() {
         let Some(yaml) = case.rendered() else { continue };
         let p = Preview::parse(&yaml);
-        let spec: Value = serde_saphyr::from_str(&std::fs::read_to_string(case.dir.join("preview.yaml")).unwrap()).unwrap();
+        let spec: Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(case.dir.join("preview.yaml")).unwrap()).unwrap();
         let spec = &spec["spec"];
         for store in spec["dataStores"].as_object().into_iter().flatten().map(|(k, _)| k) {
-            for source in [&stranger, &other_preview, &namespace("ingress-nginx", &[]), &namespace("gateway-system", &[])] {
+            for source in
+                [&stranger, &other_preview, &namespace("ingress-nginx", &[]), &namespace("gateway-system", &[])]
+            {
                 for port in [5432, 6379, 27017] {
                     assert!(!p.admits(store, source, port, "TCP"), "{}: {source:?} → {store}", case.name);
                 }
@@ -264,4 +268,15 @@ fn every_render_isolates_stores_and_admits_previews_to_services() {
         checked += 1;
     }
     assert!(checked > 15, "only {checked} renders evaluated");
+}
+
+#[test]
+fn the_marketplace_example_is_a_golden_case() {
+    for file in ["preview.yaml", "policy.yaml"] {
+        assert_eq!(
+            std::fs::read_to_string(root().join("examples/marketplace").join(file)).unwrap(),
+            std::fs::read_to_string(root().join("testdata/real-app-gateway").join(file)).unwrap(),
+            "testdata/real-app-gateway/{file} drifted from examples/marketplace"
+        );
+    }
 }
