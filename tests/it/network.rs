@@ -280,3 +280,50 @@ fn the_marketplace_example_is_a_golden_case() {
         );
     }
 }
+
+/// The platform's Gateway (`overlays/platform/gateway.yaml`) accepts the marketplace's routes:
+/// its listener named by `sectionName` admits routes from the rendered Namespace's labels, and
+/// its wildcard hostname covers every route's host.
+#[test]
+fn the_platform_gateway_admits_the_routes_a_preview_renders() {
+    let text = std::fs::read_to_string(root().join("overlays/platform/gateway.yaml")).unwrap();
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&text).unwrap();
+    let gateway = docs.iter().find(|d| d["kind"] == "Gateway").expect("a Gateway");
+    let output = kpreview()
+        .current_dir(root().join("examples/marketplace"))
+        .args(["render", "preview.yaml", "--pr", "7", "--sha", SHA, "--policy", "policy.yaml"])
+        .output()
+        .unwrap();
+    let rendered: Vec<Value> = serde_saphyr::from_multiple(&String::from_utf8(output.stdout).unwrap()).unwrap();
+    let namespace = rendered.iter().find(|d| d["kind"] == "Namespace").unwrap();
+    let routes: Vec<&Value> = rendered.iter().filter(|d| d["kind"] == "HTTPRoute").collect();
+    assert_eq!(routes.len(), 3);
+    for route in routes {
+        let parent = &route["spec"]["parentRefs"][0];
+        assert_eq!(parent["name"], gateway["metadata"]["name"]);
+        assert_eq!(parent["namespace"], gateway["metadata"]["namespace"]);
+        let listener = gateway["spec"]["listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == parent["sectionName"])
+            .expect("the listener the route names");
+        let allowed = &listener["allowedRoutes"]["namespaces"];
+        assert_eq!(allowed["from"], "Selector");
+        assert!(selects(&allowed["selector"], &labels_of(&namespace["metadata"]["labels"])), "namespace admitted");
+        assert!(!selects(&allowed["selector"], &BTreeMap::new()), "an unlabelled namespace is not");
+        let wildcard = listener["hostname"].as_str().unwrap().trim_start_matches('*');
+        let host = route["spec"]["hostnames"][0].as_str().unwrap();
+        let (first, rest) = host.split_once('.').unwrap();
+        assert!(!first.is_empty() && format!(".{rest}") == wildcard, "{host} under {wildcard}");
+    }
+}
+
+#[test]
+fn the_real_apps_guide_shows_the_example_as_it_is() {
+    let guide = std::fs::read_to_string(root().join("docs/real-apps.md")).unwrap();
+    for file in ["preview.yaml", "policy.yaml"] {
+        let text = std::fs::read_to_string(root().join("examples/marketplace").join(file)).unwrap();
+        assert!(guide.contains(&format!("```yaml\n{text}```")), "docs/real-apps.md lacks examples/marketplace/{file}");
+    }
+}
