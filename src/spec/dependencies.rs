@@ -227,6 +227,7 @@ mod tests {
             .map(|v| match &v.value {
                 EnvValue::Literal(text) => (v.name.clone(), text.clone()),
                 EnvValue::Secret(s) => (v.name.clone(), format!("secret {}/{}", s.name, s.key)),
+                EnvValue::ConfigMap(c) => (v.name.clone(), format!("configMap {}/{}", c.name, c.key)),
             })
             .collect()
     }
@@ -272,5 +273,32 @@ mod tests {
         ];
         let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn another_app_s_preview_is_in_that_app_s_default_namespace() {
+        let m = model(
+            "  namespace: 'team-{{ pr.number }}'\n  services:\n    api: {image: a, dependsOn: [auth, own]}\n  dependencies:\n    auth: {preview: 3, app: accounts}\n    own: {preview: 4, app: app}\n",
+        );
+        let deps = &m.service("api").unwrap().depends_on;
+        assert_eq!(
+            deps[0].target,
+            Target::OtherPreview { app: Some("accounts".into()), pr: 3, namespace: "accounts-pr-3".into() }
+        );
+        assert_eq!(deps[1].target, Target::OtherPreview { app: None, pr: 4, namespace: "team-4".into() });
+    }
+
+    #[test]
+    fn templates_see_public_and_internal_urls_from_the_routes_own_names() {
+        let long = "a-service-name-long-enough-to-need-shortening";
+        let m = model(&format!(
+            "  domain: preview.example.com\n  ingress: {{tls: {{secretName: wild}}}}\n  services:\n    {long}: {{image: a, port: 80, expose: true}}\n    web:\n      image: w\n      env: {{API: '{{{{ services.{long}.url }}}}', IN: '{{{{ services.{long}.internalUrl }}}}', D: '{{{{ domain }}}}'}}\n"
+        ));
+        let host = m.service(long).unwrap().host.clone().unwrap();
+        assert!(host.split('.').next().unwrap().len() <= 63, "{host}");
+        let env = env(&m, "web");
+        assert!(env.contains(&("API".into(), format!("https://{host}"))), "{env:?}");
+        assert!(env.contains(&("IN".into(), format!("http://{long}"))), "{env:?}");
+        assert!(env.contains(&("D".into(), "preview.example.com".into())), "{env:?}");
     }
 }

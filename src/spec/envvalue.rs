@@ -60,8 +60,8 @@ impl<'de> Deserialize<'de> for EnvValueSpec {
 struct EnvVisitor;
 
 impl EnvVisitor {
-    fn typed<E>(text: String) -> Result<EnvValueSpec, E> {
-        Ok(EnvValueSpec::Literal { text, typed: true })
+    fn typed(text: String) -> EnvValueSpec {
+        EnvValueSpec::Literal { text, typed: true }
     }
 }
 
@@ -77,19 +77,19 @@ impl<'de> Visitor<'de> for EnvVisitor {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Self::typed(v.to_string())
+        Ok(Self::typed(v.to_string()))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::typed(v.to_string())
+        Ok(Self::typed(v.to_string()))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::typed(v.to_string())
+        Ok(Self::typed(v.to_string()))
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::typed(v.to_string())
+        Ok(Self::typed(v.to_string()))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

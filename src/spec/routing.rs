@@ -26,12 +26,11 @@ pub(crate) fn gateway(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Gateway> 
         return None;
     };
     let path = "spec.routing.gateway";
-    let mut required = |field: &str, value: &Option<String>| match value {
-        Some(value) => Some(value.clone()),
-        None => {
+    let mut required = |field: &str, value: &Option<String>| {
+        if value.is_none() {
             ctx.problems.error(format!("{path}.{field}"), format!("missing: the Gateway's {field}"));
-            None
         }
+        value.clone()
     };
     let name = required("name", &written.name);
     let namespace = required("namespace", &written.namespace);

@@ -19,16 +19,12 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSec
     for (name, written) in &spec.secrets {
         let path = key_path("spec.secrets", name);
         ctx.subdomain(&path, name);
-        let store = match &written.store {
-            Some(store) => {
-                ctx.subdomain(&format!("{path}.store"), store);
-                store.clone()
-            }
-            None => {
-                ctx.problems.error(format!("{path}.store"), "missing: name the secret store to read from");
-                String::new()
-            }
-        };
+        if let Some(store) = &written.store {
+            ctx.subdomain(&format!("{path}.store"), store);
+        } else {
+            ctx.problems.error(format!("{path}.store"), "missing: name the secret store to read from");
+        }
+        let store = written.store.clone().unwrap_or_default();
         let store_kind = match &written.kind {
             Some(kind) => ctx.choose(&format!("{path}.kind"), kind, StoreKind::VALUES),
             None => Some(StoreKind::ClusterSecretStore),
