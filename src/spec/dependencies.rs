@@ -291,8 +291,9 @@ mod tests {
     #[test]
     fn templates_see_public_and_internal_urls_from_the_routes_own_names() {
         let long = "a-service-name-long-enough-to-need-shortening";
+        let alias = long.replace('-', "_");
         let m = model(&format!(
-            "  domain: preview.example.com\n  ingress: {{tls: {{secretName: wild}}}}\n  services:\n    {long}: {{image: a, port: 80, expose: true}}\n    web:\n      image: w\n      env: {{API: '{{{{ services.{long}.url }}}}', IN: '{{{{ services.{long}.internalUrl }}}}', D: '{{{{ domain }}}}'}}\n"
+            "  domain: preview.example.com\n  ingress: {{tls: {{secretName: wild}}}}\n  services:\n    {long}: {{image: a, port: 80, expose: true}}\n    web:\n      image: w\n      env: {{API: '{{{{ services.{alias}.url }}}}', IN: '{{{{ services.{alias}.internalUrl }}}}', D: '{{{{ domain }}}}'}}\n"
         ));
         let host = m.service(long).unwrap().host.clone().unwrap();
         assert!(host.split('.').next().unwrap().len() <= 63, "{host}");

@@ -99,14 +99,15 @@ pub(crate) fn scheme(gateway: Option<&Gateway>, ingress: &Ingress) -> &'static s
 }
 
 /// `services.<name>.*` for every service of the spec: `host` and `url` for exposed ones (when
-/// there is a domain), `internalUrl` for those with a port.
+/// there is a domain), `internalUrl` for those with a port; a name with `-` also as `_`.
 pub(crate) fn service_vars(
     spec: &PreviewSpec,
     namespace: &str,
     domain: Option<&str>,
     scheme: &str,
 ) -> BTreeMap<String, ServiceVars> {
-    spec.services
+    let mut vars: BTreeMap<String, ServiceVars> = spec
+        .services
         .iter()
         .map(|(name, service)| {
             let exposed = service.expose.get() == Some(true) && service.port.get().is_some();
@@ -118,7 +119,17 @@ pub(crate) fn service_vars(
             };
             (name.clone(), vars)
         })
-        .collect()
+        .collect();
+    // `services.auth-api.url` reads as a subtraction in a template; `services.auth_api.url` is
+    // the same service.
+    let aliases: Vec<(String, ServiceVars)> = vars
+        .iter()
+        .filter(|(name, _)| name.contains('-'))
+        .map(|(name, v)| (name.replace('-', "_"), v.clone()))
+        .filter(|(alias, _)| !spec.services.contains_key(alias))
+        .collect();
+    vars.extend(aliases);
+    vars
 }
 
 #[cfg(test)]
