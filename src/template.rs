@@ -20,7 +20,7 @@ mod vars;
 use filters::Value;
 use parse::{Head, Piece};
 use vars::{KNOWN, unknown_variable};
-pub use vars::{PrVars, StagingVars, Vars};
+pub use vars::{PrVars, ServiceVars, StagingVars, Vars};
 
 /// Longest template source accepted.
 pub const MAX_SOURCE: usize = 4096;
@@ -246,6 +246,7 @@ mod tests {
             staging: StagingVars { namespace: "staging".into() },
             service: None,
             sources: PrSources::cli(),
+            ..Vars::default()
         }
     }
 

@@ -131,16 +131,21 @@ impl<'a> Objects<'a> {
         })
     }
 
-    /// An exposed service's host; TLS as its Ingress has it.
+    /// An exposed service's host; TLS as its Ingress has it, or as the Gateway's scheme says for
+    /// an HTTPRoute (the Gateway's listener terminates it).
     fn host(&self, service: &Service, host: &str) -> Result<Host, PlanError> {
-        let Resource::Ingress(ingress) = &self.find("Ingress", &service.name)?.resource else {
-            return Err(PlanError { what: format!("Ingress `{}`", service.name) });
+        let tls = if self.find("HTTPRoute", &service.name).is_ok() {
+            service.url.as_deref().is_some_and(|url| url.starts_with("https://"))
+        } else {
+            let Resource::Ingress(ingress) = &self.find("Ingress", &service.name)?.resource else {
+                return Err(PlanError { what: format!("Ingress `{}`", service.name) });
+            };
+            ingress
+                .spec
+                .iter()
+                .flat_map(|spec| spec.tls.iter().flatten())
+                .any(|tls| tls.hosts.iter().flatten().any(|h| h == host))
         };
-        let tls = ingress
-            .spec
-            .iter()
-            .flat_map(|spec| spec.tls.iter().flatten())
-            .any(|tls| tls.hosts.iter().flatten().any(|h| h == host));
         let scheme = if tls { "https" } else { "http" };
         Ok(Host { service: service.name.clone(), host: host.to_owned(), tls, url: format!("{scheme}://{host}") })
     }
@@ -233,7 +238,9 @@ fn edge(dependency: &Dependency) -> Edge {
     let (kind, pr, namespace, engine_name) = match &dependency.target {
         Target::Service => (EdgeKind::Service, None, None, None),
         Target::Store { engine: e } => (EdgeKind::Store, None, None, Some(engine(*e).to_owned())),
-        Target::OtherPreview { pr, namespace } => (EdgeKind::OtherPreview, Some(*pr), Some(namespace.clone()), None),
+        Target::OtherPreview { pr, namespace, .. } => {
+            (EdgeKind::OtherPreview, Some(*pr), Some(namespace.clone()), None)
+        }
         Target::Url => (EdgeKind::Url, None, None, None),
         Target::Staging => (EdgeKind::Staging, None, None, None),
     };

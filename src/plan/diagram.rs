@@ -278,7 +278,8 @@ impl Builder {
                 self.link(from, to, style, Vec::new());
             }
             if service.host.is_some() {
-                let host = self.drawn("Ingress", ns, &service.name);
+                let host =
+                    self.drawn("Ingress", ns, &service.name).or_else(|| self.drawn("HTTPRoute", ns, &service.name));
                 self.link(to, host, LinkStyle::Ingress, Vec::new());
             }
         }
@@ -324,9 +325,9 @@ fn workload(plan: &Plan, object: &PlanObject) -> Option<(Vec<String>, NodeClass)
             };
             Some((vec![name, what], NodeClass::Job))
         }
-        "Ingress" if in_preview => {
+        "Ingress" | "HTTPRoute" if in_preview => {
             let url = plan.hosts.iter().find(|h| h.service == object.name).map_or(name, |h| h.url.clone());
-            Some((vec![url, "Ingress".to_owned()], NodeClass::Host))
+            Some((vec![url, object.kind.clone()], NodeClass::Host))
         }
         "VolumeSnapshot" if in_preview => Some((vec![name, "VolumeSnapshot".to_owned()], NodeClass::Snapshot)),
         _ => None,

@@ -3,7 +3,7 @@
 
 use super::model::{Amount, Policy};
 use crate::spec::check::parse_quantity;
-use crate::spec::model::{Model, Seed};
+use crate::spec::model::{ExternalSecret, Model, Seed};
 use crate::spec::problem::{Problem, key_path};
 
 /// Every way `model` goes beyond `policy`.
@@ -14,6 +14,41 @@ pub fn check(model: &Model, policy: &Policy) -> Vec<Problem> {
     images(model, policy, &mut problems);
     annotations(model, policy, &mut problems);
     seed_bases(model, policy, &mut problems);
+    let app = &model.app;
+    problems.extend(secret_sources(
+        &model.secrets,
+        |store| policy.may_use_store(app, store),
+        |key| policy.may_use_key(app, key),
+    ));
+    problems
+}
+
+/// Every store and remote key of `secrets` that the platform does not allow `app`, at the spec's
+/// field: `may_use_store` and `may_use_key` say why not. Without a policy no store is allowed, so
+/// a spec with `secrets` needs one.
+pub fn secret_sources(
+    secrets: &[ExternalSecret],
+    may_use_store: impl Fn(&str) -> Result<(), String>,
+    may_use_key: impl Fn(&str) -> Result<(), String>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for secret in secrets {
+        let path = key_path("spec.secrets", &secret.name);
+        if let Err(why) = may_use_store(&secret.store) {
+            problems.push(Problem::error(format!("{path}.store"), why));
+        }
+        for data in &secret.data {
+            if let Err(why) = may_use_key(&data.key) {
+                problems
+                    .push(Problem::error(format!("{}.key", key_path(&format!("{path}.data"), &data.secret_key)), why));
+            }
+        }
+        for (i, key) in secret.data_from.iter().enumerate() {
+            if let Err(why) = may_use_key(key) {
+                problems.push(Problem::error(format!("{path}.dataFrom[{i}]"), why));
+            }
+        }
+    }
     problems
 }
 

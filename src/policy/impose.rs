@@ -7,12 +7,13 @@
 use super::model::Policy;
 use super::namespace::NamespaceTemplate;
 use crate::spec::problem::Problem;
-use crate::spec::types::{IngressSpec, Preview, RestoreSpec, StagingSpec};
+use crate::spec::types::{IngressSpec, Preview, PreviewSpec, RestoreSpec, StagingSpec};
 
 /// Puts the policy's values into `preview`; returns the spec's fields that disagree with it.
 pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
     let mut problems = Vec::new();
     let spec = &mut preview.spec;
+    gateway(spec, policy, &mut problems);
     if let Some(written) = &spec.namespace
         && NamespaceTemplate::parse(written).ok().is_none_or(|t| t.parts != policy.namespace.parts)
     {
@@ -61,7 +62,13 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         &mut restore.velero_namespace,
         platform.velero.as_ref(),
     );
-    let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
+    // With Gateway API routing the spec has no Ingress, and inventing one here would make it look
+    // like the spec gave both.
+    let ingress = if spec.routing.is_some() {
+        &mut IngressSpec::default()
+    } else {
+        spec.ingress.get_or_insert_with(IngressSpec::default)
+    };
     pin(
         "spec.ingress.controllerNamespace",
         "platform.ingressController",
@@ -70,4 +77,31 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         platform.ingress_controller.as_ref(),
     );
     problems
+}
+
+/// `routing.gateway` must be the platform's Gateway (`platform.gateway`): a pull request attaches
+/// its routes only there. A spec that names another is refused and validated with the platform's.
+fn gateway(spec: &mut PreviewSpec, policy: &Policy, problems: &mut Vec<Problem>) {
+    let (Some(pinned), Some(gateway)) =
+        (&policy.platform.gateway, spec.routing.as_mut().and_then(|r| r.gateway.as_mut()))
+    else {
+        return;
+    };
+    for (field, written, value) in
+        [("name", &mut gateway.name, &pinned.name), ("namespace", &mut gateway.namespace, &pinned.namespace)]
+    {
+        if let Some(given) = written.as_deref()
+            && given != value
+        {
+            problems.push(Problem::error(
+                format!("spec.routing.gateway.{field}"),
+                format!(
+                    "`{given}` is not the platform's Gateway: {} gives {field} `{value}`; previews attach only to \
+                     the shared Gateway",
+                    policy.entry("platform.gateway")
+                ),
+            ));
+        }
+        *written = Some(value.clone());
+    }
 }

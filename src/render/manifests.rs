@@ -3,7 +3,7 @@
 
 use super::object::{Object, sort};
 use super::waves::Waves;
-use super::{datastores, meta, namespace, network, quota, seeding, workloads};
+use super::{datastores, meta, namespace, network, quota, secrets, seeding, workloads};
 use crate::spec::model::Model;
 use crate::yaml::{self, WriteError};
 
@@ -22,6 +22,7 @@ pub fn render(model: &Model) -> Manifests {
     let mut objects = vec![namespace::object(model, &waves)];
     objects.extend(quota::objects(model, &waves));
     objects.extend(network::policies(model, &waves));
+    objects.extend(secrets::objects(model, &waves));
     objects.extend(seeding::objects(model, &waves));
     for store in &model.stores {
         objects.extend(datastores::store(model, &waves, store));

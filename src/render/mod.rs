@@ -12,6 +12,8 @@ pub mod object;
 pub mod order;
 pub mod pod;
 pub mod quota;
+pub mod routes;
+pub mod secrets;
 pub mod security;
 pub mod seeding;
 pub mod spot;

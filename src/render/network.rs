@@ -1,17 +1,19 @@
-//! NetworkPolicies: nothing reaches a preview's pods except its own pods, the ingress controller
-//! (exposed services only, on their port) and previews of the same application (services only,
-//! for `dependencies.*.preview`). Data stores are therefore reachable from their preview alone.
+//! NetworkPolicies: nothing reaches a preview's pods except its own pods, the real source of
+//! routed traffic (exposed services only, on their port: the Gateway's namespace, the ingress
+//! controller's, or `ingress.sourceCIDRs` for load balancers that send straight to pod IPs) and
+//! every preview namespace (services only, so another app's preview can call them through
+//! `dependencies.*.preview`). Data stores are therefore reachable from their preview alone.
 //! Egress is left open: services call staging and external URLs.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::meta::{APP, COMPONENT, MANAGED_BY, common_labels, namespaced, selector};
+use super::meta::{COMPONENT, PREVIEW, common_labels, namespaced, selector};
 use super::naming::{MAX_LABEL, join};
 use super::object::{Hook, Object, Phase, Resource};
 use super::waves::Waves;
@@ -55,24 +57,38 @@ pub fn policies(model: &Model, waves: &Waves) -> Vec<Object> {
         policy(model, "default-deny-ingress", everything(), None, None),
         policy(model, "allow-same-namespace", everything(), Some(vec![same_namespace]), None),
     ];
-    if model.services.iter().any(|s| s.port.is_some()) {
-        let siblings = NetworkPolicyPeer {
-            namespace_selector: Some(labels(&[(MANAGED_BY, "kpreview"), (APP, &model.app)])),
+    if model.services.iter().any(|s| s.port.is_some() || !s.ports.is_empty()) {
+        let previews = NetworkPolicyPeer {
+            namespace_selector: Some(LabelSelector {
+                match_labels: None,
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: PREVIEW.to_owned(),
+                    operator: "Exists".to_owned(),
+                    values: None,
+                }]),
+            }),
             ..NetworkPolicyPeer::default()
         };
         list.push(policy(
             model,
-            "allow-same-app-previews",
+            "allow-from-previews",
             labels(&[(COMPONENT, workloads::COMPONENT)]),
-            Some(vec![siblings]),
+            Some(vec![previews]),
             None,
         ));
     }
+    let source_namespace = model.gateway.as_ref().map_or(&model.ingress.controller_namespace, |g| &g.namespace);
     for service in model.services.iter().filter(|s| s.host.is_some()) {
-        let controller = NetworkPolicyPeer {
-            namespace_selector: Some(labels(&[("kubernetes.io/metadata.name", &model.ingress.controller_namespace)])),
+        let mut from = vec![NetworkPolicyPeer {
+            namespace_selector: Some(labels(&[("kubernetes.io/metadata.name", source_namespace)])),
             ..NetworkPolicyPeer::default()
-        };
+        }];
+        if model.gateway.is_none() {
+            from.extend(model.ingress.source_cidrs.iter().map(|cidr| NetworkPolicyPeer {
+                ip_block: Some(IPBlock { cidr: cidr.clone(), except: None }),
+                ..NetworkPolicyPeer::default()
+            }));
+        }
         let port = service.port.map(|p| {
             vec![NetworkPolicyPort {
                 port: Some(IntOrString::Int(i32::from(p))),
@@ -88,7 +104,7 @@ pub fn policies(model: &Model, waves: &Waves) -> Vec<Object> {
                 match_labels: Some(selector(&service.name, workloads::COMPONENT)),
                 match_expressions: None,
             },
-            Some(vec![controller]),
+            Some(from),
             port,
         ));
     }

@@ -10,6 +10,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use super::crd::{VolumeSnapshot, VolumeSnapshotContent};
+use super::routes::HttpRoute;
+use super::secrets::ExternalSecret;
 
 /// The Argo CD sync phase an object belongs to, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,6 +79,10 @@ pub enum Resource {
     VolumeSnapshot(VolumeSnapshot),
     /// `snapshot.storage.k8s.io/v1 VolumeSnapshotContent`.
     VolumeSnapshotContent(VolumeSnapshotContent),
+    /// `external-secrets.io/v1 ExternalSecret`.
+    ExternalSecret(ExternalSecret),
+    /// `gateway.networking.k8s.io/v1 HTTPRoute`.
+    HttpRoute(HttpRoute),
 }
 
 impl Resource {
@@ -97,6 +103,8 @@ impl Resource {
             Resource::Ingress(_) => "Ingress",
             Resource::VolumeSnapshot(_) => "VolumeSnapshot",
             Resource::VolumeSnapshotContent(_) => "VolumeSnapshotContent",
+            Resource::ExternalSecret(_) => "ExternalSecret",
+            Resource::HttpRoute(_) => "HTTPRoute",
         }
     }
 
@@ -113,6 +121,8 @@ impl Resource {
             Resource::Deployment(_) | Resource::StatefulSet(_) => "apps/v1",
             Resource::Job(_) => "batch/v1",
             Resource::VolumeSnapshot(_) | Resource::VolumeSnapshotContent(_) => super::crd::SNAPSHOT_API_VERSION,
+            Resource::ExternalSecret(_) => super::secrets::API_VERSION,
+            Resource::HttpRoute(_) => super::routes::API_VERSION,
         }
     }
 
@@ -133,6 +143,8 @@ impl Resource {
             Resource::Ingress(o) => &o.metadata,
             Resource::VolumeSnapshot(o) => &o.metadata,
             Resource::VolumeSnapshotContent(o) => &o.metadata,
+            Resource::ExternalSecret(o) => &o.metadata,
+            Resource::HttpRoute(o) => &o.metadata,
         }
     }
 
@@ -153,6 +165,8 @@ impl Resource {
             Resource::Ingress(o) => &mut o.metadata,
             Resource::VolumeSnapshot(o) => &mut o.metadata,
             Resource::VolumeSnapshotContent(o) => &mut o.metadata,
+            Resource::ExternalSecret(o) => &mut o.metadata,
+            Resource::HttpRoute(o) => &mut o.metadata,
         }
     }
 

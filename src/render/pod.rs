@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, EnvVar, EnvVarSource, PodSecurityContext, PodSpec, ResourceRequirements, SecretKeySelector,
+    ConfigMapEnvSource, ConfigMapKeySelector, Container, EnvFromSource, EnvVar, EnvVarSource, PodSecurityContext,
+    PodSpec, ResourceRequirements, SecretEnvSource, SecretKeySelector,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -86,6 +87,36 @@ pub fn env(vars: &[model::EnvVar]) -> Option<Vec<EnvVar>> {
         .map(|var| match &var.value {
             model::EnvValue::Literal(value) => literal(&var.name, value),
             model::EnvValue::Secret(secret) => secret_key(&var.name, secret),
+            model::EnvValue::ConfigMap(map) => EnvVar {
+                name: var.name.clone(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    config_map_key_ref: Some(ConfigMapKeySelector {
+                        name: map.name.clone(),
+                        key: map.key.clone(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+            },
+        })
+        .collect();
+    (!list.is_empty()).then_some(list)
+}
+
+/// The model's `envFrom` sources, in order.
+pub fn env_from(sources: &[model::EnvFrom]) -> Option<Vec<EnvFromSource>> {
+    let list: Vec<EnvFromSource> = sources
+        .iter()
+        .map(|source| match source {
+            model::EnvFrom::Secret(name) => EnvFromSource {
+                secret_ref: Some(SecretEnvSource { name: name.clone(), optional: None }),
+                ..EnvFromSource::default()
+            },
+            model::EnvFrom::ConfigMap(name) => EnvFromSource {
+                config_map_ref: Some(ConfigMapEnvSource { name: name.clone(), optional: None }),
+                ..EnvFromSource::default()
+            },
         })
         .collect();
     (!list.is_empty()).then_some(list)

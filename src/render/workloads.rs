@@ -38,7 +38,7 @@ pub fn service(model: &Model, waves: &Waves, service: &Service) -> Vec<Object> {
         hook: Hook::No,
         resource: Resource::Deployment(deployment(model, service)),
     }];
-    if service.port.is_some() {
+    if service.port.is_some() || !service.ports.is_empty() {
         out.push(Object {
             phase: Phase::Sync,
             wave,
@@ -47,12 +47,11 @@ pub fn service(model: &Model, waves: &Waves, service: &Service) -> Vec<Object> {
         });
     }
     if let Some(host) = &service.host {
-        out.push(Object {
-            phase: Phase::Sync,
-            wave: waves.ingress,
-            hook: Hook::No,
-            resource: Resource::Ingress(ingress(model, service, host)),
-        });
+        let resource = match &model.gateway {
+            Some(gateway) => Resource::HttpRoute(super::routes::route(model, gateway, service, host)),
+            None => Resource::Ingress(ingress(model, service, host)),
+        };
+        out.push(Object { phase: Phase::Sync, wave: waves.ingress, hook: Hook::No, resource });
     }
     if let Some(command) = &service.migrate {
         let job = migration(model, service, command);
@@ -72,13 +71,25 @@ fn deployment(model: &Model, service: &Service) -> Deployment {
     container.command.clone_from(&service.command);
     container.args.clone_from(&service.args);
     container.env = pod::env(&service.env);
-    if let Some(port) = service.port {
-        container.ports = Some(vec![ContainerPort {
+    container.env_from = pod::env_from(&service.env_from);
+    let mut ports: Vec<ContainerPort> = service
+        .port
+        .map(|port| ContainerPort {
             name: Some(PORT_NAME.to_owned()),
             container_port: i32::from(port),
             protocol: Some("TCP".to_owned()),
             ..ContainerPort::default()
-        }]);
+        })
+        .into_iter()
+        .collect();
+    ports.extend(service.ports.iter().map(|p| ContainerPort {
+        name: Some(p.name.clone()),
+        container_port: i32::from(p.port),
+        protocol: Some(p.protocol.clone()),
+        ..ContainerPort::default()
+    }));
+    container.ports = (!ports.is_empty()).then_some(ports);
+    if service.port.is_some() {
         container.readiness_probe = Some(readiness(service));
     }
     Deployment {
@@ -115,17 +126,30 @@ fn cluster_ip(model: &Model, service: &Service) -> KubeService {
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             selector: Some(selector(&service.name, COMPONENT)),
-            ports: Some(vec![ServicePort {
-                name: Some(PORT_NAME.to_owned()),
-                port: SERVICE_PORT,
-                target_port: Some(IntOrString::String(PORT_NAME.to_owned())),
-                protocol: Some("TCP".to_owned()),
-                ..ServicePort::default()
-            }]),
+            ports: Some(service_ports(service)),
             ..ServiceSpec::default()
         }),
         status: None,
     }
+}
+
+/// Port 80 (`http`) for `port`, then each further port on its own number.
+fn service_ports(service: &Service) -> Vec<ServicePort> {
+    let main = service.port.map(|_| ServicePort {
+        name: Some(PORT_NAME.to_owned()),
+        port: SERVICE_PORT,
+        target_port: Some(IntOrString::String(PORT_NAME.to_owned())),
+        protocol: Some("TCP".to_owned()),
+        ..ServicePort::default()
+    });
+    let further = service.ports.iter().map(|p| ServicePort {
+        name: Some(p.name.clone()),
+        port: i32::from(p.port),
+        target_port: Some(IntOrString::String(p.name.clone())),
+        protocol: Some(p.protocol.clone()),
+        ..ServicePort::default()
+    });
+    main.into_iter().chain(further).collect()
 }
 
 fn ingress(model: &Model, service: &Service, host: &str) -> Ingress {
@@ -174,6 +198,7 @@ fn migration(model: &Model, service: &Service, command: &[String]) -> Job {
     let mut container = pod::container("migrate", &service.image, &service.resources);
     container.command = Some(command.to_vec());
     container.env = pod::env(&service.env);
+    container.env_from = pod::env_from(&service.env_from);
     let mut spec = pod::spec(model, vec![container], security::pod(service.run_as_user, None), None);
     spec.restart_policy = Some("Never".to_owned());
     Job {

@@ -295,8 +295,11 @@ pub fn apply(mut preview: Preview) -> Preview {
     spec.namespace.get_or_insert_with(|| NAMESPACE.to_owned());
     spec.ttl.get_or_insert_with(|| TTL.to_owned());
 
-    let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
-    ingress.controller_namespace.get_or_insert_with(|| INGRESS_CONTROLLER_NAMESPACE.to_owned());
+    // With Gateway API routing there is no Ingress to default: validation refuses the two together.
+    if spec.routing.is_none() {
+        let ingress = spec.ingress.get_or_insert_with(IngressSpec::default);
+        ingress.controller_namespace.get_or_insert_with(|| INGRESS_CONTROLLER_NAMESPACE.to_owned());
+    }
 
     let staging = spec.staging.get_or_insert_with(StagingSpec::default);
     staging.namespace.get_or_insert_with(|| STAGING_NAMESPACE.to_owned());

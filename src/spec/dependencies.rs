@@ -9,7 +9,7 @@ use super::model::{Dependency, EnvValue, EnvVar, Link, Store, Target};
 use super::problem::{did_you_mean, key_path};
 use super::types::{PreviewSpec, ServiceSpec};
 use super::validate::Ctx;
-use crate::render::naming::is_dns1035_label;
+use crate::render::naming::{MAX_LABEL, fit, is_dns1035_label};
 use crate::template::PrVars;
 
 /// Where names that are not services or stores go.
@@ -36,8 +36,15 @@ pub(crate) fn external(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> Ex
         if dep.preview.invalid().is_some() {
             continue;
         }
+        if let Some(app) = &dep.app {
+            ctx.label(&format!("{path}.app"), app);
+            if dep.preview.is_absent() {
+                ctx.problems.error(format!("{path}.app"), "`app` names whose preview runs it: give `preview` too");
+                continue;
+            }
+        }
         let resolved = match (dep.preview.get(), &dep.url) {
-            (Some(pr), None) => other_preview(ctx, &path, name, pr, own_pr),
+            (Some(pr), None) => other_preview(ctx, &path, name, pr, own_pr, dep.app.as_deref()),
             (None, Some(url)) => ctx.template(&format!("{path}.url"), url).and_then(|url| {
                 if url.contains("://") && !url.chars().any(char::is_whitespace) {
                     Some((Target::Url, url))
@@ -65,15 +72,35 @@ pub(crate) fn external(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> Ex
 /// `dependencies.X.preview: N`: the Service `X` in the namespace the namespace template gives
 /// pull request N, reached in-cluster on port 80 like every preview Service. Never through the
 /// staging URL template, which may point outside the cluster.
-fn other_preview(ctx: &mut Ctx<'_>, path: &str, name: &str, pr: u64, own_pr: u64) -> Option<(Target, String)> {
-    if pr == 0 || pr == own_pr {
+///
+/// With `app` (another application family), the namespace is that app's default one
+/// (`<app>-pr-<N>`): this spec's namespace template is its own app's business, not the other's.
+fn other_preview(
+    ctx: &mut Ctx<'_>,
+    path: &str,
+    name: &str,
+    pr: u64,
+    own_pr: u64,
+    app: Option<&str>,
+) -> Option<(Target, String)> {
+    let other_app = app.filter(|a| *a != ctx.vars.name);
+    if pr == 0 || (pr == own_pr && other_app.is_none()) {
         ctx.problems.error(format!("{path}.preview"), format!("`{pr}` is not another pull request"));
         return None;
     }
-    match ctx.namespace_for(PrVars { number: pr, ..PrVars::default() }) {
+    let namespace = match other_app {
+        Some(app) => {
+            let vars = crate::template::Vars { name: app.to_owned(), ..ctx.vars.clone() };
+            let pr = PrVars { number: pr, ..PrVars::default() };
+            let vars = crate::template::Vars { namespace: None, pr, service: None, ..vars };
+            ctx.templates.render(super::defaults::NAMESPACE, &vars).map(|ns| fit(&ns, MAX_LABEL))
+        }
+        None => ctx.namespace_for(PrVars { number: pr, ..PrVars::default() }),
+    };
+    match namespace {
         Ok(namespace) => {
             let url = format!("http://{name}.{namespace}.svc.cluster.local");
-            Some((Target::OtherPreview { pr, namespace }, url))
+            Some((Target::OtherPreview { app: other_app.map(str::to_owned), pr, namespace }, url))
         }
         Err(e) => {
             ctx.problems
@@ -200,6 +227,7 @@ mod tests {
             .map(|v| match &v.value {
                 EnvValue::Literal(text) => (v.name.clone(), text.clone()),
                 EnvValue::Secret(s) => (v.name.clone(), format!("secret {}/{}", s.name, s.key)),
+                EnvValue::ConfigMap(c) => (v.name.clone(), format!("configMap {}/{}", c.name, c.key)),
             })
             .collect()
     }
@@ -210,7 +238,7 @@ mod tests {
             "  staging: {url: 'https://{{ service }}.staging.example.com'}\n  namespace: 'team-{{ pr.number }}'\n  services:\n    api: {image: a, dependsOn: [catalog]}\n  dependencies:\n    catalog: {preview: 456}\n",
         );
         let dep = &m.service("api").unwrap().depends_on[0];
-        assert_eq!(dep.target, Target::OtherPreview { pr: 456, namespace: "team-456".into() });
+        assert_eq!(dep.target, Target::OtherPreview { app: None, pr: 456, namespace: "team-456".into() });
         assert_eq!(dep.url.as_ref().unwrap().url, "http://catalog.team-456.svc.cluster.local");
     }
 
@@ -245,5 +273,33 @@ mod tests {
         ];
         let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| ((*a).into(), (*b).into())).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn another_app_s_preview_is_in_that_app_s_default_namespace() {
+        let m = model(
+            "  namespace: 'team-{{ pr.number }}'\n  services:\n    api: {image: a, dependsOn: [auth, own]}\n  dependencies:\n    auth: {preview: 3, app: accounts}\n    own: {preview: 4, app: app}\n",
+        );
+        let deps = &m.service("api").unwrap().depends_on;
+        assert_eq!(
+            deps[0].target,
+            Target::OtherPreview { app: Some("accounts".into()), pr: 3, namespace: "accounts-pr-3".into() }
+        );
+        assert_eq!(deps[1].target, Target::OtherPreview { app: None, pr: 4, namespace: "team-4".into() });
+    }
+
+    #[test]
+    fn templates_see_public_and_internal_urls_from_the_routes_own_names() {
+        let long = "a-service-name-long-enough-to-need-shortening";
+        let alias = long.replace('-', "_");
+        let m = model(&format!(
+            "  domain: preview.example.com\n  ingress: {{tls: {{secretName: wild}}}}\n  services:\n    {long}: {{image: a, port: 80, expose: true}}\n    web:\n      image: w\n      env: {{API: '{{{{ services.{alias}.url }}}}', IN: '{{{{ services.{alias}.internalUrl }}}}', D: '{{{{ domain }}}}'}}\n"
+        ));
+        let host = m.service(long).unwrap().host.clone().unwrap();
+        assert!(host.split('.').next().unwrap().len() <= 63, "{host}");
+        let env = env(&m, "web");
+        assert!(env.contains(&("API".into(), format!("https://{host}"))), "{env:?}");
+        assert!(env.contains(&("IN".into(), format!("http://{long}"))), "{env:?}");
+        assert!(env.contains(&("D".into(), "preview.example.com".into())), "{env:?}");
     }
 }

@@ -36,8 +36,9 @@ pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
         problems.push(Problem::error("", format!("and {more} more unknown fields")));
     }
     match tracked.value {
-        Ok(preview) => {
+        Ok(mut preview) => {
             problems.extend(wrong_types(&preview));
+            restore_env_texts(text, &mut preview);
             Ok(Loaded { preview, problems })
         }
         Err(e) => {
@@ -71,10 +72,51 @@ fn wrong_types(preview: &Preview) -> Vec<Problem> {
         check(format!("{path}.replicas"), service.replicas.invalid(), "a whole number from 0 to 20");
         check(format!("{path}.runAsUser"), service.run_as_user.invalid(), "a user id, a whole number above 0");
     }
+    for (name, service) in &spec.services {
+        for (port_name, port) in &service.ports {
+            let at = key_path(&format!("{}.ports", key_path("spec.services", name)), port_name);
+            let at = if port.short { at } else { format!("{at}.port") };
+            check(at, port.port.invalid(), "a port, a whole number from 1 to 65535");
+        }
+    }
     for (name, dependency) in &spec.dependencies {
         check(format!("{}.preview", key_path("spec.dependencies", name)), dependency.preview.invalid(), PR_NUMBER);
     }
     out
+}
+
+/// Puts back the text of every `env` value that YAML read as a number or boolean (`1.10`, `on`),
+/// as the author wrote it: environment values are strings, and `1.1` is not what `1.10` meant.
+fn restore_env_texts(text: &str, preview: &mut Preview) {
+    use super::envvalue::EnvValueSpec;
+    let mut services = serde_json::Map::new();
+    for (name, service) in &preview.spec.services {
+        let typed: serde_json::Map<String, Value> = service
+            .env
+            .iter()
+            .filter(|(_, v)| matches!(v, EnvValueSpec::Literal { typed: true, .. }))
+            .map(|(k, _)| (k.clone(), Value::String(String::new())))
+            .collect();
+        if !typed.is_empty() {
+            services.insert(name.clone(), serde_json::json!({ "env": typed }));
+        }
+    }
+    if services.is_empty() {
+        return;
+    }
+    let shape = serde_json::json!({"spec": {"services": services}});
+    let Ok(texts) = yaml::texts_like(text, &shape, Limits::Spec) else { return };
+    for (name, service) in &mut preview.spec.services {
+        for (key, value) in &mut service.env {
+            if let (EnvValueSpec::Literal { text, typed }, Some(raw)) =
+                (value, texts["spec"]["services"][name.as_str()]["env"][key.as_str()].as_str())
+                && *typed
+            {
+                raw.clone_into(text);
+                *typed = false;
+            }
+        }
+    }
 }
 
 const PR_NUMBER: &str = "a pull request number, a whole number from 1";

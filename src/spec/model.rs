@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::problem::Problem;
-pub use super::types::{Engine, SpotPolicy, SpotProvider};
+pub use super::types::{Engine, Scheme, SpotPolicy, SpotProvider, StoreKind};
 
 /// A preview ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +23,11 @@ pub struct Model {
     pub ttl: Ttl,
     /// Ingress settings; `domain` is set whenever a service is exposed.
     pub ingress: Ingress,
+    /// The shared Gateway exposed services attach to with an HTTPRoute, instead of an Ingress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<Gateway>,
+    /// Secrets made by External Secrets, by name.
+    pub secrets: Vec<ExternalSecret>,
     /// Namespace of the shared staging environment.
     pub staging_namespace: String,
     /// Spot placement.
@@ -93,6 +98,54 @@ pub struct Ingress {
     pub annotations: BTreeMap<String, String>,
     /// Namespace of the ingress controller.
     pub controller_namespace: String,
+    /// Address ranges that reach exposed services' pods directly (load balancers in IP mode).
+    pub source_cidrs: Vec<String>,
+}
+
+/// The Gateway (Gateway API) that exposed services attach to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gateway {
+    /// Its name.
+    pub name: String,
+    /// Its namespace, whose pods forward the routed traffic.
+    pub namespace: String,
+    /// The listener routes attach to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+    /// The scheme of public URLs.
+    pub scheme: Scheme,
+}
+
+/// A Secret External Secrets makes from a secret store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSecret {
+    /// The name of the ExternalSecret and of its Secret.
+    pub name: String,
+    /// The store.
+    pub store: String,
+    /// The store's kind.
+    pub store_kind: StoreKind,
+    /// Keys of the Secret from one remote key (and property) each, by Secret key.
+    pub data: Vec<RemoteKey>,
+    /// Remote keys whose every property becomes a key of the Secret.
+    pub data_from: Vec<String>,
+    /// How often the store is read again, as a Go duration.
+    pub refresh_interval: String,
+}
+
+/// One key of a Secret from a remote secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteKey {
+    /// The key in the Secret.
+    pub secret_key: String,
+    /// The remote secret.
+    pub key: String,
+    /// The property of it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
 }
 
 /// Spot placement.
@@ -115,9 +168,15 @@ pub struct Service {
     /// Container port.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    /// Ingress host, when exposed.
+    /// Further named ports of its container and Service, in name order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<NamedPort>,
+    /// Public host (of its Ingress or HTTPRoute), when exposed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// Public URL, when exposed: the scheme and the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Entrypoint override.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<Vec<String>>,
@@ -127,6 +186,9 @@ pub struct Service {
     /// The container's environment in order: what each dependency gives (a store's host, port,
     /// user, password and URL; another service's URL), then the user's own.
     pub env: Vec<EnvVar>,
+    /// Secrets and ConfigMaps whose every key becomes a variable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_from: Vec<EnvFrom>,
     /// Resolved `dependsOn`, in the order written.
     pub depends_on: Vec<Dependency>,
     /// Migration command, templates evaluated.
@@ -164,6 +226,30 @@ pub enum EnvValue {
     Literal(String),
     /// A key of a Secret.
     Secret(SecretRef),
+    /// A key of a ConfigMap.
+    ConfigMap(SecretRef),
+}
+
+/// A source of `envFrom`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EnvFrom {
+    /// Every key of a Secret.
+    Secret(String),
+    /// Every key of a ConfigMap.
+    ConfigMap(String),
+}
+
+/// A further port of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedPort {
+    /// Its name, a IANA service name (at most 15 characters).
+    pub name: String,
+    /// The port, the same on the container and the Service.
+    pub port: u16,
+    /// `TCP` or `UDP`.
+    pub protocol: String,
 }
 
 /// A key of a Secret in the preview namespace.
@@ -214,6 +300,9 @@ pub enum Target {
     /// A service in another pull request's preview, reached through its Service in that
     /// preview's namespace.
     OtherPreview {
+        /// The application family whose preview it is, when not this spec's own.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        app: Option<String>,
         /// That pull request.
         pr: u64,
         /// Its namespace.

@@ -68,7 +68,7 @@ mod tests {
             deps[2],
             (
                 "OTHER_URL",
-                &Target::OtherPreview { pr: 9, namespace: "app-pr-9".into() },
+                &Target::OtherPreview { app: None, pr: 9, namespace: "app-pr-9".into() },
                 "http://other.app-pr-9.svc.cluster.local"
             )
         );

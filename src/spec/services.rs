@@ -2,18 +2,20 @@
 //! `dependsOn` resolves to is [`super::dependencies`]). Ends with the dependency depths (or the
 //! cycle).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::check::{check_image_template, is_env_name, is_untagged, untagged_warning};
 use super::defaults::{MAX_REPLICAS, REPLICAS, SERVICE_RESOURCES};
 use super::dependencies::{External, derived_env, external, resolve};
+use super::envvalue::EnvValueSpec;
 use super::graph::depths;
-use super::model::{Dependency, EnvValue, EnvVar, Ingress, Service, Store};
+use super::model::{Dependency, EnvFrom, EnvValue, EnvVar, Ingress, NamedPort, SecretRef, Service, Store};
 use super::problem::key_path;
 use super::resources::resources;
+use super::secrets::{check_reference, is_secret_key};
 use super::types::{PreviewSpec, ServiceSpec};
 use super::validate::Ctx;
-use crate::render::naming::{MAX_LABEL, fit, is_dns1035_label};
+use crate::render::naming::{MAX_LABEL, is_dns1035_label};
 
 /// What every service of a spec is validated against.
 struct Scope<'a> {
@@ -22,6 +24,8 @@ struct Scope<'a> {
     external: External,
     namespace: &'a str,
     ingress: &'a Ingress,
+    /// Secrets the spec makes or names as credentials.
+    secrets: BTreeSet<String>,
 }
 
 pub(crate) fn validate(
@@ -32,7 +36,8 @@ pub(crate) fn validate(
     ingress: &Ingress,
     own_pr: u64,
 ) -> Vec<Service> {
-    let scope = Scope { spec, stores, external: external(ctx, spec, own_pr), namespace, ingress };
+    let secrets = super::secrets::known_secrets(spec, stores);
+    let scope = Scope { spec, stores, external: external(ctx, spec, own_pr), namespace, ingress, secrets };
     let mut services = Vec::new();
     for (name, written) in &spec.services {
         let path = key_path("spec.services", name);
@@ -77,6 +82,7 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
         ctx.problems.error(format!("{path}.port"), "0 is not a port; expected a whole number from 1 to 65535");
     }
     let host = if written.expose.get() == Some(true) { exposed_host(ctx, scope, path, name, written) } else { None };
+    ctx.vars.asking = Some(name.to_owned());
     let list = |ctx: &mut Ctx<'_>, field: &str, items: &Option<Vec<String>>| {
         items.as_ref().map(|items| {
             items
@@ -122,16 +128,22 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
             .error(format!("{path}.replicas"), format!("a preview runs at most {MAX_REPLICAS} replicas of a service"));
     }
     let depends_on = resolve(ctx, path, written, scope.spec, scope.stores, &scope.external);
-    let env = environment(ctx, path, written, &depends_on, scope.stores);
+    let env = environment(ctx, path, written, &depends_on, scope);
+    ctx.vars.asking = None;
+    let env_from = env_from(ctx, path, written, &scope.secrets);
+    let ports = ports(ctx, path, written);
     let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), SERVICE_RESOURCES);
     Some(Service {
         name: name.to_owned(),
         image: image?,
         port: written.port.get().filter(|p| *p > 0),
+        ports,
+        url: host.as_ref().and_then(|_| ctx.vars.services.get(name)).and_then(|v| v.url.clone()),
         host,
         command,
         args,
         env,
+        env_from,
         depends_on,
         migrate,
         replicas: i32::try_from(replicas.min(MAX_REPLICAS)).unwrap_or(1),
@@ -154,8 +166,8 @@ fn exposed_host(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, wr
         );
         return None;
     };
+    let host = super::routing::host(name, namespace, domain);
     let label = format!("{name}-{namespace}");
-    let host = format!("{}.{domain}", fit(&label, MAX_LABEL));
     if host.len() <= 253 && !host.starts_with(&format!("{label}.")) {
         ctx.problems.warning(
             format!("{path}.expose"),
@@ -181,9 +193,9 @@ fn environment(
     path: &str,
     written: &ServiceSpec,
     deps: &[Dependency],
-    stores: &[Store],
+    scope: &Scope<'_>,
 ) -> Vec<EnvVar> {
-    let mut env = derived_env(deps, stores);
+    let mut env = derived_env(deps, scope.stores);
     for (name, source) in &written.env {
         let at = key_path(&format!("{path}.env"), name);
         if !is_env_name(name) {
@@ -196,27 +208,133 @@ fn environment(
             );
             continue;
         }
-        let Some(value) = ctx.template(&at, source) else {
-            continue;
+        let value = match source {
+            EnvValueSpec::Literal { text, .. } => {
+                let Some(value) = ctx.template(&at, text) else {
+                    continue;
+                };
+                if let Some(what) = secret_literal(name, &value) {
+                    ctx.problems.warning(
+                        &at,
+                        format!(
+                            "{what}: a value written here is rendered in plain text into the manifests and the GitOps \
+                             repository; keep secrets in the cluster (`{{secret: NAME, key: KEY}}` reads a key of a \
+                             Secret, which `spec.secrets` can make with External Secrets)"
+                        ),
+                    );
+                }
+                EnvValue::Literal(value)
+            }
+            EnvValueSpec::Secret { name: secret, key } => {
+                check_reference(ctx, &format!("{at}.secret"), secret, &scope.secrets);
+                check_key(ctx, &at, key);
+                EnvValue::Secret(SecretRef { name: secret.clone(), key: key.clone() })
+            }
+            EnvValueSpec::ConfigMap { name: config_map, key } => {
+                ctx.subdomain(&format!("{at}.configMap"), config_map);
+                check_key(ctx, &at, key);
+                EnvValue::ConfigMap(SecretRef { name: config_map.clone(), key: key.clone() })
+            }
         };
-        if let Some(what) = secret_literal(name, &value) {
-            ctx.problems.warning(
-                &at,
-                format!(
-                    "{what}: a value written here is rendered in plain text into the manifests and the GitOps \
-                     repository; keep secrets in the cluster (a data store's `credentials` Secret reaches the \
-                     service as `<STORE>_PASSWORD`, a secretKeyRef)"
-                ),
-            );
-        }
         if let Some(existing) = env.iter_mut().find(|e| &e.name == name) {
             ctx.problems.warning(&at, format!("`{name}` replaces the value kpreview derives from dependsOn"));
-            existing.value = EnvValue::Literal(value);
+            existing.value = value;
         } else {
-            env.push(EnvVar { name: name.clone(), value: EnvValue::Literal(value) });
+            env.push(EnvVar { name: name.clone(), value });
         }
     }
     env
+}
+
+fn check_key(ctx: &mut Ctx<'_>, at: &str, key: &str) {
+    if !is_secret_key(key) {
+        ctx.problems.error(
+            format!("{at}.key"),
+            format!("`{key}` is not a key: letters, digits, `-`, `_` and `.`, at most 253 characters"),
+        );
+    }
+}
+
+/// `envFrom`: each item names exactly one Secret or ConfigMap.
+fn env_from(ctx: &mut Ctx<'_>, path: &str, written: &ServiceSpec, secrets: &BTreeSet<String>) -> Vec<EnvFrom> {
+    let mut out = Vec::new();
+    for (i, item) in written.env_from.iter().enumerate() {
+        let at = format!("{path}.envFrom[{i}]");
+        match (&item.secret, &item.config_map) {
+            (Some(secret), None) => {
+                check_reference(ctx, &format!("{at}.secret"), secret, secrets);
+                out.push(EnvFrom::Secret(secret.clone()));
+            }
+            (None, Some(config_map)) => {
+                ctx.subdomain(&format!("{at}.configMap"), config_map);
+                out.push(EnvFrom::ConfigMap(config_map.clone()));
+            }
+            _ => ctx.problems.error(&at, "set exactly one of `secret` and `configMap`, such as `{secret: app-env}`"),
+        }
+    }
+    out
+}
+
+/// `ports`: IANA service names, distinct ports per protocol (the main `port` included), TCP or UDP.
+fn ports(ctx: &mut Ctx<'_>, path: &str, written: &ServiceSpec) -> Vec<NamedPort> {
+    let mut out: Vec<NamedPort> = Vec::new();
+    for (name, spec) in &written.ports {
+        let at = key_path(&format!("{path}.ports"), name);
+        if !is_port_name(name) || name == PORT_NAME {
+            ctx.problems.error(
+                &at,
+                format!(
+                    "`{name}` is not a port name: at most 15 lowercase letters, digits and single `-`, with a \
+                     letter, not `{PORT_NAME}` (the name of `port`)"
+                ),
+            );
+        }
+        let port_path = if spec.short { at.clone() } else { format!("{at}.port") };
+        let port = match spec.port.get() {
+            Some(0) => {
+                ctx.problems.error(&port_path, "0 is not a port; expected a whole number from 1 to 65535");
+                continue;
+            }
+            Some(port) => port,
+            None if spec.port.is_absent() => {
+                ctx.problems.error(&port_path, "missing: the port number");
+                continue;
+            }
+            None => continue,
+        };
+        let protocol = match spec.protocol.as_deref() {
+            None | Some("TCP") => "TCP",
+            Some("UDP") => "UDP",
+            Some(other) => {
+                ctx.problems.error(format!("{at}.protocol"), super::problem::unknown_value(other, &["TCP", "UDP"]));
+                continue;
+            }
+        };
+        let clash =
+            out.iter().find(|p| p.port == port && p.protocol == protocol).map(|p| p.name.clone()).or_else(|| {
+                (protocol == "TCP" && written.port.get() == Some(port))
+                    .then(|| format!("the service's `{PORT_NAME}` port"))
+            });
+        if let Some(other) = clash {
+            ctx.problems.error(&port_path, format!("{protocol} port {port} is already {other}"));
+            continue;
+        }
+        out.push(NamedPort { name: name.clone(), port, protocol: protocol.to_owned() });
+    }
+    out
+}
+
+/// The name of the service's main port on its container and Service.
+const PORT_NAME: &str = "http";
+
+/// An IANA service name, as a container port's name must be.
+fn is_port_name(name: &str) -> bool {
+    (1..=15).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.chars().any(|c| c.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
 }
 
 fn layer(ctx: &mut Ctx<'_>, spec: &PreviewSpec, services: &mut [Service]) {

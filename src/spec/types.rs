@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::envvalue::{EnvValueSpec, PortSpec};
 pub use super::lenient::Lenient;
 
 /// The API version every spec must carry.
@@ -94,6 +95,14 @@ pub struct PreviewSpec {
     /// How exposed services get their Ingress.
     #[serde(default)]
     pub ingress: Option<IngressSpec>,
+    /// Gateway API routing: one HTTPRoute per exposed service, attached to the platform's shared
+    /// Gateway. Not with `ingress`.
+    #[serde(default)]
+    pub routing: Option<RoutingSpec>,
+    /// Secrets made in the preview namespace by External Secrets, by name (the name of the
+    /// ExternalSecret and of the Secret it makes). kpreview never writes a secret value.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretSpec>,
     /// The shared staging environment that every dependency outside the preview goes to.
     #[serde(default)]
     pub staging: Option<StagingSpec>,
@@ -155,6 +164,117 @@ pub struct IngressSpec {
     /// services from outside the preview. Default `ingress-nginx`.
     #[serde(default)]
     pub controller_namespace: Option<String>,
+    /// Address ranges (CIDRs) that may reach exposed services directly: load balancers that send
+    /// traffic straight to pod IPs (AWS ALB in IP mode) rather than through a controller's pods.
+    #[serde(default, rename = "sourceCIDRs")]
+    pub source_cidrs: Vec<String>,
+}
+
+/// Gateway API routing of exposed services.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct RoutingSpec {
+    /// The shared Gateway every exposed service's HTTPRoute attaches to. It must admit routes
+    /// from namespaces labelled `kpreview.dev/preview`.
+    #[serde(default)]
+    pub gateway: Option<GatewayRefSpec>,
+}
+
+/// A Gateway and, optionally, one of its listeners.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct GatewayRefSpec {
+    /// The Gateway's name.
+    #[schemars(with = "String")]
+    pub name: Option<String>,
+    /// The Gateway's namespace; its pods are the ones NetworkPolicies admit to exposed services.
+    #[schemars(with = "String")]
+    pub namespace: Option<String>,
+    /// The listener to attach to (`parentRefs[].sectionName`); unset attaches to every listener
+    /// that admits the route.
+    #[serde(default)]
+    pub section_name: Option<String>,
+    /// The scheme of public URLs (`services.<name>.url`): `https` (default) or `http`.
+    #[serde(default)]
+    #[schemars(with = "Option<Scheme>")]
+    pub scheme: Option<String>,
+}
+
+/// The scheme of the public URLs behind a Gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// TLS terminated at the Gateway.
+    Https,
+    /// Plain HTTP.
+    Http,
+}
+
+impl Scheme {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] = &[("https", Self::Https), ("http", Self::Http)];
+}
+
+/// A Secret made by External Secrets from a secret store.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct SecretSpec {
+    /// The secret store to read from; the platform's policy lists the stores an app may use.
+    #[schemars(with = "String")]
+    pub store: Option<String>,
+    /// The kind of `store`: `ClusterSecretStore` (default) or `SecretStore` (one in the preview
+    /// namespace).
+    #[serde(default)]
+    #[schemars(with = "Option<StoreKind>")]
+    pub kind: Option<String>,
+    /// Keys of the Secret, each from one remote secret (and one property of it).
+    #[serde(default)]
+    pub data: BTreeMap<String, RemoteRefSpec>,
+    /// Remote secrets whose every key becomes a key of the Secret.
+    #[serde(default)]
+    pub data_from: Vec<String>,
+    /// How often External Secrets reads the store again, a Go duration. Default `1h`.
+    #[serde(default)]
+    pub refresh_interval: Option<String>,
+}
+
+/// The kind of a secret store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum StoreKind {
+    /// A cluster-wide store.
+    ClusterSecretStore,
+    /// A store in the preview namespace.
+    SecretStore,
+}
+
+impl StoreKind {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] =
+        &[("ClusterSecretStore", Self::ClusterSecretStore), ("SecretStore", Self::SecretStore)];
+
+    /// The spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClusterSecretStore => "ClusterSecretStore",
+            Self::SecretStore => "SecretStore",
+        }
+    }
+}
+
+/// One key of a remote secret.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct RemoteRefSpec {
+    /// The remote secret's key (its name or path in the store).
+    #[schemars(with = "String")]
+    pub key: Option<String>,
+    /// A property of a structured (JSON) remote secret; unset takes the whole value.
+    #[serde(default)]
+    pub property: Option<String>,
 }
 
 /// TLS settings of the Ingresses.
@@ -264,10 +384,18 @@ pub struct ServiceSpec {
     /// Overrides the image's arguments. Each item is a template.
     #[serde(default)]
     pub args: Option<Vec<String>>,
-    /// Extra environment variables; values are templates. A name that `dependsOn` also derives
-    /// (`<DEP>_URL`) takes this value instead, with a warning.
+    /// Extra environment variables. A value is a template, `{secret: S, key: K}` (a key of a
+    /// Secret) or `{configMap: C, key: K}`. A name that `dependsOn` also derives (`<DEP>_URL`)
+    /// takes this value instead, with a warning.
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, EnvValueSpec>,
+    /// Every key of Secrets or ConfigMaps as variables: `[{secret: S}, {configMap: C}]`.
+    #[serde(default)]
+    pub env_from: Vec<EnvFromSpec>,
+    /// Further named ports of the container and its Service, each a port number or
+    /// `{port: N, protocol: TCP|UDP}`; `port` stays the routed and probed one.
+    #[serde(default)]
+    pub ports: BTreeMap<String, PortSpec>,
     /// Names of services, data stores or dependencies this service needs. Each becomes a
     /// `<UPPER_SNAKE>_URL` variable (a data store also gives `_HOST`, `_PORT`, `_USER` and
     /// `_PASSWORD`; a service of this preview without a port gives none); services of this
@@ -335,6 +463,23 @@ pub struct DependencySpec {
     /// A fixed URL, a template.
     #[serde(default)]
     pub url: Option<String>,
+    /// With `preview`: the application family whose preview runs this service (its namespace is
+    /// that app's default, `<app>-pr-<preview>`). Default: this spec's own.
+    #[serde(default)]
+    pub app: Option<String>,
+}
+
+/// One source of `envFrom`. Set exactly one field.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct EnvFromSpec {
+    /// A Secret in the preview namespace.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// A ConfigMap in the preview namespace.
+    #[serde(default)]
+    pub config_map: Option<String>,
 }
 
 /// A data store that runs inside the preview as a one-replica StatefulSet.

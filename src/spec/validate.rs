@@ -9,7 +9,7 @@ use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
 use super::namespace::{Taken, namespace_of_its_own, platform_namespaces, preview_namespace};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
-use super::{annotations, services, stores};
+use super::{annotations, routing, secrets, services, stores};
 use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
 use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
 
@@ -107,6 +107,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
         staging: StagingVars { namespace: String::new() },
         service: None,
         sources: sources.clone(),
+        ..Vars::default()
     };
 
     let staging = spec.staging.clone().unwrap_or_default();
@@ -119,6 +120,11 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
 
     let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
     let ingress = ingress(&mut ctx, spec);
+    let gateway = routing::gateway(&mut ctx, spec);
+    ctx.vars.domain.clone_from(&ingress.domain);
+    let scheme = routing::scheme(gateway.as_ref(), &ingress);
+    ctx.vars.services = routing::service_vars(spec, &namespace, ingress.domain.as_deref(), scheme);
+    let secrets = secrets::validate(&mut ctx, spec);
     let restore = restore(&mut ctx, spec, inputs.image());
     let nodes = spec.nodes.clone().unwrap_or_default();
     let provider = ctx.choose("spec.nodes.spot", nodes.spot.as_deref().unwrap_or_default(), SpotProvider::VALUES);
@@ -146,6 +152,8 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
         pr,
         ttl: ttl.unwrap_or(Ttl { text: String::new(), seconds: 0 }),
         ingress,
+        gateway,
+        secrets,
         staging_namespace,
         spot: Spot {
             provider: provider.unwrap_or(SpotProvider::None),
@@ -276,15 +284,18 @@ fn ingress(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Ingress {
     if let Some(secret) = &tls_secret {
         ctx.subdomain("spec.ingress.tls.secretName", secret);
     }
-    let controller_namespace = written.controller_namespace.unwrap_or_default();
+    let controller_namespace =
+        written.controller_namespace.unwrap_or_else(|| defaults::INGRESS_CONTROLLER_NAMESPACE.to_owned());
     ctx.label("spec.ingress.controllerNamespace", &controller_namespace);
     annotations::check(ctx, "spec.ingress.annotations", &written.annotations);
+    routing::source_cidrs(ctx, &written.source_cidrs);
     Ingress {
         domain,
         class_name: written.class_name,
         tls_secret,
         annotations: written.annotations,
         controller_namespace,
+        source_cidrs: written.source_cidrs,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The variables a template sees (SPEC §1), and how a template that names a missing or misspelt
 //! one is explained.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::Context;
@@ -21,6 +23,15 @@ pub struct Vars {
     pub staging: StagingVars,
     /// The service a staging URL is for.
     pub service: Option<String>,
+    /// `domain`, the base domain of public hosts, once evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `services.<name>.host`, `.url`, `.internalUrl` of the preview's services.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, ServiceVars>,
+    /// The service whose field is being evaluated, for messages; not a variable.
+    #[serde(skip)]
+    pub asking: Option<String>,
     /// Where pull-request fields can be given, for messages; not a variable.
     #[serde(skip)]
     pub sources: PrSources,
@@ -49,6 +60,22 @@ pub struct PrVars {
     pub branch_slug: Option<String>,
 }
 
+/// `services.<name>.*` template variables. Only exposed services have `host` and `url`; only
+/// services with a port have `internalUrl`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceVars {
+    /// Its public host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Its public URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `http://<name>`, its Service inside the namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub internal_url: Option<String>,
+}
+
 /// `staging.*` template variables.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct StagingVars {
@@ -67,6 +94,10 @@ pub(super) const KNOWN: &[&str] = &[
     "pr.branchSlug",
     "staging.namespace",
     "service",
+    "domain",
+    "services.<name>.host",
+    "services.<name>.url",
+    "services.<name>.internalUrl",
 ];
 
 /// A clear message for a misspelt variable, or a known one without a value in this render.
@@ -80,6 +111,8 @@ pub(super) fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
                 (vars.namespace.is_none(), "the namespace is not known yet where it is being named".to_owned())
             }
             "service" => (vars.service.is_none(), "`service` exists only in `spec.staging.url`".to_owned()),
+            "domain" => (vars.domain.is_none(), "`spec.domain` is not set (or is being evaluated)".to_owned()),
+            other if other.starts_with("services.") => return service_variable(other, vars),
             other if other.starts_with("pr.") || other.starts_with("staging.") => {
                 if KNOWN.contains(&other) {
                     return None;
@@ -93,4 +126,29 @@ pub(super) fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
         };
         missing.then(|| format!("`{name}` has no value: {hint}"))
     })
+}
+
+/// Why `services.<name>.<field>` has no value: no such service, a field that does not exist, or
+/// a service that is not exposed (or has no port), naming the service that asked.
+fn service_variable(used: &str, vars: &Vars) -> Option<String> {
+    let mut parts = used.splitn(3, '.').skip(1);
+    let (name, field) = (parts.next().unwrap_or_default(), parts.next());
+    let asking = vars.asking.as_deref().map(|a| format!("`{a}` asks for `{used}`, but ")).unwrap_or_default();
+    let Some(service) = vars.services.get(name) else {
+        let names: Vec<&str> = vars.services.keys().map(String::as_str).collect();
+        let guess = crate::spec::problem::did_you_mean(name, names.iter().copied())
+            .map(|g| format!(" did you mean `{g}`?"))
+            .unwrap_or_default();
+        return Some(format!("{asking}`{name}` is not a service of this preview;{guess} known: {}", names.join(", ")));
+    };
+    match field {
+        Some("host" | "url") if service.host.is_none() => Some(format!(
+            "{asking}`{name}` is not exposed: only exposed services have a host and a url (set `expose: true` on `{name}`)"
+        )),
+        Some("internalUrl") if service.internal_url.is_none() => {
+            Some(format!("{asking}`{name}` has no port, so no Service to call"))
+        }
+        Some("host" | "url" | "internalUrl") => None,
+        _ => Some(format!("`{used}` is not a variable; a service has `host`, `url` and `internalUrl`")),
+    }
 }

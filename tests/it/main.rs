@@ -13,6 +13,7 @@ mod init;
 mod invariants;
 mod lifecycle;
 mod lock;
+mod network;
 mod overlay;
 mod plan;
 mod podman;

@@ -212,9 +212,17 @@ fn agree(case: &Case, stream: &str, plan: &Value) -> usize {
     }
     for host in plan["hosts"].as_array().expect("hosts") {
         let service = host["service"].as_str().expect("service");
-        let (_, _, ingress) = &manifests[index[&("Ingress".to_owned(), namespace.to_owned(), service.to_owned())]];
-        assert_eq!(ingress["spec"]["rules"][0]["host"], host["host"], "{name}: host of {service}");
-        let tls = ingress["spec"]["tls"].as_array().is_some_and(|t| t.iter().any(|t| t["hosts"][0] == host["host"]));
+        let route = ("HTTPRoute".to_owned(), namespace.to_owned(), service.to_owned());
+        let tls = if let Some(&i) = index.get(&route) {
+            let (_, _, route) = &manifests[i];
+            assert_eq!(route["spec"]["hostnames"][0], host["host"], "{name}: host of {service}");
+            // A Gateway's listener terminates TLS; the spec says whether it serves https.
+            host["url"].as_str().is_some_and(|u| u.starts_with("https://"))
+        } else {
+            let (_, _, ingress) = &manifests[index[&("Ingress".to_owned(), namespace.to_owned(), service.to_owned())]];
+            assert_eq!(ingress["spec"]["rules"][0]["host"], host["host"], "{name}: host of {service}");
+            ingress["spec"]["tls"].as_array().is_some_and(|t| t.iter().any(|t| t["hosts"][0] == host["host"]))
+        };
         assert_eq!(host["tls"].as_bool(), Some(tls), "{name}: TLS of {service}");
         let scheme = if tls { "https" } else { "http" };
         assert_eq!(host["url"], format!("{scheme}://{}", host["host"].as_str().expect("host")), "{name}");

@@ -13,7 +13,9 @@ fn no_tracked_file_reaches_outside_the_repository() {
     let offenders: Vec<String> = String::from_utf8_lossy(&listed.stdout)
         .split('\0')
         .filter(|path| !path.is_empty())
-        .filter(|path| std::fs::read(root().join(path)).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(&needle)))
+        .filter(|path| {
+            std::fs::read(root().join(path)).is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(&needle))
+        })
         .map(str::to_owned)
         .collect();
     assert!(offenders.is_empty(), "these files read `{needle}`, which a clone does not have: {offenders:?}");
