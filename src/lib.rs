@@ -6,12 +6,14 @@ mod chain;
 pub mod compose;
 pub mod engine;
 pub mod gitops;
+pub mod k8s;
 pub mod krm;
 #[cfg(feature = "aws")]
 pub mod lock;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod pr;
 pub mod render;
 #[cfg(feature = "kube")]
 pub mod restore;

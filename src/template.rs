@@ -201,27 +201,13 @@ fn undeclared(failure: &Failure, path: &str, context: &Context) -> String {
     }
     let mut known: Vec<String> = KNOWN.iter().map(|k| (*k).to_owned()).collect();
     leaves(context, "", &mut known);
-    let guess = crate::spec::problem::did_you_mean(path, known.iter().map(String::as_str))
+    let guess = crate::k8s::suggest::did_you_mean(path, known.iter().map(String::as_str))
         .map(|g| format!("did you mean `{g}`? "))
         .unwrap_or_default();
     format!("{failure}; {guess}known: {}", KNOWN.join(", "))
 }
 
-/// `pr.branchSlug` and the `slug` filter: lowercase ASCII letters and digits, every run of other
-/// characters one `-`, no `-` at either end, at most `max` characters.
-pub fn slug(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max));
-    for c in s.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.truncate(max);
-    out.trim_end_matches('-').to_owned()
-}
+pub use crate::k8s::naming::slug;
 
 fn quote(source: &str) -> String {
     serde_json::to_string(source).unwrap_or_default()
@@ -230,7 +216,7 @@ fn quote(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::defaults::PrSources;
+    use crate::pr::PrSources;
 
     fn vars() -> Vars {
         Vars {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::spec::problem::{Seg, render_path};
+use crate::k8s::path::{Seg, render_path};
 
 /// Largest spec file accepted; real specs are a few kilobytes.
 pub const MAX_SPEC_BYTES: usize = 1 << 20;

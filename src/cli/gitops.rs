@@ -115,7 +115,7 @@ impl PushArgs {
     }
 
     /// The repository at `dir`, with this command's timeout.
-    pub fn open(&self, dir: &Path) -> Result<Repo, kpreview::gitops::GitOpsError> {
+    pub fn open(&self, dir: &Path) -> anyhow::Result<Repo> {
         Ok(Repo::open(dir)?.with_timeout(std::time::Duration::from_secs(self.timeout.seconds)))
     }
 }

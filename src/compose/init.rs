@@ -39,7 +39,7 @@ pub fn from_compose(text: &str, file: &str, options: &Options) -> Result<Init, I
 /// The starter spec, for application `name` (default `app`).
 pub fn starter(options: &Options) -> Result<Init, InitError> {
     let app = options.name.clone().or_else(|| options.directory.clone()).unwrap_or_else(|| "app".to_owned());
-    let app = crate::render::naming::fit(&super::names::label(&app), 40).trim_end_matches('-').to_owned();
+    let app = crate::k8s::naming::fit(&super::names::label(&app), 40).trim_end_matches('-').to_owned();
     let text = minimal::text(&app);
     check(&text, "nothing")?;
     Ok(Init { text, notes: Vec::new() })

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::render::naming::{MAX_LABEL, MAX_STATEFULSET, fit};
+use crate::k8s::naming::{MAX_LABEL, MAX_STATEFULSET, fit};
 
 /// The spec name of every compose service.
 #[derive(Debug, Default)]
@@ -57,7 +57,7 @@ pub fn label(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::naming::is_dns1035_label;
+    use crate::k8s::naming::is_dns1035_label;
 
     #[test]
     fn compose_names_become_labels() {

@@ -11,7 +11,7 @@ use super::error::InitError;
 use super::names::{Names, label};
 use super::service::{Scope, service, store, store_image};
 use super::{Init, Options};
-use crate::render::naming::fit;
+use crate::k8s::naming::fit;
 use crate::spec::graph::depths;
 use crate::spec::problem::Seg;
 

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::list::{Object, string_at};
 use super::result::{KrmResult, ResourceRef, Severity};
+use crate::k8s::suggest::did_you_mean;
 use crate::spec::defaults::PrFields;
-use crate::spec::problem::did_you_mean;
 
 /// Keys of a `ConfigMap` function config, named like the CLI's flags.
 pub const KEYS: [&str; 3] = ["pr", "sha", "branch"];

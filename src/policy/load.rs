@@ -7,7 +7,7 @@ use super::builtin;
 use super::model::{Amount, Gateway, Limits, Platform, Policy, Secrets};
 use super::namespace::NamespaceTemplate;
 use super::types::{API_VERSION, KIND, LimitsFile, PlatformFile, PolicyFile, SecretsFile};
-use crate::render::naming::is_dns1123_label;
+use crate::k8s::naming::is_dns1123_label;
 use crate::spec::check::parse_quantity;
 use crate::spec::problem::{Problem, Seg, did_you_mean, key_path, render_path};
 use crate::yaml::{self, Limits as Budget};
@@ -172,7 +172,7 @@ fn labels_by_app(field: &str, map: &BTreeMap<String, Vec<String>>, problems: &mu
 fn secrets(written: SecretsFile, problems: &mut Vec<Problem>) -> Secrets {
     let stores = written.stores.unwrap_or_default();
     for (i, store) in stores.iter().enumerate() {
-        if !crate::render::naming::is_dns_subdomain(store) {
+        if !crate::k8s::naming::is_dns_subdomain(store) {
             problems.push(Problem::error(format!("secrets.stores[{i}]"), format!("`{store}` is not a store name")));
         }
     }

@@ -3,7 +3,7 @@
 //! kpreview can both evaluate it for a preview and tell whether any namespace is shaped like
 //! some preview's (a Velero seed must not restore another preview).
 
-use crate::render::naming::{MAX_LABEL, fit};
+use crate::k8s::naming::{MAX_LABEL, fit};
 use crate::spec::model::Pr;
 use crate::template::slug;
 

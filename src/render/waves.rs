@@ -58,3 +58,39 @@ impl Waves {
         self.services.saturating_add(i32::try_from(depth).unwrap_or(i32::MAX))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::defaults::{Inputs, PrFields};
+    use crate::spec::prepare::prepare;
+
+    fn model(services: &str, rest: &str) -> Model {
+        let text = format!(
+            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
+        );
+        let pr = Inputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..Inputs::default() };
+        prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn waves_are_as_few_as_the_graph_allows() {
+        let only_services = model("    a: {image: a, port: 80, dependsOn: [b]}\n    b: {image: b, port: 80}\n", "");
+        let w = Waves::of(&only_services);
+        assert_eq!((w.services, w.service(1), w.ingress), (1, 2, 2));
+
+        let with_stores = model(
+            "    a: {image: a, port: 80, dependsOn: [db], migrate: [m]}\n",
+            "  dataStores:\n    db: {engine: postgres}\n",
+        );
+        let w = Waves::of(&with_stores);
+        assert_eq!((w.setup, w.stores, w.migrate, w.services, w.ingress), (0, 1, 2, 3, 3));
+
+        let stores_only = {
+            let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 1}\n  dataStores:\n    db: {engine: redis}\n";
+            prepare(text, "t.yaml", &Inputs::default(), None).unwrap()
+        };
+        let w = Waves::of(&stores_only);
+        assert_eq!((w.stores, w.ingress), (1, 1));
+    }
+}

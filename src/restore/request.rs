@@ -7,8 +7,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::crd::{Restore, RestoreSpec};
 use super::error::RestoreError;
+use crate::k8s::naming::{is_dns_subdomain, is_dns1035_label, is_dns1123_label};
 use crate::render::meta::{MANAGED_BY, PREVIEW, STORE};
-use crate::render::naming::{is_dns_subdomain, is_dns1035_label, is_dns1123_label};
 use crate::render::seeding::restore_name;
 
 /// What a data store is restored as, and all a Restore of kpreview's may include (the platform's

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::problem::key_path;
 use super::validate::Ctx;
-use crate::render::naming::is_dns_subdomain;
+use crate::k8s::naming::is_dns_subdomain;
 
 /// What Kubernetes allows all annotations of one object to add up to.
 const MAX_TOTAL: usize = 256 * 1024;

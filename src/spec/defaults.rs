@@ -2,6 +2,8 @@
 //! spec and environment (flags win over the spec, the spec over the environment), each merged
 //! field remembering where it came from so that a bad value is blamed on the place that gave it.
 
+pub use crate::pr::{Origin, PREVIEW_ENV, PrField, PrSources};
+
 use super::lenient::Lenient;
 use super::types::{
     CredentialsSpec, Engine, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec,
@@ -126,58 +128,6 @@ impl Inputs {
     }
 }
 
-/// A pull-request field, to name where it can be given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrField {
-    /// `pullRequest.number`.
-    Number,
-    /// `pullRequest.headSha`.
-    HeadSha,
-    /// `pullRequest.branch`.
-    Branch,
-}
-
-impl PrField {
-    /// The field's name in the spec (`headSha`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Number => "number",
-            Self::HeadSha => "headSha",
-            Self::Branch => "branch",
-        }
-    }
-
-    /// A valid stand-in for checking a spec without a pull request: number 1, a SHA of forty
-    /// zeros, branch `validate/Placeholder_1`: as hostile as real branches (a `/`, capitals, an
-    /// underscore), so a template that only works for tame branch names fails here as in render.
-    pub fn placeholder(self) -> &'static str {
-        match self {
-            Self::Number => "1",
-            Self::HeadSha => "0000000000000000000000000000000000000000",
-            Self::Branch => "validate/Placeholder_1",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Self::Number => 0,
-            Self::HeadSha => 1,
-            Self::Branch => 2,
-        }
-    }
-}
-
-/// Where a merged pull-request field came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The place that wins over the spec (a flag, a mode's setting).
-    Over,
-    /// `spec.pullRequest`.
-    Spec,
-    /// The place that loses to the spec (`PREVIEW_*`).
-    Under,
-}
-
 /// A merged pull-request field: the value as given, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Given<T> {
@@ -232,59 +182,6 @@ pub fn merge(written: Option<&PullRequest>, inputs: &Inputs) -> MergedPr {
         number,
         head_sha: pick(inputs.flags.head_sha.as_ref(), spec.head_sha.as_ref(), inputs.env.head_sha.as_ref()),
         branch: pick(inputs.flags.branch.as_ref(), spec.branch.as_ref(), inputs.env.branch.as_ref()),
-    }
-}
-
-/// How a mode names the two places outside the spec that pull-request fields come from, so a
-/// missing field names the places that exist where the user runs kpreview (a flag in the CLI,
-/// plugin env in Argo CD, the function config under kpt).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrSources {
-    /// What wins over the spec, for number, head SHA and branch.
-    pub over: [String; 3],
-    /// What loses to the spec, for the same three.
-    pub under: [String; 3],
-}
-
-/// The variables that lose to the spec in every mode.
-pub const PREVIEW_ENV: [&str; 3] = ["PREVIEW_PR_NUMBER", "PREVIEW_HEAD_SHA", "PREVIEW_BRANCH"];
-
-impl PrSources {
-    /// Places that win over the spec, named as messages should name them, over `PREVIEW_*`.
-    pub fn new(over: [String; 3]) -> Self {
-        Self { over, under: PREVIEW_ENV.map(|v| format!("`{v}`")) }
-    }
-
-    /// Environment variables that win over the spec, over `PREVIEW_*`.
-    pub fn variables(over: [&str; 3]) -> Self {
-        Self::new(over.map(|v| format!("`{v}`")))
-    }
-
-    /// The command line's: `--pr`, `--sha`, `--branch`.
-    pub fn cli() -> Self {
-        Self::new(["`--pr N`", "`--sha`", "`--branch`"].map(str::to_owned))
-    }
-
-    /// "give `--pr N`, `spec.pullRequest.number` or `PREVIEW_PR_NUMBER`".
-    pub fn hint(&self, field: PrField) -> String {
-        let i = field.index();
-        format!("give {}, `spec.pullRequest.{}` or {}", self.over[i], field.name(), self.under[i])
-    }
-
-    /// How a message names the place a value came from: `--sha`, `PREVIEW_HEAD_SHA`, or the
-    /// spec's field.
-    pub fn name(&self, field: PrField, origin: Origin) -> String {
-        match origin {
-            Origin::Over => self.over[field.index()].clone(),
-            Origin::Spec => format!("`spec.pullRequest.{}`", field.name()),
-            Origin::Under => self.under[field.index()].clone(),
-        }
-    }
-}
-
-impl Default for PrSources {
-    fn default() -> Self {
-        Self::cli()
     }
 }
 

@@ -9,7 +9,7 @@ use super::model::{Dependency, EnvValue, EnvVar, Link, Store, Target};
 use super::problem::{did_you_mean, key_path};
 use super::types::{PreviewSpec, ServiceSpec};
 use super::validate::Ctx;
-use crate::render::naming::{MAX_LABEL, fit, is_dns1035_label};
+use crate::k8s::naming::{MAX_LABEL, fit, is_dns1035_label};
 use crate::template::PrVars;
 
 /// Where names that are not services or stores go.

@@ -6,7 +6,7 @@
 use super::model::{Ingress, Pr, Seed, Store};
 use super::problem::key_path;
 use super::validate::{Ctx, pr_vars};
-use crate::render::naming::{MAX_LABEL, fit, is_dns1123_label};
+use crate::k8s::naming::{MAX_LABEL, fit, is_dns1123_label};
 use crate::template::{PrVars, slug};
 
 pub(crate) fn preview_namespace(ctx: &mut Ctx<'_>, template: &str, pr: &Pr) -> String {

@@ -34,7 +34,6 @@ pub fn prepare_loaded(loaded: Loaded, file: &str, pr: &Inputs, lock: Option<&Loc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::waves::Waves;
     use crate::spec::defaults::PrFields;
     use crate::spec::model::Target;
 
@@ -74,27 +73,6 @@ mod tests {
         );
         assert_eq!(deps[3], ("FIXED_URL", &Target::Url, "https://f.example.com"));
         assert_eq!(deps[4], ("BILLING_URL", &Target::Staging, "http://billing.staging.svc.cluster.local"));
-    }
-
-    #[test]
-    fn waves_are_as_few_as_the_graph_allows() {
-        let only_services = model("    a: {image: a, port: 80, dependsOn: [b]}\n    b: {image: b, port: 80}\n", "");
-        let w = Waves::of(&only_services);
-        assert_eq!((w.services, w.service(1), w.ingress), (1, 2, 2));
-
-        let with_stores = model(
-            "    a: {image: a, port: 80, dependsOn: [db], migrate: [m]}\n",
-            "  dataStores:\n    db: {engine: postgres}\n",
-        );
-        let w = Waves::of(&with_stores);
-        assert_eq!((w.setup, w.stores, w.migrate, w.services, w.ingress), (0, 1, 2, 3, 3));
-
-        let stores_only = {
-            let text = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {name: app}\nspec:\n  pullRequest: {number: 1}\n  dataStores:\n    db: {engine: redis}\n";
-            prepare(text, "t.yaml", &Inputs::default(), None).unwrap()
-        };
-        let w = Waves::of(&stores_only);
-        assert_eq!((w.stores, w.ingress), (1, 1));
     }
 
     #[test]

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+pub use crate::k8s::path::{Seg, key_path, render_path};
+pub use crate::k8s::suggest::did_you_mean;
+
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,33 +135,6 @@ impl Collector {
     }
 }
 
-/// One step of a field path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    /// A mapping key.
-    Key(String),
-    /// A sequence index.
-    Index(usize),
-}
-
-/// `spec.services.api.dependsOn[2]`: keys joined by dots, indexes in brackets.
-pub fn render_path(segs: &[Seg]) -> String {
-    segs.iter().fold(String::new(), |path, seg| match seg {
-        Seg::Key(key) => key_path(&path, key),
-        Seg::Index(i) => format!("{path}[{i}]"),
-    })
-}
-
-/// Joins a field path and a map key, quoting keys that would read as more path.
-pub fn key_path(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '/');
-    match (parent.is_empty(), plain) {
-        (true, true) => key.to_owned(),
-        (false, true) => format!("{parent}.{key}"),
-        (_, false) => format!("{parent}[{}]", serde_json::to_string(key).unwrap_or_default()),
-    }
-}
-
 /// "unknown value `redsi`; accepted: `postgres`, `redis`, `mongodb`, did you mean `redis`?"
 pub fn unknown_value(given: &str, accepted: &[&str]) -> String {
     let list = accepted.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
@@ -166,16 +142,6 @@ pub fn unknown_value(given: &str, accepted: &[&str]) -> String {
         Some(guess) => format!("unknown value `{given}`; accepted: {list}, did you mean `{guess}`?"),
         None => format!("unknown value `{given}`; accepted: {list}"),
     }
-}
-
-/// Suggests the known name closest to `unknown`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&unknown.to_ascii_lowercase(), &k.to_ascii_lowercase()), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::model::{Gateway, Ingress, Scheme};
 use super::types::PreviewSpec;
 use super::validate::Ctx;
-use crate::render::naming::{MAX_LABEL, fit};
+use crate::k8s::naming::{MAX_LABEL, fit};
 use crate::template::ServiceVars;
 
 /// `spec.routing.gateway`, checked; an error when `spec.ingress` is given too.
@@ -56,7 +56,7 @@ pub(crate) fn gateway(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Gateway> 
 }
 
 fn is_section_name(name: &str) -> bool {
-    crate::render::naming::is_dns_subdomain(name)
+    crate::k8s::naming::is_dns_subdomain(name)
 }
 
 /// `spec.ingress.sourceCIDRs`, each an IPv4 or IPv6 CIDR.

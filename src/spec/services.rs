@@ -15,7 +15,7 @@ use super::resources::resources;
 use super::secrets::{check_reference, is_secret_key};
 use super::types::{PreviewSpec, ServiceSpec};
 use super::validate::Ctx;
-use crate::render::naming::{MAX_LABEL, is_dns1035_label};
+use crate::k8s::naming::{MAX_LABEL, is_dns1035_label};
 
 /// What every service of a spec is validated against.
 struct Scope<'a> {

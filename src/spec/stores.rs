@@ -8,7 +8,7 @@ use super::problem::key_path;
 use super::resources::{MAX_STORAGE, bounded, resources};
 use super::types::{DataStoreSpec, PreviewSpec, SeedSpec};
 use super::validate::Ctx;
-use crate::render::naming::{MAX_STATEFULSET, is_dns1035_label};
+use crate::k8s::naming::{MAX_STATEFULSET, is_dns1035_label};
 
 pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<Store> {
     let mut stores = Vec::new();

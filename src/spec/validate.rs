@@ -10,7 +10,7 @@ use super::namespace::{Taken, namespace_of_its_own, platform_namespaces, preview
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{annotations, routing, secrets, services, stores};
-use crate::render::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
+use crate::k8s::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
 use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
 
 /// Shared state while validating: the problems so far, the template engine and its variables.

@@ -92,7 +92,7 @@ fn usage(name: &str) -> String {
         "replace" => "`replace('from', 'to')` takes two quoted strings".to_owned(),
         "default" => "`default('value')` takes at most one value".to_owned(),
         _ => {
-            let guess = crate::spec::problem::did_you_mean(name, NAMES.iter().copied())
+            let guess = crate::k8s::suggest::did_you_mean(name, NAMES.iter().copied())
                 .map(|g| format!("did you mean `{g}`? "))
                 .unwrap_or_default();
             format!("there is no filter `{name}`; {guess}known: {}", NAMES.join(", "))

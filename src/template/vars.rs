@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Context;
-use crate::spec::defaults::{PrField, PrSources};
+use crate::pr::{PrField, PrSources};
 
 /// The variables of SPEC §1: `name`, `namespace`, `pr.*`, `staging.namespace` and, in staging
 /// URLs, `service`. A value that is not known is `null` in the [`Context`], so using it fails and
@@ -117,7 +117,7 @@ pub(super) fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
                 if KNOWN.contains(&other) {
                     return None;
                 }
-                let guess = crate::spec::problem::did_you_mean(other, KNOWN.iter().copied())
+                let guess = crate::k8s::suggest::did_you_mean(other, KNOWN.iter().copied())
                     .map(|g| format!("did you mean `{g}`? "))
                     .unwrap_or_default();
                 return Some(format!("`{other}` is not a variable; {guess}known: {}", KNOWN.join(", ")));
@@ -136,7 +136,7 @@ fn service_variable(used: &str, vars: &Vars) -> Option<String> {
     let asking = vars.asking.as_deref().map(|a| format!("`{a}` asks for `{used}`, but ")).unwrap_or_default();
     let Some(service) = vars.services.get(name) else {
         let names: Vec<&str> = vars.services.keys().map(String::as_str).collect();
-        let guess = crate::spec::problem::did_you_mean(name, names.iter().copied())
+        let guess = crate::k8s::suggest::did_you_mean(name, names.iter().copied())
             .map(|g| format!(" did you mean `{g}`?"))
             .unwrap_or_default();
         return Some(format!("{asking}`{name}` is not a service of this preview;{guess} known: {}", names.join(", ")));

@@ -117,7 +117,11 @@ fn every_copied_file_names_its_source() {
         let present: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
             .expect("read dir")
             .filter_map(|entry| entry.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .filter(|name| name.starts_with(pattern) && name != "SOURCES.tsv" && !name.ends_with(".md"))
+            .filter(|name| {
+                name.starts_with(pattern)
+                    && name != "SOURCES.tsv"
+                    && !Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            })
             .map(|name| if pattern.is_empty() { name } else { format!("{name}/preview.yaml") })
             .collect();
         let present: std::collections::BTreeSet<&str> = present.iter().map(String::as_str).collect();

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use super::error::OverlayError;
 use crate::gitops::meta::Ttl;
+use crate::k8s::naming::is_dns1123_label;
 use crate::krm::list;
 use crate::render::meta::{APP, HOOK, PR, PREVIEW, SYNC_WAVE};
 use crate::render::namespace::{BRANCH, HEAD_SHA, TTL};
-use crate::render::naming::is_dns1123_label;
 use crate::render::order::{self, Ordered, phase_rank};
 use crate::spec::defaults::PrFields;
 use crate::yaml::{self, WriteError};

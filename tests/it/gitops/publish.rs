@@ -354,7 +354,21 @@ fn a_namespace_held_by_another_app_is_refused_live_or_removed() {
     let (shop, blog) = (world.spec("shop", "48h"), world.spec("blog", "48h"));
     let args = |spec: &Path| {
         let (spec, repo, policy) = (spec.to_string_lossy(), repo.to_string_lossy(), policy.to_string_lossy());
-        ["publish", &spec, "--repo", &repo, "--pr", "7", "--sha", SHA, "--policy", &policy].map(str::to_owned)
+        [
+            "publish",
+            &spec,
+            "--repo",
+            &repo,
+            "--pr",
+            "7",
+            "--sha",
+            SHA,
+            "--policy",
+            &policy,
+            "--now",
+            "2026-11-21T10:00:00Z",
+        ]
+        .map(str::to_owned)
     };
     world.ok(&args(&shop).each_ref().map(String::as_str));
     let out = world.fails(2, &args(&blog).each_ref().map(String::as_str));

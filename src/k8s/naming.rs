@@ -87,8 +87,24 @@ pub fn label_from(text: &str, max: usize) -> String {
     if is_dns1123_label(text) && text.len() <= max {
         return text.to_owned();
     }
-    let slug = crate::template::slug(text, usize::MAX);
+    let slug = slug(text, usize::MAX);
     hashed(if slug.is_empty() { "x" } else { &slug }, text, max)
+}
+
+/// `pr.branchSlug` and the `slug` filter: lowercase ASCII letters and digits, every run of other
+/// characters one `-`, no `-` at either end, at most `max` characters.
+pub fn slug(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(max);
+    out.trim_end_matches('-').to_owned()
 }
 
 #[cfg(test)]

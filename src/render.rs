@@ -6,7 +6,7 @@ pub mod datastores;
 pub mod manifests;
 pub mod meta;
 pub mod namespace;
-pub mod naming;
+pub use crate::k8s::naming;
 pub mod network;
 pub mod object;
 pub mod order;
