@@ -869,3 +869,70 @@ fn a_bad_spec_fails_every_mode_with_its_field_path() {
         assert!(stderr.contains(FIELD) && stderr.contains("65535"), "{mode}: {stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real app (secrets, a Gateway, another app's preview, several ports) through every way in
+
+/// The marketplace example under its platform policy renders the same objects from the CLI, kpt
+/// (`fn eval --exec`), the kustomize plugin and the Argo CD plugin: the policy reaches each of
+/// them through `KPREVIEW_POLICY`, never through the pull request's files.
+#[test]
+fn the_real_app_example_renders_the_same_objects_through_every_way_in() {
+    let example = root().join("examples/marketplace");
+    let policy = example.join("policy.yaml");
+    let policy_env = policy.to_string_lossy().into_owned();
+    let pkg = tempdir();
+    std::fs::copy(example.join("preview.yaml"), pkg.path().join("preview.yaml")).expect("copy the spec");
+    let spec = pkg.path().join("preview.yaml");
+    let expected = docs(&render(&spec, &["--pr", "42", "--sha", SHA, "--policy", &policy_env]));
+    let kinds: Vec<&str> = expected.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert!(kinds.contains(&"ExternalSecret") && kinds.contains(&"HTTPRoute"), "not the real app: {kinds:?}");
+    let namespace = find(&expected, "Namespace")["metadata"]["name"].as_str().expect("namespace").to_owned();
+
+    // kpt, with the function's PR fields as key=value pairs and the policy from the environment.
+    let exec = kpreview_path().display().to_string();
+    let sha = format!("sha={SHA}");
+    let kpt = Command::new("kpt")
+        .args(["fn", "eval"])
+        .arg(pkg.path())
+        .args(["--exec", &exec, "--", "pr=42", &sha])
+        .env("KPREVIEW_POLICY", &policy_env)
+        .env_remove("PREVIEW_PR_NUMBER")
+        .output()
+        .expect("run kpt");
+    assert!(kpt.status.success(), "{}", describe(&kpt));
+    assert_same_objects("kpt fn eval", generated_objects(&pkg.path().join(&namespace)), expected.clone());
+
+    // The kustomize plugin, its spec as a generator.
+    let home = tempdir();
+    install_plugin(home.path());
+    let dir = tempdir();
+    std::fs::copy(example.join("preview.yaml"), dir.path().join("preview.yaml")).expect("copy the spec");
+    write(dir.path(), "kustomization.yaml", "generators: [preview.yaml]\n");
+    let env = [("PREVIEW_PR_NUMBER", "42"), ("PREVIEW_HEAD_SHA", SHA), ("KPREVIEW_POLICY", policy_env.as_str())];
+    let kustomize = kubectl_kustomize(dir.path(), home.path(), &env);
+    assert!(kustomize.status.success(), "{}", describe(&kustomize));
+    assert_same_objects("kubectl kustomize", docs(&String::from_utf8_lossy(&kustomize.stdout)), expected.clone());
+
+    // The Argo CD plugin, in the Application's destination namespace.
+    let cmp = generate_command(dir.path())
+        .envs([
+            ("ARGOCD_ENV_PR_NUMBER", "42"),
+            ("ARGOCD_ENV_HEAD_SHA", SHA),
+            ("ARGOCD_APP_NAMESPACE", namespace.as_str()),
+            ("KPREVIEW_POLICY", policy_env.as_str()),
+        ])
+        .output()
+        .expect("run the plugin");
+    assert!(cmp.status.success(), "{}", describe(&cmp));
+    assert_same_objects("cmp", docs(&String::from_utf8_lossy(&cmp.stdout)), expected.clone());
+
+    // Without the platform's policy, the pull request may read no secret store: refused.
+    let bare = generate_command(dir.path())
+        .envs([("ARGOCD_ENV_PR_NUMBER", "42"), ("ARGOCD_ENV_HEAD_SHA", SHA), ("ARGOCD_APP_NAMESPACE", &namespace)])
+        .env_remove("KPREVIEW_POLICY")
+        .output()
+        .expect("run the plugin");
+    assert!(!bare.status.success() && bare.stdout.is_empty(), "{}", describe(&bare));
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("secrets"), "{}", describe(&bare));
+}
