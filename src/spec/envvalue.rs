@@ -150,9 +150,9 @@ impl JsonSchema for EnvValueSpec {
             })
         };
         json_schema!({
-            "description": "A template, a key of a Secret or a key of a ConfigMap.",
+            "description": "A template, a key of a Secret or a key of a ConfigMap. A bare number or boolean is read as the text it is written as (`1.10` stays `1.10`).",
             "anyOf": [
-                {"type": "string"},
+                {"type": ["string", "number", "boolean"]},
                 reference("secret", "Secret"),
                 reference("configMap", "ConfigMap"),
             ],
