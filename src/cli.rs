@@ -13,27 +13,47 @@ mod restore;
 
 use clap::{Parser, Subcommand};
 
-use kpreview::spec::problem::Problems;
+use kpreview::fault::{Fault, HasFault};
 
-/// Invalid user input (as opposed to a usage or I/O error): exit code 1.
+/// A mistake in what kpreview was given that only the command line sees (a flag combination, a
+/// file too large or not text, a relative path where an absolute one is needed): exit code 1.
+/// Failures of the library carry their own type and [`Fault`].
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-/// A publish or unpublish older than what the GitOps repository holds (a re-run of an older CI
-/// job), refused: exit code 3, so a pipeline can tell it from a failure and leave the comment be.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Superseded(pub String);
-
-/// Exit code for an error: 1 for invalid input, 3 for a superseded publish or unpublish, 2 for
-/// everything else.
-pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(<dyn std::error::Error>::is::<Superseded>) {
-        return 3;
+impl HasFault for Invalid {
+    fn fault(&self) -> Fault {
+        Fault::Input
     }
-    let invalid = error.chain().any(|cause| cause.is::<Problems>() || cause.is::<Invalid>());
-    if invalid { 1 } else { 2 }
+}
+
+/// Exit code for an error, from the first cause in its chain that knows whose fault it is: 1 for
+/// invalid input, 3 for a superseded publish or unpublish, 2 for the environment and for causes
+/// that do not say (I/O, usage).
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    match error.chain().find_map(fault) {
+        Some(Fault::Input) => 1,
+        Some(Fault::Superseded) => 3,
+        Some(Fault::Environment) | None => 2,
+    }
+}
+
+/// The fault of `cause` if it is one of the error types that reach the command line.
+fn fault(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
+    fn of<E: HasFault + std::error::Error + 'static>(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
+        cause.downcast_ref::<E>().map(HasFault::fault)
+    }
+    of::<Invalid>(cause)
+        .or_else(|| of::<kpreview::spec::problem::Problems>(cause))
+        .or_else(|| of::<kpreview::policy::load::PolicyError>(cause))
+        .or_else(|| of::<kpreview::gitops::GitOpsError>(cause))
+        .or_else(|| of::<kpreview::gitops::overlay::OverlayError>(cause))
+        .or_else(|| of::<kpreview::gitops::git::GitError>(cause))
+        .or_else(|| of::<kpreview::compose::InitError>(cause))
+        .or_else(|| of::<kpreview::lock::LockError>(cause))
+        .or_else(|| of::<kpreview::restore::RestoreError>(cause))
+        .or_else(|| of::<kpreview::output::OutputError>(cause))
 }
 
 const AFTER_HELP: &str = "\

@@ -177,6 +177,13 @@ fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// A directory kpreview will not replace is the output's state, not the spec's: fix the directory.
+impl crate::fault::HasFault for OutputError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Environment
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

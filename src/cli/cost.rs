@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::Timestamp;
 
+use kpreview::gitops::Repo;
 use kpreview::gitops::keep::{Changed, keep as keep_pr};
 use kpreview::gitops::meta::{Keep, format_time, parse_time};
 use kpreview::gitops::wake::wake as wake_pr;
-use kpreview::gitops::{GitOpsError, Repo};
 
 use super::Invalid;
 use super::gitops::PushArgs;
@@ -89,10 +89,6 @@ fn say(message: &str) {
     eprintln!("{message}");
 }
 
-fn gitops_error(e: GitOpsError) -> anyhow::Error {
-    if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
-}
-
 fn report(done: &Changed, repo: &Repo, push: &PushArgs, verb: &str, unchanged: &str) {
     let names: Vec<&str> = done.previews.iter().map(|m| m.namespace.as_str()).collect();
     match &done.commit {
@@ -118,7 +114,7 @@ pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
     };
     let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
-    let done = keep_pr(&repo, args.pr, args.app.as_deref(), keep, push.as_ref(), &mut say).map_err(gitops_error)?;
+    let done = keep_pr(&repo, args.pr, args.app.as_deref(), keep, push.as_ref(), &mut say)?;
     let (verb, unchanged) = match keep {
         Keep::No => ("stopped keeping".to_owned(), "was not kept".to_owned()),
         Keep::Until(until) => (format!("kept until {}", format_time(until)), "is already kept so".to_owned()),
@@ -132,7 +128,7 @@ pub fn wake(args: &WakeArgs) -> anyhow::Result<()> {
     let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
-    let done = wake_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say).map_err(gitops_error)?;
+    let done = wake_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
     report(&done, &repo, &args.push, "woke", "is awake");
     Ok(())
 }

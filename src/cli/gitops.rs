@@ -21,8 +21,8 @@ use kpreview::gitops::{Push, Repo, Ttl};
 use kpreview::render;
 use kpreview::spec::defaults::PrField;
 
+use super::Invalid;
 use super::input::{PolicyArgs, PrArgs, load, read_lock};
-use super::{Invalid, Superseded};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
@@ -269,7 +269,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
 
 /// `publish --overlay DIR`: build, read the objects as one preview, publish them as they are.
 fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
-    let command = overlay::build::parse_command(&args.kustomize).map_err(overlay_error)?;
+    let command = overlay::build::parse_command(&args.kustomize)?;
     let exe =
         std::env::current_exe().context("cannot find the running kpreview binary to offer kustomize as its plugin")?;
     let given = args.pr.fields();
@@ -279,13 +279,13 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
         args.policy.policy.as_deref().filter(|p| !p.as_os_str().is_empty()).map(std::path::absolute).transpose()?;
     let request =
         overlay::build::Build { dir, command: &command, exe: &exe, pr: &given, policy: policy_file.as_deref() };
-    let built = overlay::build(&request, &mut say).map_err(overlay_error)?;
+    let built = overlay::build(&request, &mut say)?;
     // kustomize's warnings and the plugin's (a spec's "did you mean") matter on success too.
     if !built.stderr.trim().is_empty() {
         eprint!("{}", built.stderr);
     }
     let name = dir.display().to_string();
-    let preview = overlay::read(&built.stream, &name, &given).map_err(overlay_error)?;
+    let preview = overlay::read(&built.stream, &name, &given)?;
     // The overlay is the pull request's too: a kustomization's `namespace:` or a patch could move
     // what the generator rendered, so its namespace is checked against the policy's once more.
     let pr =
@@ -348,22 +348,11 @@ fn enrich(summary: &mut Summary, publication: &Publication, done: &Published) {
     summary.max = publication.max;
 }
 
-fn gitops_error(e: kpreview::gitops::GitOpsError) -> anyhow::Error {
-    if matches!(e, kpreview::gitops::GitOpsError::Stale { .. }) {
-        return Superseded(e.to_string()).into();
-    }
-    if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
-}
-
-fn overlay_error(e: overlay::OverlayError) -> anyhow::Error {
-    if e.is_invalid_input() { Invalid(e.to_string()).into() } else { e.into() }
-}
-
 /// Commits (and pushes) a rendered preview and says what happened on stderr.
 fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Result<Published> {
     let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
-    let done = publish_preview(&repo, publication, push.as_ref(), &mut say).map_err(gitops_error)?;
+    let done = publish_preview(&repo, publication, push.as_ref(), &mut say)?;
     let dir = format!("previews/{}", publication.namespace);
     match &done.commit {
         None => {
@@ -429,7 +418,7 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
     let request = Unpublish { pr: args.pr, app: args.app.as_deref(), now, force: args.force };
-    let done = unpublish_pr(&repo, &request, push.as_ref(), &mut say).map_err(gitops_error)?;
+    let done = unpublish_pr(&repo, &request, push.as_ref(), &mut say)?;
     for (name, reason) in &done.unreadable {
         say(&format!("warning: left previews/{name} alone: {reason}"));
     }

@@ -45,11 +45,10 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
             std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
         let options = Options { name: args.name.clone(), directory, profiles: args.profiles.clone() };
         let text = read_bounded(path)?;
-        from_compose(&text, &path.display().to_string(), &options).map_err(|e| super::Invalid(e.to_string()))?
+        from_compose(&text, &path.display().to_string(), &options)?
     } else {
         let directory = std::env::current_dir().ok().and_then(|d| d.file_name()?.to_str().map(str::to_owned));
-        starter(&Options { name: args.name.clone(), directory, profiles: Vec::new() })
-            .map_err(|e| super::Invalid(e.to_string()))?
+        starter(&Options { name: args.name.clone(), directory, profiles: Vec::new() })?
     };
     for note in &made.notes {
         eprintln!("note: {note}");

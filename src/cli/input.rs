@@ -61,7 +61,7 @@ pub fn read_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
     let name = path.display().to_string();
     let text = read_bounded(path, MAX_SPEC_BYTES)
         .map_err(|e| Invalid(format!("the policy (--policy or KPREVIEW_POLICY): {e}")))?;
-    policy::read(&text, &name).map_err(|e| Invalid(e.to_string()).into())
+    Ok(policy::read(&text, &name)?)
 }
 
 /// A small regular file's text, refused (before anything is read) when it is a device, a pipe or

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::lock::LockError;
 use kpreview::lock::ec2::{Ec2, Options};
 use kpreview::lock::file::{Written, write};
 use kpreview::lock::pin::{Change, changes};
@@ -90,15 +89,10 @@ pub fn lock(args: &LockArgs) -> anyhow::Result<()> {
             .enable_all()
             .build()
             .context("cannot start the async runtime")?;
-        runtime
-            .block_on(async {
-                let ec2 = Ec2::connect(&options).await?;
-                resolve(&ec2, &selectors, |progress| show(&progress)).await
-            })
-            .map_err(|e| match e {
-                LockError::NotFound { .. } => anyhow::Error::new(Invalid(e.to_string())),
-                other => other.into(),
-            })?
+        runtime.block_on(async {
+            let ec2 = Ec2::connect(&options).await?;
+            resolve(&ec2, &selectors, |progress| show(&progress)).await
+        })?
     };
     for change in changes(old.as_ref(), &new) {
         eprintln!("{}", describe(&change));

@@ -102,8 +102,7 @@ pub fn restore(command: RestoreCommand) -> anyhow::Result<()> {
 }
 
 fn velero(args: &VeleroArgs) -> anyhow::Result<()> {
-    let request = Request::new(&args.backup, &args.from, &args.to, &args.stores, &args.velero_namespace)
-        .map_err(|e| Invalid(e.to_string()))?;
+    let request = Request::new(&args.backup, &args.from, &args.to, &args.stores, &args.velero_namespace)?;
     let finished = block_on(async {
         let client = client().await?;
         run(client, &request, args.timeout.duration, &args.timeout.text, |line| eprintln!("{line}")).await

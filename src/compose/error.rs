@@ -7,12 +7,12 @@ use crate::yaml::ReadError;
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     /// The file is not YAML kpreview reads (or is too large, too deep, an alias bomb).
-    #[error("{file}: {source}")]
+    #[error("{file}: {reason}")]
     Read {
         /// The compose file.
         file: String,
-        /// What the reader said.
-        source: ReadError,
+        /// What the reader said; not a `source`, as the message already holds it whole.
+        reason: ReadError,
     },
     /// The YAML is not shaped like a compose file.
     #[error("{file}: {}{message}", if path.is_empty() { String::new() } else { format!("{path}: ") })]
@@ -34,4 +34,12 @@ pub enum InitError {
         /// What validation found.
         problems: Problems,
     },
+}
+
+/// Every `init` failure is reported as the input's: even [`InitError::Invalid`], a bug of `init`,
+/// is triggered by the file given and is worked around by changing it.
+impl crate::fault::HasFault for InitError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
 }

@@ -30,7 +30,7 @@ pub struct Init {
 /// The spec for compose file `text`, named `file` in messages.
 pub fn from_compose(text: &str, file: &str, options: &Options) -> Result<Init, InitError> {
     let compose =
-        value_from_str(text, Limits::Spec).map_err(|source| InitError::Read { file: file.to_owned(), source })?;
+        value_from_str(text, Limits::Spec).map_err(|reason| InitError::Read { file: file.to_owned(), reason })?;
     let init = translate::translate(&compose, file, options)?;
     check(&init.text, file)?;
     Ok(init)

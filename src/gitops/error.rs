@@ -211,10 +211,15 @@ pub enum GitOpsError {
     },
 }
 
-impl GitOpsError {
-    /// Whether the input is what is wrong (exit 1), not the repository or the system (exit 2).
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(self, Self::Stale { .. } | Self::NoPreview { .. })
+/// A stale re-run is superseded (exit 3); no live preview to keep or wake is the input's fault;
+/// every other refusal is about the state of the repository or the system.
+impl crate::fault::HasFault for GitOpsError {
+    fn fault(&self) -> crate::fault::Fault {
+        match self {
+            Self::Stale { .. } => crate::fault::Fault::Superseded,
+            Self::NoPreview { .. } => crate::fault::Fault::Input,
+            _ => crate::fault::Fault::Environment,
+        }
     }
 }
 

@@ -184,3 +184,9 @@ impl Call<'_> {
         }
     }
 }
+
+impl crate::fault::HasFault for GitError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Environment
+    }
+}

@@ -1,5 +1,9 @@
 //! `preview.json`, the metadata of one published preview: what the Argo CD ApplicationSet's git
 //! files generator turns into template parameters, and what gc decides on.
+//!
+//! Reading a whole file fails with a [`MetaError`]. The parsers of single values ([`parse_time`],
+//! [`Ttl::parse`], [`Keep::parse`]) return a `String`: the message clap or [`MetaError::Field`]
+//! puts after the flag or field it is about.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -168,10 +172,14 @@ impl PreviewMeta {
 
     /// Reads a file written by [`PreviewMeta::to_json`]. `expires` is not read back: it follows
     /// from `updated` and `ttl`, which gc may override.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let wire: Wire = serde_json::from_slice(bytes).map_err(|e| format!("not kpreview metadata: {e}"))?;
-        let pr = wire.pr.parse::<u64>().map_err(|_| format!("pr: `{}` is not a pull request number", wire.pr))?;
-        let time = |field: &str, text: &str| parse_time(text).map_err(|e| format!("{field}: {e}"));
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MetaError> {
+        let field = |field: &'static str| move |message: String| MetaError::Field { field, message };
+        let wire: Wire = serde_json::from_slice(bytes).map_err(|e| MetaError::NotMetadata(e.to_string()))?;
+        let pr = wire.pr.parse::<u64>().map_err(|_| MetaError::Field {
+            field: "pr",
+            message: format!("`{}` is not a pull request number", wire.pr),
+        })?;
+        let time = |name: &'static str, text: &str| parse_time(text).map_err(field(name));
         Ok(Self {
             app: wire.app,
             namespace: wire.namespace,
@@ -180,8 +188,8 @@ impl PreviewMeta {
             branch: Some(wire.branch).filter(|b| !b.is_empty()),
             created: time("created", &wire.created)?,
             updated: time("updated", &wire.updated)?,
-            ttl: Ttl::parse(&wire.ttl).map_err(|e| format!("ttl: {e}"))?,
-            kept: Keep::parse(&wire.kept).map_err(|e| format!("kept: {e}"))?,
+            ttl: Ttl::parse(&wire.ttl).map_err(field("ttl"))?,
+            kept: Keep::parse(&wire.kept).map_err(field("kept"))?,
             sleeping: match wire.sleeping.as_str() {
                 "" => None,
                 text => Some(time("sleeping", text)?),
@@ -191,6 +199,32 @@ impl PreviewMeta {
                 text => Some(time("woken", text)?),
             },
         })
+    }
+}
+
+/// A `preview.json` or `removed.json` kpreview cannot read: the GitOps repository's state, which
+/// a person changed or another version of kpreview wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetaError {
+    /// Not JSON of the metadata's shape.
+    #[error("not kpreview metadata: {0}")]
+    NotMetadata(String),
+    /// Not JSON of the tombstone's shape.
+    #[error("not a kpreview tombstone: {0}")]
+    NotTombstone(String),
+    /// A field whose value does not parse.
+    #[error("{field}: {message}")]
+    Field {
+        /// The field, such as `created`.
+        field: &'static str,
+        /// Why, from the value's parser.
+        message: String,
+    },
+}
+
+impl crate::fault::HasFault for MetaError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Environment
     }
 }
 
@@ -230,13 +264,12 @@ impl Tombstone {
     }
 
     /// Reads a file written by [`Tombstone::to_json`].
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let wire: TombstoneWire =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a kpreview tombstone: {e}"))?;
-        let meta = serde_json::to_vec(&wire.meta).map_err(|e| e.to_string())?;
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MetaError> {
+        let wire: TombstoneWire = serde_json::from_slice(bytes).map_err(|e| MetaError::NotTombstone(e.to_string()))?;
+        let meta = serde_json::to_vec(&wire.meta).map_err(|e| MetaError::NotTombstone(e.to_string()))?;
         Ok(Self {
             meta: PreviewMeta::from_json(&meta)?,
-            removed: parse_time(&wire.removed).map_err(|e| format!("removed: {e}"))?,
+            removed: parse_time(&wire.removed).map_err(|message| MetaError::Field { field: "removed", message })?,
             reason: wire.reason,
         })
     }
@@ -341,9 +374,9 @@ mod tests {
     #[test]
     fn names_the_field_that_is_wrong() {
         let text = meta().to_json().replace("2026-11-20T08:00:00Z", "yesterday");
-        let err = PreviewMeta::from_json(text.as_bytes()).unwrap_err();
+        let err = PreviewMeta::from_json(text.as_bytes()).unwrap_err().to_string();
         assert!(err.starts_with("created: `yesterday` is not an RFC 3339 time"), "{err}");
-        let err = PreviewMeta::from_json(b"{}").unwrap_err();
+        let err = PreviewMeta::from_json(b"{}").unwrap_err().to_string();
         assert!(err.contains("missing field"), "{err}");
     }
 }

@@ -13,6 +13,7 @@ use super::list::{Object, annotation};
 use super::process::{Env, file_path, parent};
 use crate::spec::lockfile::{self, Lock};
 use crate::spec::problem::Problems;
+use crate::yaml::ReadError;
 
 const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
 const INDEX: &str = "config.kubernetes.io/index";
@@ -43,12 +44,38 @@ pub struct Found {
     pub lock: Option<Lock>,
 }
 
+/// A lock file that is there but cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocateError {
+    /// The injected reader failed; its message names the file.
+    #[error("{0}")]
+    Read(String),
+    /// The file is not a `preview.lock`.
+    #[error("{}: {reason}", .path.display())]
+    Parse {
+        /// The lock file.
+        path: PathBuf,
+        /// What the reader said; not a `source`, as the message already holds it whole.
+        reason: ReadError,
+    },
+}
+
+/// A broken lock is the user's to fix; a file that cannot be read is the machine's.
+impl crate::fault::HasFault for LocateError {
+    fn fault(&self) -> crate::fault::Fault {
+        match self {
+            Self::Read(_) => crate::fault::Fault::Environment,
+            Self::Parse { .. } => crate::fault::Fault::Input,
+        }
+    }
+}
+
 /// Finds and reads the lock of `spec`.
-pub fn lock_of(spec: &Object, env: &Env<'_>) -> Result<Found, String> {
+pub fn lock_of(spec: &Object, env: &Env<'_>) -> Result<Found, LocateError> {
     let at = place(spec, env);
     let lock = match &at {
-        LockAt::File(path) => match (env.read_file)(path)? {
-            Some(text) => Some(Lock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?),
+        LockAt::File(path) => match (env.read_file)(path).map_err(LocateError::Read)? {
+            Some(text) => Some(Lock::parse(&text).map_err(|reason| LocateError::Parse { path: path.clone(), reason })?),
             None => None,
         },
         LockAt::Unknown { .. } => None,

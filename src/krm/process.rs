@@ -159,7 +159,7 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
     let path = file_path(spec.object);
     let found = match locate::lock_of(spec.object, env) {
         Ok(found) => found,
-        Err(message) => return failed(vec![spec_result(spec.object, Severity::Error, message)]),
+        Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
     };
     let inputs = Inputs {
         flags: PrFields {

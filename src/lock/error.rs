@@ -74,3 +74,13 @@ fn unmatched_message(region: &str, unmatched: &[Unmatched]) -> String {
         lines.join("\n  ")
     )
 }
+
+/// Selectors no snapshot matches are the spec's to fix; everything else is AWS's or the disk's.
+impl crate::fault::HasFault for LockError {
+    fn fault(&self) -> crate::fault::Fault {
+        match self {
+            Self::NotFound { .. } => crate::fault::Fault::Input,
+            _ => crate::fault::Fault::Environment,
+        }
+    }
+}

@@ -231,6 +231,14 @@ fn unknown(path: &[Seg]) -> Problem {
     Problem::error(render_path(path), message)
 }
 
+/// The platform's policy is input given to the command (`--policy`), so a bad one is an input
+/// error, even though the platform rather than the pull request must fix it.
+impl crate::fault::HasFault for PolicyError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

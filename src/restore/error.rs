@@ -145,3 +145,12 @@ pub fn watch_message(error: &kube::runtime::watcher::Error) -> String {
         Error::NoResourceVersion => error.to_string(),
     }
 }
+
+impl crate::fault::HasFault for RestoreError {
+    fn fault(&self) -> crate::fault::Fault {
+        match self {
+            Self::Invalid(_) => crate::fault::Fault::Input,
+            _ => crate::fault::Fault::Environment,
+        }
+    }
+}

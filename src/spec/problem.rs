@@ -144,6 +144,12 @@ pub fn unknown_value(given: &str, accepted: &[&str]) -> String {
     }
 }
 
+impl crate::fault::HasFault for Problems {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,9 +120,12 @@ pub enum OverlayError {
     },
 }
 
-impl OverlayError {
-    /// Whether the overlay itself is at fault (exit 1), rather than the machine (exit 2).
-    pub fn is_invalid_input(&self) -> bool {
-        !matches!(self, OverlayError::Spawn { .. } | OverlayError::Io { .. })
+/// The overlay itself is at fault (exit 1), unless the machine could not run or read it (exit 2).
+impl crate::fault::HasFault for OverlayError {
+    fn fault(&self) -> crate::fault::Fault {
+        match self {
+            Self::Spawn { .. } | Self::Io { .. } => crate::fault::Fault::Environment,
+            _ => crate::fault::Fault::Input,
+        }
     }
 }
