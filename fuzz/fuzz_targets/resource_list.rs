@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         cwd: std::path::PathBuf::from("/fuzz"),
         read_file: &no_file,
         image: None,
+        policy: kpreview::policy::Policy::default(),
     };
     let out = process(list, &env);
     let written = out.to_yaml().expect("a processed list writes");
