@@ -106,8 +106,14 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
         }
     }
     let written: BTreeSet<String> = generated.iter().filter_map(|i| file_path(i.object())).collect();
-    list.items.retain(|item| replace::keep(item.object(), &replaced, &written, &mut results));
+    let mut removed = Vec::new();
+    let first = results.len();
+    list.items.retain(|item| replace::keep(item.object(), &replaced, &written, &mut removed, &mut results));
     list.items.extend(generated);
+    let paths: Vec<String> = list.items.iter().filter_map(|item| file_path(item.object())).collect();
+    // Before the files: kpt shows the first few results only, and one line per file buries them.
+    let emptied = replace::emptied(&removed, paths.iter().map(String::as_str));
+    results.splice(first..first, emptied);
     list.results = results;
     list
 }
