@@ -193,8 +193,8 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
     let key = spec_key(spec.object);
     let names = manifests.file_names();
     let mut items = Vec::with_capacity(manifests.objects.len());
-    // Each typed object goes as its item is made, so the render and the items are not both
-    // held whole: fn's peak stays near render's.
+    // Each typed object goes as its item is made, and each item is written as text at once, so
+    // neither the render nor the items are held whole as values: fn's peak stays near render's.
     for (object, name) in manifests.objects.into_iter().zip(names) {
         let Ok(Value::Object(mut value)) = serde_json::to_value(&object.resource) else {
             let message = format!("cannot write {} {}", object.resource.kind(), object.resource.name());
@@ -208,7 +208,10 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         for key in [INDEX, INTERNAL_INDEX] {
             annotations.insert(key.to_owned(), Value::from("0"));
         }
-        items.push(Item::new(value));
+        match Item::generated(value) {
+            Ok(item) => items.push(item),
+            Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
+        }
     }
     results.push(spec_result(
         spec.object,
