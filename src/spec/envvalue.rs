@@ -149,10 +149,12 @@ impl JsonSchema for EnvValueSpec {
                 "additionalProperties": false,
             })
         };
+        // A plain number or boolean is read as the text it was written as: the schema takes it
+        // too, or editors and CI would flag what kpreview accepts (`EMAIL_PORT: 1025`).
         json_schema!({
-            "description": "A template, a key of a Secret or a key of a ConfigMap.",
+            "description": "A template, a plain number or boolean (kept as written), a key of a Secret or a key of a ConfigMap.",
             "anyOf": [
-                {"type": "string"},
+                {"type": ["string", "number", "boolean"]},
                 reference("secret", "Secret"),
                 reference("configMap", "ConfigMap"),
             ],
