@@ -19,30 +19,55 @@ pub type Object = Map<String, Value>;
 /// One item: the object, and the text it came in while it is unchanged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
+    /// The whole object, or only its head (`apiVersion`, `kind`, `metadata`) when `document`
+    /// holds it as text.
     object: Object,
     entry: Option<Entry>,
+    /// A generated item, written out as a document the moment it was made: a 3,000-service
+    /// preview's items as JSON values weigh several times their text, and they would all be held
+    /// until the list is written.
+    document: Option<String>,
 }
 
 impl Item {
     /// A new item, written in kpreview's own style.
     pub fn new(object: Object) -> Self {
-        Self { object, entry: None }
+        Self { object, entry: None, document: None }
     }
 
-    /// The object.
+    /// A new item written now, in kpreview's own style: only its head stays an object, which is
+    /// all a function reads of what it generated (kind, name, annotations).
+    pub fn generated(mut object: Object) -> Result<Self, WriteError> {
+        let document = yaml::to_string(&object)?;
+        object.retain(|key, _| matches!(key.as_str(), "apiVersion" | "kind" | "metadata"));
+        Ok(Self { object, entry: None, document: Some(document) })
+    }
+
+    /// The object; of a [generated](Item::generated) item, its head only.
     pub fn object(&self) -> &Object {
         &self.object
     }
 
     /// The object, to change; the item is then written from it rather than from its text.
     pub fn object_mut(&mut self) -> &mut Object {
+        self.whole();
         self.entry = None;
         &mut self.object
+    }
+
+    /// Makes `object` the whole object again, read back from the document it was written as.
+    fn whole(&mut self) {
+        if let Some(document) = self.document.take()
+            && let Ok(Value::Object(object)) = yaml::value_from_str(&document, Limits::Stream)
+        {
+            self.object = object;
+        }
     }
 
     /// Sets an annotation, keeping the item's text when it can be added in place (a spec keeps
     /// its flow maps and quotes when kpt writes it back).
     pub fn annotate(&mut self, key: &str, value: &str) -> Result<(), WriteError> {
+        self.whole();
         let mut object = self.object.clone();
         let metadata = child(&mut object, "metadata");
         child(metadata, "annotations").insert(key.to_owned(), Value::from(value));
@@ -180,9 +205,10 @@ impl ResourceList {
         }
         let column = self.items.iter().find_map(|i| i.entry.as_ref()).map_or(0, |e| e.column);
         for item in &self.items {
-            match &item.entry {
-                Some(entry) => out.push_str(&entry.text),
-                None => push_entry(&mut out, &yaml::to_string(&item.object)?, column),
+            match (&item.entry, &item.document) {
+                (Some(entry), _) => out.push_str(&entry.text),
+                (None, Some(document)) => push_entry(&mut out, document, column),
+                (None, None) => push_entry(&mut out, &yaml::to_string(&item.object)?, column),
             }
             if out.len() >= FLUSH_AT {
                 sink.write_all(out.as_bytes())?;
@@ -215,7 +241,7 @@ impl Item {
             .ok()
             .and_then(|v| v.get("items")?.get(0).cloned())
             .is_some_and(|v| v.as_object() == Some(&object));
-        Self { object, entry: same.then_some(entry) }
+        Self { object, entry: same.then_some(entry), document: None }
     }
 }
 

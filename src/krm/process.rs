@@ -106,8 +106,14 @@ pub fn process(mut list: ResourceList, env: &Env<'_>) -> ResourceList {
         }
     }
     let written: BTreeSet<String> = generated.iter().filter_map(|i| file_path(i.object())).collect();
-    list.items.retain(|item| replace::keep(item.object(), &replaced, &written, &mut results));
+    let mut removed = Vec::new();
+    let first = results.len();
+    list.items.retain(|item| replace::keep(item.object(), &replaced, &written, &mut removed, &mut results));
     list.items.extend(generated);
+    let paths: Vec<String> = list.items.iter().filter_map(|item| file_path(item.object())).collect();
+    // Before the files: kpt shows the first few results only, and one line per file buries them.
+    let emptied = replace::emptied(&removed, paths.iter().map(String::as_str));
+    results.splice(first..first, emptied);
     list.results = results;
     list
 }
@@ -187,8 +193,8 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
     let key = spec_key(spec.object);
     let names = manifests.file_names();
     let mut items = Vec::with_capacity(manifests.objects.len());
-    // Each typed object goes as its item is made, so the render and the items are not both
-    // held whole: fn's peak stays near render's.
+    // Each typed object goes as its item is made, and each item is written as text at once, so
+    // neither the render nor the items are held whole as values: fn's peak stays near render's.
     for (object, name) in manifests.objects.into_iter().zip(names) {
         let Ok(Value::Object(mut value)) = serde_json::to_value(&object.resource) else {
             let message = format!("cannot write {} {}", object.resource.kind(), object.resource.name());
@@ -202,7 +208,10 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         for key in [INDEX, INTERNAL_INDEX] {
             annotations.insert(key.to_owned(), Value::from("0"));
         }
-        items.push(Item::new(value));
+        match Item::generated(value) {
+            Ok(item) => items.push(item),
+            Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
+        }
     }
     results.push(spec_result(
         spec.object,

@@ -1,7 +1,9 @@
 //! Which items of an earlier run a re-run replaces: those that carry [`GENERATED_BY`] with the
 //! key of a spec rendered this run *and* sit where kpreview writes its files. A generated file
 //! copied elsewhere to be tweaked keeps the annotation; dropping it would make kpt delete the
-//! user's file without a word, so it stays, and an `info` result says so.
+//! user's file without a word, so it stays, and an `info` result says so. kpt deletes the file
+//! of a dropped item but never a directory, whatever a function returns: a preview that moves
+//! (another PR number) leaves its old directory behind, empty, and a result says how to remove it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -14,11 +16,12 @@ use super::result::{File, KrmResult, ResourceRef, Severity};
 
 /// Whether an input item stays: it does unless a spec rendered this run generated it where
 /// kpreview writes. A file that goes away (not written again) is named in an `info` result; one
-/// that carries the annotation elsewhere is kept, and said so.
+/// that carries the annotation elsewhere is kept, and said so; its path goes to `removed`.
 pub(super) fn keep(
     object: &Object,
     replaced: &BTreeMap<String, String>,
     written: &BTreeSet<String>,
+    removed: &mut Vec<String>,
     results: &mut Vec<KrmResult>,
 ) -> bool {
     let Some(by) = annotation(object, GENERATED_BY) else { return true };
@@ -52,8 +55,31 @@ pub(super) fn keep(
     }
     if !written.contains(&path) {
         results.push(about(Severity::Info, format!("removed {path}, which an earlier run generated from {by}")));
+        removed.push(path);
     }
     false
+}
+
+/// One `info` result for each directory of a removed file that no item is left in: kpt deletes
+/// the files but not the directory, so the user is told to (`rmdir`, which refuses a directory
+/// that still holds a file kpt does not read).
+pub(super) fn emptied<'a>(removed: &[String], remaining: impl IntoIterator<Item = &'a str>) -> Vec<KrmResult> {
+    let dirs: BTreeSet<&str> = removed.iter().filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir)).collect();
+    let mut left: BTreeSet<&str> = BTreeSet::new();
+    for path in remaining {
+        left.extend(dirs.iter().copied().filter(|dir| path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))));
+    }
+    dirs.difference(&left)
+        .map(|dir| {
+            KrmResult::new(
+                Severity::Info,
+                format!(
+                    "kpt deletes the removed files but never a directory: {dir}/ stays behind, empty; \
+                     remove it with `rmdir {dir}`"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Whether `path` is where kpreview writes an object of `kind` for a spec in `dir`:

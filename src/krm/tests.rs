@@ -332,4 +332,25 @@ fn files_that_go_away_are_named() {
             .filter(|r| r.message.starts_with("removed "))
             .all(|r| r.severity == Severity::Info && r.file.is_some())
     );
+    let emptied: Vec<&str> =
+        out.results.iter().filter(|r| r.message.starts_with("kpt deletes")).map(|r| r.message.as_str()).collect();
+    assert_eq!(
+        emptied,
+        ["kpt deletes the removed files but never a directory: apps/shop-pr-3/ stays behind, empty; \
+          remove it with `rmdir apps/shop-pr-3`"]
+    );
+}
+
+#[test]
+fn a_directory_that_still_holds_an_item_is_not_called_empty() {
+    let (first, _) = run(list(&[SPEC], None), PrFields::default());
+    let mut again = ResourceList::parse(&first.to_yaml().expect("yaml")).expect("parse");
+    let mine = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
+        "name": "mine", "annotations": {"config.kubernetes.io/path": "apps/shop-pr-3/mine.yaml"}}});
+    again.items.push(super::Item::new(mine.as_object().expect("an object").clone()));
+    let config = "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: function-input}\n  data: {pr: '4'}\n";
+    again.function_config = list(&[], Some(config)).function_config;
+    let (out, _) = run(again, PrFields::default());
+    assert!(out.results.iter().any(|r| r.message.starts_with("removed ")));
+    assert!(!out.results.iter().any(|r| r.message.starts_with("kpt deletes")), "{:?}", out.results);
 }

@@ -149,8 +149,10 @@ impl JsonSchema for EnvValueSpec {
                 "additionalProperties": false,
             })
         };
+        // A plain number or boolean is read as the text it was written as: the schema takes it
+        // too, or editors and CI would flag what kpreview accepts (`EMAIL_PORT: 1025`).
         json_schema!({
-            "description": "A template, a key of a Secret or a key of a ConfigMap. A bare number or boolean is read as the text it is written as (`1.10` stays `1.10`).",
+            "description": "A template, a plain number or boolean (kept as written), a key of a Secret or a key of a ConfigMap.",
             "anyOf": [
                 {"type": ["string", "number", "boolean"]},
                 reference("secret", "Secret"),

@@ -427,10 +427,17 @@ fn kpt_fn_eval_adds_the_preview_and_leaves_every_other_file() {
     write(pkg.path(), "custom/my-service.yaml", &custom);
 
     // Another pull request replaces the preview rather than adding a second one.
-    let again = kpt(&["fn", "eval", "--exec", &exec, "--", "pr=44", &format!("sha={SHA}")], pkg.path());
+    // kpt shows four results unless told otherwise; the directory notes come first.
+    let args = ["fn", "eval", "--truncate-output=false", "--exec", &exec, "--", "pr=44", &format!("sha={SHA}")];
+    let again = kpt(&args, pkg.path());
     assert!(again.status.success(), "{}", describe(&again));
     let files = snapshot(pkg.path());
     assert!(!files.keys().any(|p| p.starts_with("hello-pr-43")), "the old preview's files remain");
+    // kpt deletes the files of the items kpreview drops, never a directory (it does not whatever a
+    // function returns): the old directory stays, empty, and kpreview says how to remove it.
+    let old = pkg.path().join("hello-pr-43");
+    assert!(old.is_dir(), "kpt now removes the emptied directory: drop the note that says it does not");
+    assert_eq!(std::fs::read_dir(&old).expect("read").count(), 0, "the old directory is not empty");
     assert!(files.keys().any(|p| p.starts_with("hello-pr-44")));
     assert!(files.keys().any(|p| p.starts_with("flow/alpha-pr-44")), "the flow spec renders beside itself");
     let kept = files.get(Path::new("custom/my-service.yaml")).expect("the user's copy was deleted");
@@ -441,6 +448,10 @@ fn kpt_fn_eval_adds_the_preview_and_leaves_every_other_file() {
         stderr.contains("removed flow/alpha-pr-43/000-namespace-alpha-pr-43.yaml, which an earlier run"),
         "{stderr}"
     );
+    for dir in ["hello-pr-43", "flow/alpha-pr-43"] {
+        let note = format!("never a directory: {dir}/ stays behind, empty; remove it with `rmdir {dir}`");
+        assert!(stderr.contains(&note), "{stderr}");
+    }
 }
 
 /// `kpt fn eval DIR` gives no package path: the lock beside the spec is found when kpt runs in
