@@ -12,7 +12,7 @@ impl Policy {
             return Ok(());
         }
         let allowed = match self.secrets.stores.as_slice() {
-            [] => "it lists none".to_owned(),
+            [] => format!("it lists none{}", self.no_policy_hint()),
             stores => format!("accepted: {}", ticked(stores)),
         };
         Err(format!(
@@ -35,10 +35,22 @@ impl Policy {
             return Ok(());
         }
         let allowed = match prefixes {
-            [] => "it lists none for this app".to_owned(),
+            [] => format!("it lists none for this app{}", self.no_policy_hint()),
             p => format!("accepted: keys under {}", ticked(p)),
         };
         Err(format!("`{key}` is not a remote key app `{app}` may read: {entry} decides, and {allowed}"))
+    }
+}
+
+impl Policy {
+    /// Where no platform policy was given, how to give one: the built-in policy allows no secret
+    /// store, so a spec with `secrets` needs the platform's.
+    fn no_policy_hint(&self) -> &'static str {
+        if self.source == super::builtin::SOURCE {
+            " (no platform policy was given: `--policy FILE` or `KPREVIEW_POLICY` names the platform's)"
+        } else {
+            ""
+        }
     }
 }
 
