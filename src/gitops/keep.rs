@@ -35,21 +35,47 @@ pub fn keep(
     push: Option<&Push>,
     report: &mut dyn FnMut(&str),
 ) -> Result<Changed, GitOpsError> {
+    change_each(
+        repo,
+        pr,
+        app,
+        push,
+        report,
+        |meta, dir| {
+            if meta.kept == keep {
+                return Ok(None);
+            }
+            meta.kept = keep;
+            Ok(Some((with_meta(repo, dir, meta)?, String::new())))
+        },
+        |touched, _| message(pr, keep, touched),
+    )
+}
+
+/// One commit for the live previews of pull request `pr` (of `app`, when given) that `edit`
+/// changes: `edit` updates a preview's metadata and returns its new directory tree with a line
+/// for the commit's body, or `None` to leave it as it is; `message` makes the commit message from
+/// the namespaces changed and those lines. What `keep` and `wake` share.
+pub(super) fn change_each(
+    repo: &Repo,
+    pr: u64,
+    app: Option<&str>,
+    push: Option<&Push>,
+    report: &mut dyn FnMut(&str),
+    mut edit: impl FnMut(&mut PreviewMeta, &Oid) -> Result<Option<(Oid, String)>, GitOpsError>,
+    message: impl Fn(&[String], &str) -> String,
+) -> Result<Changed, GitOpsError> {
     let outcome = land(repo, push, report, |snapshot| {
-        let found = select(repo, snapshot, pr, app)?;
-        let mut changes = Vec::new();
-        let mut touched = Vec::new();
-        let mut previews = Vec::new();
-        for (mut meta, dir) in found {
-            if meta.kept != keep {
-                meta.kept = keep;
-                let tree = with_meta(repo, &dir, &meta)?;
+        let (mut changes, mut touched, mut previews, mut lines) = (Vec::new(), Vec::new(), Vec::new(), String::new());
+        for (mut meta, dir) in select(repo, snapshot, pr, app)? {
+            if let Some((tree, line)) = edit(&mut meta, &dir)? {
                 changes.push(Change::Put { namespace: meta.namespace.clone(), tree });
                 touched.push(meta.namespace.clone());
+                lines.push_str(&line);
             }
             previews.push(meta);
         }
-        let message = message(pr, keep, &touched);
+        let message = message(&touched, &lines);
         Ok(Prepared { changes, message, value: (previews, touched) })
     })?;
     let (previews, changed) = outcome.value;

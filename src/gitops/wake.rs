@@ -3,17 +3,15 @@
 //! `sleep`), and `sleeping` is cleared. No render, no build: the commit it was published at is
 //! what runs again.
 
-use std::fmt::Write as _;
-
 use jiff::Timestamp;
 
 use super::error::GitOpsError;
-use super::keep::{Changed, select};
-use super::land::{Prepared, Push, land};
+use super::keep::{Changed, change_each};
+use super::land::Push;
 use super::meta::{self, PreviewMeta, format_time};
 use super::repo::{Entry, Oid, Repo};
 use super::sleep::{AWAKE, woken};
-use super::tree::{Change, MANIFESTS};
+use super::tree::MANIFESTS;
 
 /// Wakes the sleeping previews of pull request `pr` (of `app` only, when given) at `now`, from
 /// which `gc --sleep-after` counts idle time again; one already awake is left as it is.
@@ -25,26 +23,20 @@ pub fn wake(
     push: Option<&Push>,
     report: &mut dyn FnMut(&str),
 ) -> Result<Changed, GitOpsError> {
-    let outcome = land(repo, push, report, |snapshot| {
-        let found = select(repo, snapshot, pr, app)?;
-        let mut changes = Vec::new();
-        let mut touched = Vec::new();
-        let mut previews = Vec::new();
-        let mut message = String::new();
-        for (mut meta, dir) in found {
-            if let Some(since) = meta.sleeping.take() {
-                meta.woken = Some(now);
-                changes.push(Change::Put { namespace: meta.namespace.clone(), tree: awake(repo, &dir, &meta)? });
-                let _ = writeln!(message, "{}: asleep since {}, sha {}", meta.namespace, format_time(since), meta.sha);
-                touched.push(meta.namespace.clone());
-            }
-            previews.push(meta);
-        }
-        let message = format!("Wake PR #{pr}: {}\n\n{message}", touched.join(", "));
-        Ok(Prepared { changes, message, value: (previews, touched) })
-    })?;
-    let (previews, changed) = outcome.value;
-    Ok(Changed { previews, changed, commit: outcome.commit, pushed: outcome.pushed })
+    change_each(
+        repo,
+        pr,
+        app,
+        push,
+        report,
+        |meta, dir| {
+            let Some(since) = meta.sleeping.take() else { return Ok(None) };
+            meta.woken = Some(now);
+            let line = format!("{}: asleep since {}, sha {}\n", meta.namespace, format_time(since), meta.sha);
+            Ok(Some((awake(repo, dir, meta)?, line)))
+        },
+        |touched, lines| format!("Wake PR #{pr}: {}\n\n{lines}", touched.join(", ")),
+    )
 }
 
 /// The directory of a woken preview: `meta` and the manifests kept in `awake/`.
