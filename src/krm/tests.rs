@@ -1,12 +1,12 @@
 //! The function on ResourceLists as kpt and kustomize send them.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::list::ResourceList;
 use super::process::{Env, GENERATED_BY, LOCAL_CONFIG, process};
 use super::result::Severity;
+use crate::files::Memory;
 use crate::policy::Policy;
 use crate::spec::defaults::PrFields;
 
@@ -55,28 +55,24 @@ fn run(input: ResourceList, env: PrFields) -> (ResourceList, Vec<PathBuf>) {
 }
 
 /// Runs the function in `/work` with `KPREVIEW_*` as `flags` and `files` on disk; returns what it
-/// read.
+/// looked at.
 fn run_with(
     input: ResourceList,
     env: PrFields,
     flags: PrFields,
     files: &BTreeMap<PathBuf, String>,
 ) -> (ResourceList, Vec<PathBuf>) {
-    let asked = RefCell::new(Vec::new());
-    let read_file = |path: &Path| -> Result<Option<String>, String> {
-        asked.borrow_mut().push(path.to_owned());
-        Ok(files.get(path).cloned())
-    };
+    let disk = files.iter().fold(Memory::new(), |disk, (path, text)| disk.file(path, text.as_str()));
     let env = Env {
         flags,
         pr_env: env.into(),
         cwd: PathBuf::from("/work"),
-        read_file: &read_file,
+        files: &disk,
         image: None,
         policy: Policy::default(),
     };
     let output = process(input, &env);
-    (output, asked.into_inner())
+    (output, disk.looked_at())
 }
 
 fn annotation<'a>(item: &'a super::Item, key: &str) -> Option<&'a str> {
