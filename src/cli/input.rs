@@ -8,6 +8,7 @@ use clap::Args;
 use kpreview::files::{self, Disk, ReadError};
 use kpreview::krm::locate::{LockFileError, read_beside};
 use kpreview::policy::{self, Policy};
+use kpreview::pr::parse_number;
 use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrEnv, PrFields, PrSources};
 use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
@@ -67,7 +68,7 @@ pub fn read_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
 #[derive(Debug, Clone, Default, Args)]
 pub struct PrArgs {
     /// Pull request number (wins over spec.pullRequest.number and PREVIEW_PR_NUMBER).
-    #[arg(long, value_name = "N", value_parser = pr_number)]
+    #[arg(long, value_name = "N", value_parser = parse_number)]
     pub pr: Option<u64>,
     /// Head commit SHA (wins over spec.pullRequest.headSha and PREVIEW_HEAD_SHA).
     #[arg(long, value_name = "SHA")]
@@ -116,18 +117,10 @@ pub fn image() -> Option<String> {
 /// one used when set; empty ones count as unset.
 pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
-        Some(text) => Some(pr_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
+        Some(text) => Some(parse_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
         None => None,
     };
     Ok(PrFields { number, head_sha: var(sha), branch: var(branch) })
-}
-
-/// A pull request number as a flag or variable gives it; the error says what is accepted (`0`
-/// parses, so validation reports it among the spec's other problems).
-pub fn pr_number(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("`{text}` is not a pull request number; give a whole number from 1 up, such as 42"))
 }
 
 /// A spec read from disk or stdin.
