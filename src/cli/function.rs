@@ -1,6 +1,7 @@
 //! The ways orchestrators run kpreview: `kpreview fn` (and no subcommand with a piped stdin) for
 //! kpt and kustomize KRM functions, `kpreview cmp` for Argo CD, and the kustomize legacy plugin
-//! (the binary run as `Preview`, see [`kustomize`]). The only stdin/stdout code of these modes.
+//! (the binary run as `Preview`, see [`kustomize`]). What they decide is the library's
+//! (`kpreview::krm`); this is their stdin, stdout and environment, with the disk as their files.
 
 mod kustomize;
 
