@@ -22,7 +22,7 @@ pub const DEFAULT_KUSTOMIZE: &str = "kubectl kustomize --enable-alpha-plugins";
 const PLUGIN_PATH: &str = "kpreview.dev/v1alpha1/preview/Preview";
 
 /// stderr kept from kustomize for an error message; the rest is dropped.
-const MAX_STDERR_BYTES: u64 = 64 << 10;
+const MAX_STDERR_BYTES: usize = 64 << 10;
 
 /// One build.
 #[derive(Debug, Clone)]
@@ -95,9 +95,8 @@ pub fn build(b: &Build<'_>, report: &mut dyn FnMut(&str)) -> Result<Built, Overl
     })?;
     let stderr = child.stderr.take().map(|pipe| {
         std::thread::spawn(move || {
-            let mut kept = Vec::new();
             let mut pipe = pipe;
-            let _ = pipe.by_ref().take(MAX_STDERR_BYTES).read_to_end(&mut kept);
+            let kept = read_at_most(pipe.by_ref(), MAX_STDERR_BYTES).map(|(kept, _)| kept).unwrap_or_default();
             // Drain the rest so kustomize never blocks on a full pipe.
             let _ = std::io::copy(&mut pipe, &mut std::io::sink());
             String::from_utf8_lossy(&kept).into_owned()
