@@ -2,7 +2,7 @@
 //! runs kpreview as the generator `Preview`. kustomize hands over a re-serialised copy of the
 //! spec and names only the kustomization that declares the generator
 //! (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`). The spec's own file is found in that kustomization's tree
-//! ([`tree`]), for its text as written ([`retyped`]) and for the lock beside it: where `kpreview
+//! (`tree`), for its text as written (`retyped`) and for the lock beside it: where `kpreview
 //! lock SPEC` writes it, in the generator's kustomization (`generators: [preview.yaml]`) or, for a
 //! directory generator (`generators: [spec]`, the layout patches need), beside the file of the
 //! spec below it. Files come in through [`Files`]; the binary does the rest of the I/O.
