@@ -63,16 +63,21 @@ fn run_with(
     files: &BTreeMap<PathBuf, String>,
 ) -> (ResourceList, Vec<PathBuf>) {
     let disk = files.iter().fold(Memory::new(), |disk, (path, text)| disk.file(path, text.as_str()));
+    let output = run_on(input, env, flags, &disk);
+    (output, disk.looked_at())
+}
+
+/// Runs the function in `/work` on the files of `disk`.
+fn run_on(input: ResourceList, env: PrFields, flags: PrFields, disk: &Memory) -> ResourceList {
     let env = Env {
         flags,
         pr_env: env.into(),
         cwd: PathBuf::from("/work"),
-        files: &disk,
+        files: disk,
         image: None,
         policy: Policy::default(),
     };
-    let output = process(input, &env);
-    (output, disk.looked_at())
+    process(input, &env)
 }
 
 fn annotation<'a>(item: &'a super::Item, key: &str) -> Option<&'a str> {
@@ -390,4 +395,21 @@ fn committed_fuzz_inputs_keep_their_properties() {
         }
     }
     assert!(kept_text >= 6, "the seeds' items keep their text ({kept_text})");
+}
+
+#[test]
+fn a_package_s_lock_linked_out_of_the_spec_s_directory_is_refused_unread() {
+    let tagged = TAGGED.replace(
+        "      config.kubernetes.io/index: '0'\n",
+        "      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/package-path: '/pkg'\n",
+    );
+    let disk = Memory::new().device("/dev/zero").link("/pkg/c/preview.lock", "/dev/zero");
+    let out = run_on(list(&[&tagged], None), PrFields::default(), PrFields::default(), &disk);
+    let error = out.results.iter().find(|r| r.is_error()).expect("an error");
+    assert_eq!(
+        error.message,
+        "/pkg/c/preview.lock: it is a symbolic link to /dev/zero, outside the spec's directory; commit the lock file \
+         itself"
+    );
+    assert!(disk.opened().is_empty(), "{:?}", disk.opened());
 }

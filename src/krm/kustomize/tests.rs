@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Sources, find_lock, original};
+use super::{PluginError, Sources, find_lock, generate, original};
 use crate::files::Memory;
 use crate::krm::locate::LockFileError;
 
@@ -116,4 +116,36 @@ fn the_spec_is_read_as_written() {
     let other = RECEIVED.replace("name: shop", "name: other");
     let sources = Sources::find(&files, Path::new("/k"), &other);
     assert_eq!(original(&files, &sources, &other), None, "another spec's file is not this one's");
+}
+
+/// A spec whose data store is seeded by tags: it renders only with its lock.
+const TAGGED: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata:\n  name: blog\nspec:\n  \
+                      pullRequest: {number: 3, headSha: abc1234}\n  dataStores:\n    \
+                      db: {engine: postgres, seed: {snapshot: {tags: {app: blog}}}}\n";
+const PINNED: &str = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewLock\nsnapshots:\n  db:\n    tags: {app: blog}\n    \
+                      snapshotId: snap-0123456789abcdef0\n    startTime: '2026-11-21T02:14:09Z'\n";
+
+#[test]
+fn a_generator_renders_with_the_lock_beside_its_spec_s_file() {
+    let files = Memory::new()
+        .file("/k/kustomization.yaml", "generators: [spec]\n")
+        .file("/k/spec/kustomization.yaml", "resources: [preview.yaml]\n")
+        .file("/k/spec/preview.yaml", TAGGED);
+    let run = |files: &Memory| {
+        let inputs = crate::spec::defaults::Inputs::default();
+        generate(files, Path::new("/k"), TAGGED.to_owned(), &inputs, &crate::policy::Policy::default())
+    };
+    let Err(PluginError::Problems(problems)) = run(&files) else { panic!("renders without its lock") };
+    let message = problems.to_string();
+    assert!(message.contains("no snapshot is pinned for `db`"), "{message}");
+    assert!(message.contains("(looked for /k/preview.lock, /k/spec/preview.lock; none exists)"), "{message}");
+
+    let files = files.file("/k/spec/preview.lock", PINNED);
+    let generated = run(&files).expect("renders");
+    assert_eq!(
+        generated.name,
+        "the Preview generator of /k (the spec of /k/spec/preview.yaml, as kustomize patched it)"
+    );
+    let yaml = crate::render(&generated.model).to_yaml().expect("yaml");
+    assert!(yaml.contains("snapshotHandle: snap-0123456789abcdef0"), "{yaml}");
 }
