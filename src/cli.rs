@@ -54,6 +54,10 @@ fn fault(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
         .or_else(|| of::<kpreview::lock::LockError>(cause))
         .or_else(|| of::<kpreview::restore::RestoreError>(cause))
         .or_else(|| of::<kpreview::output::OutputError>(cause))
+        .or_else(|| of::<kpreview::files::ReadError>(cause))
+        .or_else(|| of::<kpreview::krm::locate::LockFileError>(cause))
+        .or_else(|| of::<kpreview::krm::kustomize::PluginError>(cause))
+        .or_else(|| of::<kpreview::krm::cmp::CmpError>(cause))
 }
 
 const AFTER_HELP: &str = "\

@@ -6,6 +6,7 @@ mod chain;
 pub mod compose;
 pub mod engine;
 pub mod fault;
+pub mod files;
 pub mod gitops;
 pub mod k8s;
 pub mod krm;

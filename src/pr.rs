@@ -1,6 +1,6 @@
 //! Pull-request fields and the places each can be given (flags, the spec, the environment), so
 //! a message names the places that exist where the user runs kpreview. A leaf: it imports
-//! nothing of the crate.
+//! nothing of the crate but [`crate::fault`].
 
 /// A pull-request field, to name where it can be given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,5 +104,35 @@ impl PrSources {
 impl Default for PrSources {
     fn default() -> Self {
         Self::cli()
+    }
+}
+
+/// Text that is not a pull request number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a pull request number; give a whole number from 1 up, such as 42")]
+pub struct NotANumber(pub String);
+
+impl crate::fault::HasFault for NotANumber {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
+}
+
+/// A pull request number as a flag or variable gives it. `0` parses, so validation reports it
+/// among the spec's other problems.
+pub fn parse_number(text: &str) -> Result<u64, NotANumber> {
+    text.trim().parse::<u64>().map_err(|_| NotANumber(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_and_anything_else_says_what_is_accepted() {
+        assert_eq!(parse_number(" 42 "), Ok(42));
+        assert_eq!(parse_number("0"), Ok(0));
+        let error = parse_number("4x").expect_err("not a number");
+        assert_eq!(error.to_string(), "`4x` is not a pull request number; give a whole number from 1 up, such as 42");
     }
 }

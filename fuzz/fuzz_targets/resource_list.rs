@@ -11,12 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(list) = ResourceList::parse(text) else { return };
     let before: Vec<_> = list.items.iter().map(|i| i.object().clone()).collect();
-    let no_file = |_: &std::path::Path| Ok(None);
+    let no_file = kpreview::files::Memory::new();
     let env = Env {
         flags: PrFields::default(),
         pr_env: PrEnv::default(),
         cwd: std::path::PathBuf::from("/fuzz"),
-        read_file: &no_file,
+        files: &no_file,
         image: None,
         policy: kpreview::policy::Policy::default(),
     };

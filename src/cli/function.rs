@@ -1,22 +1,23 @@
 //! The ways orchestrators run kpreview: `kpreview fn` (and no subcommand with a piped stdin) for
 //! kpt and kustomize KRM functions, `kpreview cmp` for Argo CD, and the kustomize legacy plugin
-//! (the binary run as `Preview`, see [`kustomize`]). The only stdin/stdout code of these modes.
+//! (the binary run as `Preview`, see [`kustomize`]). What they decide is the library's
+//! (`kpreview::krm`); this is their stdin, stdout and environment, with the disk as their files.
 
 mod kustomize;
-mod lock;
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::files::{self, Disk};
+use kpreview::krm::cmp::{check_destination, spec_path};
 use kpreview::krm::config::FLAG_VARS;
-use kpreview::krm::{Env, KrmResult, ResourceList, process};
+use kpreview::krm::result::error_summary;
+use kpreview::krm::{Env, ResourceList, process};
 use kpreview::policy::prepare;
 use kpreview::spec::defaults::PrSources;
-use kpreview::spec::model::Model;
-use kpreview::yaml::MAX_STREAM_BYTES;
 use kpreview::{Manifests, render};
 
 use super::Invalid;
@@ -88,7 +89,7 @@ pub fn default_mode(help: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result
 
 /// `kpreview fn`: `ResourceList` in, `ResourceList` out.
 pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
-    let text = read_stdin()?;
+    let text = files::read_bounded(std::io::stdin(), files::STREAM, "stdin")?;
     let list = ResourceList::parse(&text).map_err(|e| Invalid(format!("stdin: {e}")))?;
     // The list keeps each item's own text; the whole input need not stay beside the output.
     drop(text);
@@ -96,7 +97,7 @@ pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
         flags: env_fields(FLAG_VARS)?,
         pr_env: preview_env(),
         cwd: std::env::current_dir().context("cannot find the working directory")?,
-        read_file: &read_file,
+        files: &Disk,
         image: super::input::image(),
         policy: policy_from_env()?,
     };
@@ -105,61 +106,10 @@ pub fn krm(_args: &FnArgs) -> anyhow::Result<()> {
     output.write_yaml(&mut stdout).context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     // kpt treats an error result with exit 0 as success and writes the package: fail loudly.
-    match summary(&output.results) {
+    match error_summary(&output.results) {
         Some(line) => Err(Invalid(line).into()),
         None => Ok(()),
     }
-}
-
-/// A file the function asks for (a lock file, a spec to recognise), bounded like a spec;
-/// `None` when there is none.
-fn read_file(path: &Path) -> Result<Option<String>, String> {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_STREAM_BYTES).unwrap_or(u64::MAX) + 1;
-    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() > MAX_STREAM_BYTES {
-        return Err(format!("{} is larger than the {MAX_STREAM_BYTES} bytes kpreview reads", path.display()));
-    }
-    String::from_utf8(bytes).map(Some).map_err(|_| format!("{} is not UTF-8 text", path.display()))
-}
-
-/// One line for stderr: the first error and how many more there are.
-fn summary(results: &[KrmResult]) -> Option<String> {
-    let errors: Vec<&KrmResult> = results.iter().filter(|r| r.is_error()).collect();
-    let first = errors.first()?;
-    let mut line = String::new();
-    if let Some(file) = &first.file {
-        line.push_str(&file.path);
-        line.push_str(": ");
-    }
-    if let Some(field) = &first.field {
-        line.push_str(&field.path);
-        line.push_str(": ");
-    }
-    line.push_str(&first.message);
-    if errors.len() > 1 {
-        line.push_str(" (and ");
-        line.push_str(&(errors.len() - 1).to_string());
-        line.push_str(" more errors in the function's results)");
-    }
-    Some(line)
-}
-
-fn read_stdin() -> anyhow::Result<String> {
-    let limit = u64::try_from(MAX_STREAM_BYTES).unwrap_or(u64::MAX) + 1;
-    let mut bytes = Vec::new();
-    std::io::stdin().take(limit).read_to_end(&mut bytes).context("cannot read stdin")?;
-    if bytes.len() > MAX_STREAM_BYTES {
-        return Err(
-            Invalid(format!("stdin is larger than the {MAX_STREAM_BYTES} bytes a ResourceList may have")).into()
-        );
-    }
-    String::from_utf8(bytes).map_err(|_| Invalid("stdin is not UTF-8 text".to_owned()).into())
 }
 
 /// `kpreview cmp`: the Argo CD Config Management Plugin's `generate` command.
@@ -169,7 +119,8 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
         ["PR_NUMBER", "HEAD_SHA", "BRANCH"]
             .map(|name| format!("the Application's plugin env `{name}` (`ARGOCD_ENV_{name}`)")),
     );
-    let path = inside_source(&args.spec)?;
+    let here = std::env::current_dir().context("cannot find the Application's source directory")?;
+    let path = spec_path(&Disk, &here, &args.spec)?;
     let spec = read_spec(&path).with_context(|| {
         format!(
             "the plugin renders {} in the Application's source path (set ARGOCD_ENV_PREVIEW_SPEC to change it)",
@@ -181,66 +132,11 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
     let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref(), &policy)?;
     warn(&spec.name, &model.warnings);
-    application_namespace(&model, &spec.name, std::env::var("ARGOCD_APP_NAMESPACE").ok().as_deref())?;
+    let destination = std::env::var("ARGOCD_APP_NAMESPACE").ok();
+    if let Some(warning) = check_destination(&model, &spec.name, destination.as_deref())? {
+        eprintln!("warning: {warning}");
+    }
     write_stream(&render(&model), &spec.name)
-}
-
-/// The rendered namespace must be the Application's destination (`ARGOCD_APP_NAMESPACE`, which
-/// Argo CD sets for every plugin run from the Application the platform's ApplicationSet made): a
-/// spec, a branch name or a metadata.name of another app must not point Argo CD at a namespace
-/// it would adopt and later delete. Outside Argo CD (the variable unset) there is nothing to
-/// compare with: a warning says so.
-fn application_namespace(model: &Model, spec: &str, destination: Option<&str>) -> anyhow::Result<()> {
-    match destination {
-        Some(destination) if destination == model.namespace => Ok(()),
-        Some("") => Err(Invalid(format!(
-            "{spec}: the Application has no destination namespace (ARGOCD_APP_NAMESPACE is empty); a preview \
-             renders into `{}`, so set `spec.destination.namespace` in the platform's ApplicationSet to it",
-            model.namespace
-        ))
-        .into()),
-        Some(destination) => Err(Invalid(format!(
-            "{spec}: the preview's namespace is `{}` (app `{}`, pull request {}), but this Application deploys to \
-             `{destination}` (ARGOCD_APP_NAMESPACE); refusing to render a preview into a namespace that is not its \
-             Application's: check metadata.name and the ApplicationSet's destination",
-            model.namespace, model.app, model.pr.number
-        ))
-        .into()),
-        None => {
-            eprintln!(
-                "warning: {spec}: ARGOCD_APP_NAMESPACE is not set (Argo CD sets it to the Application's destination), \
-                 so namespace `{}` was not checked against it",
-                model.namespace
-            );
-            Ok(())
-        }
-    }
-}
-
-/// The spec's path when it stays inside the Application's source directory (the working
-/// directory): an Application's author sets `ARGOCD_ENV_PREVIEW_SPEC`, and the sidecar must not
-/// read and parse whatever else it can see (other requests' working copies share its `/tmp`).
-/// Lexically first (no absolute path, no `..`), then after symlinks, for a file that exists.
-fn inside_source(path: &Path) -> anyhow::Result<PathBuf> {
-    use std::path::Component;
-    let refuse = |why: &str| -> anyhow::Error {
-        Invalid(format!(
-            "ARGOCD_ENV_PREVIEW_SPEC (or --spec) is `{}`: {why}; give a relative path inside the Application's \
-             source directory, such as `preview.yaml` or `deploy/preview.yaml`",
-            path.display()
-        ))
-        .into()
-    };
-    if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
-        return Err(refuse("absolute paths and `..` are refused"));
-    }
-    let here = std::env::current_dir().context("cannot find the Application's source directory")?;
-    if let (Ok(root), Ok(file)) = (here.canonicalize(), here.join(path).canonicalize())
-        && !file.starts_with(&root)
-    {
-        return Err(refuse(&format!("it resolves to {} through a symbolic link", file.display())));
-    }
-    Ok(path.to_owned())
 }
 
 /// Writes a render as a `---` stream; an empty one is an error, as Argo CD would prune the

@@ -166,7 +166,7 @@ pub struct UnpublishArgs {
     #[arg(long, value_name = "DIR")]
     repo: PathBuf,
     /// The pull request whose previews go.
-    #[arg(long, value_name = "N", value_parser = super::input::pr_number)]
+    #[arg(long, value_name = "N", value_parser = kpreview::pr::parse_number)]
     pr: u64,
     /// Only the preview of this app (`metadata.name` of its spec), when one repository holds many.
     #[arg(long, value_name = "NAME")]

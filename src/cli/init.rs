@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use kpreview::compose::{Options, from_compose, starter};
-use kpreview::yaml::MAX_SPEC_BYTES;
+use kpreview::files;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -44,7 +44,7 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
         let directory =
             std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
         let options = Options { name: args.name.clone(), directory, profiles: args.profiles.clone() };
-        let text = read_bounded(path)?;
+        let text = files::read_path(path, files::SMALL)?;
         from_compose(&text, &path.display().to_string(), &options)?
     } else {
         let directory = std::env::current_dir().ok().and_then(|d| d.file_name()?.to_str().map(str::to_owned));
@@ -77,19 +77,4 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
         }
     );
     Ok(())
-}
-
-/// The compose file, refused beyond the size a spec may have, without reading more than that.
-fn read_bounded(path: &std::path::Path) -> anyhow::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_SPEC_BYTES).unwrap_or(u64::MAX) + 1;
-    file.take(limit).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() > MAX_SPEC_BYTES {
-        return Err(
-            super::Invalid(format!("{} is larger than the {MAX_SPEC_BYTES} bytes accepted", path.display())).into()
-        );
-    }
-    String::from_utf8(bytes).map_err(|_| super::Invalid(format!("{} is not UTF-8 text", path.display())).into())
 }

@@ -1,18 +1,18 @@
 //! Reading what a command works on: the spec (a file or `-`), its lock file, and the pull-request
 //! fields from flags and `PREVIEW_*` variables.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::Args;
 
+use kpreview::files::{self, Disk, ReadError};
+use kpreview::krm::locate::{LockFileError, read_beside};
 use kpreview::policy::{self, Policy};
+use kpreview::pr::parse_number;
 use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrEnv, PrFields, PrSources};
-use kpreview::spec::lockfile::{self, Lock};
+use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
 use kpreview::spec::problem::Problem;
-use kpreview::yaml::MAX_SPEC_BYTES;
 
 use super::Invalid;
 
@@ -59,37 +59,16 @@ pub fn absolute_policy(path: Option<&Path>) -> anyhow::Result<()> {
 pub fn read_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
     let Some(path) = path else { return Ok(Policy::default()) };
     let name = path.display().to_string();
-    let text = read_bounded(path, MAX_SPEC_BYTES)
+    let text = files::read_required(&Disk, path, files::SMALL)
         .map_err(|e| Invalid(format!("the policy (--policy or KPREVIEW_POLICY): {e}")))?;
     Ok(policy::read(&text, &name)?)
-}
-
-/// A small regular file's text, refused (before anything is read) when it is a device, a pipe or
-/// a directory, or when it is larger than `max` bytes.
-pub fn read_bounded(path: &Path, max: usize) -> Result<String, String> {
-    let shown = path.display();
-    let regular = |meta: std::io::Result<std::fs::Metadata>| match meta {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err(format!("{shown} is not a regular file")),
-        Err(e) => Err(format!("cannot read {shown}: {e}")),
-    };
-    regular(std::fs::metadata(path))?;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    regular(file.metadata())?;
-    let mut bytes = Vec::new();
-    let limit = u64::try_from(max).unwrap_or(u64::MAX) + 1;
-    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if bytes.len() > max {
-        return Err(format!("{shown} is larger than the {max} bytes kpreview reads"));
-    }
-    String::from_utf8(bytes).map_err(|_| format!("{shown} is not UTF-8 text"))
 }
 
 /// `--pr`, `--sha`, `--branch`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PrArgs {
     /// Pull request number (wins over spec.pullRequest.number and PREVIEW_PR_NUMBER).
-    #[arg(long, value_name = "N", value_parser = pr_number)]
+    #[arg(long, value_name = "N", value_parser = parse_number)]
     pub pr: Option<u64>,
     /// Head commit SHA (wins over spec.pullRequest.headSha and PREVIEW_HEAD_SHA).
     #[arg(long, value_name = "SHA")]
@@ -138,18 +117,10 @@ pub fn image() -> Option<String> {
 /// one used when set; empty ones count as unset.
 pub fn env_fields([number, sha, branch]: [&str; 3]) -> anyhow::Result<PrFields> {
     let number = match var(number) {
-        Some(text) => Some(pr_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
+        Some(text) => Some(parse_number(&text).map_err(|e| Invalid(format!("{number}={text}: {e}")))?),
         None => None,
     };
     Ok(PrFields { number, head_sha: var(sha), branch: var(branch) })
-}
-
-/// A pull request number as a flag or variable gives it; the error says what is accepted (`0`
-/// parses, so validation reports it among the spec's other problems).
-pub fn pr_number(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("`{text}` is not a pull request number; give a whole number from 1 up, such as 42"))
 }
 
 /// A spec read from disk or stdin.
@@ -163,22 +134,17 @@ pub struct SpecFile {
 }
 
 /// Reads `path` (`-` is stdin), refusing anything larger than a spec can be.
-pub fn read_spec(path: &Path) -> anyhow::Result<SpecFile> {
-    let limit = u64::try_from(MAX_SPEC_BYTES).unwrap_or(u64::MAX) + 1;
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin().take(limit).read_to_end(&mut bytes).context("cannot read the spec from stdin")?;
+pub fn read_spec(path: &Path) -> Result<SpecFile, ReadError> {
+    let stdin = path == Path::new("-");
+    let (name, text) = if stdin {
+        let name = "<stdin>".to_owned();
+        let text = files::read_bounded(std::io::stdin(), files::SPEC, &name)?;
+        (name, text)
     } else {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        file.take(limit).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    let name = if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() };
-    if bytes.len() > MAX_SPEC_BYTES {
-        return Err(Invalid(format!("{name} is larger than the {MAX_SPEC_BYTES} bytes a spec may have")).into());
-    }
-    let text = String::from_utf8(bytes).map_err(|_| Invalid(format!("{name} is not UTF-8 text")))?;
+        (path.display().to_string(), files::read_path(path, files::SPEC)?)
+    };
     let dir = match path.parent() {
-        Some(p) if path != Path::new("-") && !p.as_os_str().is_empty() => p.to_owned(),
+        Some(p) if !stdin && !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
     Ok(SpecFile { name, text, dir })
@@ -201,26 +167,7 @@ pub fn warn(file: &str, warnings: &[Problem]) {
     }
 }
 
-/// Reads `preview.lock` from `dir` if there is one, as a spec is read: bounded, a regular file,
-/// and not through a symbolic link that leaves `dir` (the lock is the pull request's, and
-/// `preview.lock -> /dev/zero` or `-> /etc/…` must not be read).
-pub fn read_lock(dir: &Path) -> anyhow::Result<Option<Lock>> {
-    let path = dir.join(lockfile::FILE_NAME);
-    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
-        return Ok(None);
-    }
-    let refuse = |why: String| -> anyhow::Error { Invalid(format!("{}: {why}", path.display())).into() };
-    let inside = match (dir.canonicalize(), path.canonicalize()) {
-        (Ok(root), Ok(file)) => file.starts_with(&root).then_some(()).ok_or_else(|| {
-            format!(
-                "it is a symbolic link to {}, outside the spec's directory; commit the lock file itself",
-                file.display()
-            )
-        }),
-        (_, Err(e)) => Err(format!("cannot read it: {e}")),
-        (Err(e), _) => Err(format!("cannot read its directory: {e}")),
-    };
-    inside.map_err(refuse)?;
-    let text = read_bounded(&path, MAX_SPEC_BYTES).map_err(refuse)?;
-    Lock::parse(&text).map(Some).map_err(|e| refuse(e.to_string()))
+/// Reads `preview.lock` from `dir` if there is one, as every mode does ([`read_beside`]).
+pub fn read_lock(dir: &Path) -> Result<Option<Lock>, LockFileError> {
+    read_beside(&Disk, dir)
 }

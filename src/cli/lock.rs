@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use kpreview::lock::ec2::{Ec2, Options};
+use kpreview::lock::ec2::{Ec2, Options, endpoint_url};
 use kpreview::lock::file::{Written, write};
 use kpreview::lock::pin::{Change, changes};
 use kpreview::lock::resolve::{Progress, resolve};
@@ -48,14 +48,6 @@ pub struct LockArgs {
     /// Snapshots per DescribeSnapshots page (EC2 accepts 5 to 1000); for tests.
     #[arg(long, hide = true, value_parser = clap::value_parser!(i32).range(5..=1000))]
     page_size: Option<i32>,
-}
-
-fn endpoint_url(text: &str) -> Result<String, String> {
-    if text.starts_with("http://") || text.starts_with("https://") {
-        Ok(text.trim_end_matches('/').to_owned())
-    } else {
-        Err(format!("`{text}` is not a URL; write one such as `http://localhost:4566`"))
-    }
 }
 
 pub fn lock(args: &LockArgs) -> anyhow::Result<()> {

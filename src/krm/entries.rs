@@ -5,6 +5,13 @@
 //! This only slices text; [`crate::krm::list`] keeps a slice only when it parses (through
 //! `yaml.rs`) to exactly the item the whole document gave, so a layout this does not understand
 //! costs formatting, never correctness.
+//!
+//! Why lines and not the parser's spans: serde-saphyr's `Spanned` tells where a node starts
+//! (line, column, byte offset), not where it ends, so the last entry's end (before a comment or
+//! `functionConfig:`) and the place of `metadata.annotations` inside an entry would still be found
+//! by scanning lines. The scanner stays this small instead; the `resource_list` fuzz target
+//! covers it, and its committed seeds (block and flow `metadata`, indented sequences, comments
+//! between entries, block scalars that look like entries) are replayed by `cargo test`.
 
 use super::flow;
 

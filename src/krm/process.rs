@@ -4,7 +4,7 @@
 //! by this run's. Pure: the environment and files come in through [`Env`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -12,6 +12,7 @@ use super::config::{self, FLAG_VARS, Selection, is_preview};
 use super::list::{Item, Object, ResourceList, annotation, child, string_at};
 use super::result::{File, KrmResult, ResourceRef, Severity};
 use super::{locate, replace};
+use crate::files::Files;
 use crate::policy::{Policy, prepare};
 use crate::render::render;
 use crate::spec::defaults::{Inputs, PrEnv, PrFields, PrSources};
@@ -41,8 +42,8 @@ pub struct Env<'a> {
     pub pr_env: PrEnv,
     /// The working directory, absolute: what a package path without a package is taken from.
     pub cwd: PathBuf,
-    /// Reads a file by absolute path; `Ok(None)` when there is none.
-    pub read_file: &'a dyn Fn(&Path) -> Result<Option<String>, String>,
+    /// The file system, read by absolute path: the lock beside a spec, a spec to recognise.
+    pub files: &'a dyn Files,
     /// `KPREVIEW_IMAGE`: the platform's kpreview image for restore and cleanup Jobs.
     pub image: Option<String>,
     /// The platform's policy (`KPREVIEW_POLICY`). Never from the function config: that is the
@@ -163,7 +164,7 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
     };
     let path = file_path(spec.object);
-    let found = match locate::lock_of(spec.object, env) {
+    let search = match locate::lock_of(spec.object, env) {
         Ok(found) => found,
         Err(e) => return failed(vec![spec_result(spec.object, Severity::Error, e.to_string())]),
     };
@@ -178,12 +179,12 @@ fn render_spec(spec: &Spec<'_>, pr: &PrFields, env: &Env<'_>) -> Outcome {
         image: env.image.clone(),
     };
     let file = path.clone().unwrap_or_else(|| "the function config".to_owned());
-    let model = match prepare(&text, &file, &inputs, found.lock.as_ref(), &env.policy) {
+    let model = match prepare(&text, &file, &inputs, search.lock(), &env.policy) {
         Ok(model) => model,
         Err(problems) => {
             return failed(problem_results(
                 spec.object,
-                &locate::about_lock(relocated(problems), &found.explain()).list,
+                &locate::about_lock(relocated(problems), &search.explain()).list,
             ));
         }
     };

@@ -90,3 +90,45 @@ impl KrmResult {
         self.severity == Severity::Error
     }
 }
+
+/// One line for stderr about a run's results: the first error and how many more there are;
+/// `None` when there is no error. kpt treats an error result with exit 0 as success and writes
+/// the package, so the binary fails with this line.
+pub fn error_summary(results: &[KrmResult]) -> Option<String> {
+    let errors: Vec<&KrmResult> = results.iter().filter(|r| r.is_error()).collect();
+    let first = errors.first()?;
+    let mut line = String::new();
+    if let Some(file) = &first.file {
+        line.push_str(&file.path);
+        line.push_str(": ");
+    }
+    if let Some(field) = &first.field {
+        line.push_str(&field.path);
+        line.push_str(": ");
+    }
+    line.push_str(&first.message);
+    if errors.len() > 1 {
+        line.push_str(" (and ");
+        line.push_str(&(errors.len() - 1).to_string());
+        line.push_str(" more errors in the function's results)");
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_the_first_error_and_counts_the_rest() {
+        let info = KrmResult::new(Severity::Info, "rendered");
+        assert_eq!(error_summary(std::slice::from_ref(&info)), None);
+        let mut first = KrmResult::new(Severity::Error, "bad").at("spec.x");
+        first.file = Some(File { path: "apps/preview.yaml".to_owned(), index: 0 });
+        let second = KrmResult::new(Severity::Error, "worse");
+        assert_eq!(
+            error_summary(&[info, first, second]).as_deref(),
+            Some("apps/preview.yaml: spec.x: bad (and 1 more errors in the function's results)")
+        );
+    }
+}

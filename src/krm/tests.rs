@@ -1,12 +1,12 @@
 //! The function on ResourceLists as kpt and kustomize send them.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::list::ResourceList;
 use super::process::{Env, GENERATED_BY, LOCAL_CONFIG, process};
 use super::result::Severity;
+use crate::files::Memory;
 use crate::policy::Policy;
 use crate::spec::defaults::PrFields;
 
@@ -55,28 +55,29 @@ fn run(input: ResourceList, env: PrFields) -> (ResourceList, Vec<PathBuf>) {
 }
 
 /// Runs the function in `/work` with `KPREVIEW_*` as `flags` and `files` on disk; returns what it
-/// read.
+/// looked at.
 fn run_with(
     input: ResourceList,
     env: PrFields,
     flags: PrFields,
     files: &BTreeMap<PathBuf, String>,
 ) -> (ResourceList, Vec<PathBuf>) {
-    let asked = RefCell::new(Vec::new());
-    let read_file = |path: &Path| -> Result<Option<String>, String> {
-        asked.borrow_mut().push(path.to_owned());
-        Ok(files.get(path).cloned())
-    };
+    let disk = files.iter().fold(Memory::new(), |disk, (path, text)| disk.file(path, text.as_str()));
+    let output = run_on(input, env, flags, &disk);
+    (output, disk.looked_at())
+}
+
+/// Runs the function in `/work` on the files of `disk`.
+fn run_on(input: ResourceList, env: PrFields, flags: PrFields, disk: &Memory) -> ResourceList {
     let env = Env {
         flags,
         pr_env: env.into(),
         cwd: PathBuf::from("/work"),
-        read_file: &read_file,
+        files: disk,
         image: None,
         policy: Policy::default(),
     };
-    let output = process(input, &env);
-    (output, asked.into_inner())
+    process(input, &env)
 }
 
 fn annotation<'a>(item: &'a super::Item, key: &str) -> Option<&'a str> {
@@ -353,4 +354,62 @@ fn a_directory_that_still_holds_an_item_is_not_called_empty() {
     let (out, _) = run(again, PrFields::default());
     assert!(out.results.iter().any(|r| r.message.starts_with("removed ")));
     assert!(!out.results.iter().any(|r| r.message.starts_with("kpt deletes")), "{:?}", out.results);
+}
+
+/// The `resource_list` fuzz target's properties on its committed inputs (seeds and fixed
+/// crashers), in every `cargo test`: what reads is processed without a panic, every input item
+/// comes back first, in order and equal (but for the local-config mark on specs), and the output
+/// reads again. The seeds cover the text slicing of `entries` and `flow`.
+#[test]
+fn committed_fuzz_inputs_keep_their_properties() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let inputs: Vec<PathBuf> = ["corpus", "regressions"]
+        .iter()
+        .flat_map(|kind| std::fs::read_dir(root.join(kind).join("resource_list")).into_iter().flatten())
+        .map(|e| e.expect("entry").path())
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    assert!(inputs.len() >= 6, "the resource_list corpus is committed");
+    let unmarked = |mut object: super::list::Object| {
+        if let Some(annotations) =
+            object.get_mut("metadata").and_then(|m| m.get_mut("annotations")).and_then(|a| a.as_object_mut())
+        {
+            annotations.remove(LOCAL_CONFIG);
+            if annotations.is_empty() {
+                object["metadata"].as_object_mut().expect("metadata").remove("annotations");
+            }
+        }
+        object
+    };
+    let mut kept_text = 0;
+    for path in inputs {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(list) = ResourceList::parse(&text) else { continue };
+        let before: Vec<_> = list.items.iter().map(|i| unmarked(i.object().clone())).collect();
+        kept_text += list.items.iter().filter(|i| i.source().is_some()).count();
+        let (out, _) = run(list, PrFields::default());
+        let written = out.to_yaml().expect("a processed list writes");
+        let again = ResourceList::parse(&written).expect("what the function writes, it reads");
+        for (i, original) in before.iter().enumerate() {
+            assert_eq!(&unmarked(again.items[i].object().clone()), original, "{}: item {i}", path.display());
+        }
+    }
+    assert!(kept_text >= 6, "the seeds' items keep their text ({kept_text})");
+}
+
+#[test]
+fn a_package_s_lock_linked_out_of_the_spec_s_directory_is_refused_unread() {
+    let tagged = TAGGED.replace(
+        "      config.kubernetes.io/index: '0'\n",
+        "      config.kubernetes.io/index: '0'\n      internal.config.kubernetes.io/package-path: '/pkg'\n",
+    );
+    let disk = Memory::new().device("/dev/zero").link("/pkg/c/preview.lock", "/dev/zero");
+    let out = run_on(list(&[&tagged], None), PrFields::default(), PrFields::default(), &disk);
+    let error = out.results.iter().find(|r| r.is_error()).expect("an error");
+    assert_eq!(
+        error.message,
+        "/pkg/c/preview.lock: it is a symbolic link to /dev/zero, outside the spec's directory; commit the lock file \
+         itself"
+    );
+    assert!(disk.opened().is_empty(), "{:?}", disk.opened());
 }

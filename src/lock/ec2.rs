@@ -24,6 +24,26 @@ pub struct Options {
     pub page_size: Option<i32>,
 }
 
+/// An `--endpoint-url` that is not an `http` or `https` URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a URL; write one such as `http://localhost:4566`")]
+pub struct NotAUrl(pub String);
+
+impl crate::fault::HasFault for NotAUrl {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
+}
+
+/// An EC2 endpoint as given (moto, LocalStack), without a trailing `/`.
+pub fn endpoint_url(text: &str) -> Result<String, NotAUrl> {
+    if text.starts_with("http://") || text.starts_with("https://") {
+        Ok(text.trim_end_matches('/').to_owned())
+    } else {
+        Err(NotAUrl(text.to_owned()))
+    }
+}
+
 /// An EC2 client for one region.
 #[derive(Debug)]
 pub struct Ec2 {

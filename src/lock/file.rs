@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::LockError;
+use crate::files::{Disk, SMALL, read_file};
 use crate::spec::lockfile::{FILE_NAME, Lock};
 
 /// Whether writing changed the file.
@@ -21,7 +22,8 @@ pub enum Written {
 pub fn write(dir: &Path, lock: &Lock) -> Result<(PathBuf, Written), LockError> {
     let path = dir.join(FILE_NAME);
     let text = lock.to_text()?;
-    if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+    // Bounded, and never a device: the old lock is the pull request's (`-> /dev/zero`).
+    if read_file(&Disk, &path, SMALL).is_ok_and(|old| old.as_deref() == Some(text.as_str())) {
         return Ok((path, Written::Unchanged));
     }
     crate::output::replace_file(&path, |file| file.write_all(text.as_bytes()))
@@ -43,6 +45,15 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert_eq!(Lock::parse(&text).unwrap(), lock);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn an_old_lock_linked_to_a_device_is_replaced_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(FILE_NAME)).unwrap();
+        assert_eq!(write(dir.path(), &Lock::new()).unwrap().1, Written::Replaced);
+        assert!(std::fs::symlink_metadata(dir.path().join(FILE_NAME)).unwrap().is_file());
     }
 
     #[test]

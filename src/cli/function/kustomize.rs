@@ -8,16 +8,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::files::Disk;
 use kpreview::gitops::overlay::FLAG_VARS;
-use kpreview::krm::locate::about_lock;
-use kpreview::krm::process::relocated;
-use kpreview::policy::prepare;
+use kpreview::krm::kustomize;
 use kpreview::render;
 use kpreview::spec::defaults::PrSources;
 
 use super::super::Invalid;
 use super::super::input::{env_inputs, policy_from_env, read_spec, warn};
-use super::lock;
 use super::write_stream;
 
 /// The executable's name kustomize looks for: the generator's `kind`.
@@ -69,19 +67,13 @@ fn generate(config: Option<OsString>) -> anyhow::Result<()> {
             ))
         })?,
     };
-    let sources = lock::Sources::find(&root, &text);
-    let search = lock::find(&sources)?;
-    // kustomize hands over a re-serialised copy in a temporary file: read what the author wrote.
-    let (name, text) = lock::original(&sources, &text)
-        .unwrap_or_else(|| (format!("the Preview generator of {}", root.display()), text));
     // KPREVIEW_* act as flags (what `kpreview publish --overlay` passes its --pr, --sha and
     // --branch through), so they win over the spec, which wins over PREVIEW_*.
     let inputs = env_inputs(FLAG_VARS, PrSources::variables(FLAG_VARS))?;
     let policy = policy_from_env()?;
-    let model = prepare(&text, &name, &inputs, search.lock.as_ref().map(|(_, lock)| lock), &policy)
-        .map_err(|problems| about_lock(relocated(problems), &search.explain()))?;
-    warn(&name, &model.warnings);
-    write_stream(&render(&model), &name)
+    let generated = kustomize::generate(&Disk, &root, text, &inputs, &policy)?;
+    warn(&generated.name, &generated.model.warnings);
+    write_stream(&render(&generated.model), &generated.name)
 }
 
 /// `kpreview install-plugin`.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::error::OverlayError;
+use crate::files::read_at_most;
 /// The variables kpreview's kustomize plugin and KRM function read as flags.
 pub use crate::krm::config::FLAG_VARS;
 use crate::spec::defaults::PrFields;
@@ -21,7 +22,7 @@ pub const DEFAULT_KUSTOMIZE: &str = "kubectl kustomize --enable-alpha-plugins";
 const PLUGIN_PATH: &str = "kpreview.dev/v1alpha1/preview/Preview";
 
 /// stderr kept from kustomize for an error message; the rest is dropped.
-const MAX_STDERR_BYTES: u64 = 64 << 10;
+const MAX_STDERR_BYTES: usize = 64 << 10;
 
 /// One build.
 #[derive(Debug, Clone)]
@@ -94,27 +95,24 @@ pub fn build(b: &Build<'_>, report: &mut dyn FnMut(&str)) -> Result<Built, Overl
     })?;
     let stderr = child.stderr.take().map(|pipe| {
         std::thread::spawn(move || {
-            let mut kept = Vec::new();
             let mut pipe = pipe;
-            let _ = pipe.by_ref().take(MAX_STDERR_BYTES).read_to_end(&mut kept);
+            let kept = read_at_most(pipe.by_ref(), MAX_STDERR_BYTES).map(|(kept, _)| kept).unwrap_or_default();
             // Drain the rest so kustomize never blocks on a full pipe.
             let _ = std::io::copy(&mut pipe, &mut std::io::sink());
             String::from_utf8_lossy(&kept).into_owned()
         })
     });
-    let mut stdout = Vec::new();
-    let limit = u64::try_from(MAX_STREAM_BYTES).unwrap_or(u64::MAX) + 1;
     let read = match child.stdout.take() {
-        Some(pipe) => pipe.take(limit).read_to_end(&mut stdout).map(|_| ()),
-        None => Ok(()),
+        Some(pipe) => read_at_most(pipe, MAX_STREAM_BYTES),
+        None => Ok((Vec::new(), false)),
     };
-    let too_large = stdout.len() > MAX_STREAM_BYTES;
+    let too_large = read.as_ref().is_ok_and(|(_, more)| *more);
     if too_large {
         let _ = child.kill();
     }
     let status = child.wait().map_err(|e| io(format!("cannot wait for `{shown}`"), e))?;
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    read.map_err(|e| io(format!("cannot read the output of `{shown}`"), e))?;
+    let (stdout, _) = read.map_err(|e| io(format!("cannot read the output of `{shown}`"), e))?;
     if too_large {
         return Err(OverlayError::TooLarge { command: shown, limit: MAX_STREAM_BYTES });
     }
