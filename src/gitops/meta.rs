@@ -2,13 +2,13 @@
 //! files generator turns into template parameters, and what gc decides on.
 //!
 //! Reading a whole file fails with a [`MetaError`]. The parsers of single values ([`parse_time`],
-//! [`Ttl::parse`], [`Keep::parse`]) return a `String`: the message clap or [`MetaError::Field`]
+//! [`Duration::parse`], [`Keep::parse`]) return a `String`: the message clap or [`MetaError::Field`]
 //! puts after the flag or field it is about.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::check::{format_duration, parse_duration};
+use crate::k8s::Duration;
 
 /// The file's name inside `previews/<namespace>/`.
 pub const FILE_NAME: &str = "preview.json";
@@ -33,7 +33,7 @@ pub struct PreviewMeta {
     /// The latest publish.
     pub updated: Timestamp,
     /// How long after `updated` the preview lives.
-    pub ttl: Ttl,
+    pub ttl: Duration,
     /// Whether `kpreview keep` exempts it from expiry, the cap and sleep.
     pub kept: Keep,
     /// Since when it sleeps (`gc --sleep-after`), when it does.
@@ -87,33 +87,6 @@ impl Keep {
     }
 }
 
-/// A lifetime as the spec wrote it and in seconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ttl {
-    /// As written (`48h`).
-    pub text: String,
-    /// In seconds.
-    pub seconds: u64,
-}
-
-impl Ttl {
-    /// Parses a Go duration (`48h`, `90m`).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        parse_duration(text).map(|seconds| Self { text: text.to_owned(), seconds })
-    }
-
-    /// A lifetime of `seconds`, written the way Go prints it.
-    pub fn from_seconds(seconds: u64) -> Self {
-        Self { text: format_duration(seconds), seconds }
-    }
-
-    /// The instant this long after `start` (the latest representable one if it overflows).
-    pub fn after(&self, start: Timestamp) -> Timestamp {
-        let seconds = i64::try_from(self.seconds).unwrap_or(i64::MAX);
-        start.saturating_add(SignedDuration::from_secs(seconds)).unwrap_or(Timestamp::MAX)
-    }
-}
-
 /// The JSON shape: every value a string, keys in this order. Strings, because the git files
 /// generator reads JSON numbers as floats and Go templates print a PR number of a million as
 /// `1e+06`; and every key always present, because the ApplicationSet uses `missingkey=error`.
@@ -158,7 +131,7 @@ impl PreviewMeta {
             branch: self.branch.clone().unwrap_or_default(),
             created: format_time(self.created),
             updated: format_time(self.updated),
-            ttl: self.ttl.text.clone(),
+            ttl: self.ttl.as_str().to_owned(),
             expires: format_time(self.expires()),
             kept: self.kept.to_text(),
             sleeping: self.sleeping.map(format_time).unwrap_or_default(),
@@ -188,7 +161,7 @@ impl PreviewMeta {
             branch: Some(wire.branch).filter(|b| !b.is_empty()),
             created: time("created", &wire.created)?,
             updated: time("updated", &wire.updated)?,
-            ttl: Ttl::parse(&wire.ttl).map_err(field("ttl"))?,
+            ttl: Duration::parse(&wire.ttl).map_err(|e| e.to_string()).map_err(field("ttl"))?,
             kept: Keep::parse(&wire.kept).map_err(field("kept"))?,
             sleeping: match wire.sleeping.as_str() {
                 "" => None,
@@ -303,7 +276,7 @@ mod tests {
             branch: None,
             created: parse_time("2026-11-20T08:00:00Z").unwrap(),
             updated: parse_time("2026-11-21T10:00:00.75+02:00").unwrap(),
-            ttl: Ttl::parse("48h").unwrap(),
+            ttl: Duration::parse("48h").unwrap(),
             kept: Keep::No,
             sleeping: None,
             woken: None,

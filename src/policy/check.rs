@@ -1,8 +1,8 @@
 //! A validated [`Model`] against the policy: its namespace, limits, images, Ingress annotations
 //! and seed bases. Every refusal is at the spec's field and names the policy entry.
 
-use super::model::{Amount, Policy};
-use crate::spec::check::parse_quantity;
+use super::model::Policy;
+use crate::k8s::Quantity;
 use crate::spec::model::{ExternalSecret, Model, Seed};
 use crate::spec::problem::{Problem, key_path};
 
@@ -77,17 +77,16 @@ struct Sums {
 }
 
 fn sums(model: &Model) -> Sums {
-    let q = |text: &str| parse_quantity(text).unwrap_or(0.0);
     let mut s = Sums { cpu: 0.0, memory: 0.0, storage: 0.0 };
     for service in &model.services {
         let replicas = f64::from(service.replicas.max(0));
-        s.cpu += replicas * q(&service.resources.cpu_request);
-        s.memory += replicas * q(&service.resources.memory_limit);
+        s.cpu += replicas * service.resources.cpu_request.value();
+        s.memory += replicas * service.resources.memory_limit.value();
     }
     for store in &model.stores {
-        s.cpu += q(&store.resources.cpu_request);
-        s.memory += q(&store.resources.memory_limit);
-        s.storage += q(&store.storage);
+        s.cpu += store.resources.cpu_request.value();
+        s.memory += store.resources.memory_limit.value();
+        s.storage += store.storage.value();
     }
     s
 }
@@ -106,14 +105,14 @@ fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
         ));
     }
     let sums = sums(model);
-    let mut over = |what: &str, entry: &str, sum: f64, limit: &Amount, shown: String| {
-        if sum > limit.value * (1.0 + 1e-9) {
+    let mut over = |what: &str, entry: &str, sum: f64, limit: &Quantity, shown: String| {
+        if limit.is_exceeded_by(sum) {
             problems.push(Problem::error(
                 "spec",
                 format!(
                     "the preview's {what} add up to {shown}; {} allows at most {} per preview",
                     policy.entry(entry),
-                    limit.text
+                    limit
                 ),
             ));
         }

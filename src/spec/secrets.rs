@@ -4,14 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::check::{format_duration, parse_duration};
+use super::defaults;
 use super::model::{ExternalSecret, RemoteKey, Store, StoreKind};
 use super::problem::key_path;
 use super::types::PreviewSpec;
 use super::validate::Ctx;
-
-/// `spec.secrets.*.refreshInterval`.
-pub const REFRESH_INTERVAL: &str = "1h";
 
 /// The ExternalSecrets of `spec.secrets`.
 pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSecret> {
@@ -52,13 +49,11 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSec
                 ctx.problems.error(format!("{path}.dataFrom[{i}]"), "an empty remote key");
             }
         }
-        let interval = written.refresh_interval.as_deref().unwrap_or(REFRESH_INTERVAL);
-        let refresh_interval = match parse_duration(interval) {
-            Ok(seconds) => format_duration(seconds),
-            Err(e) => {
-                ctx.problems.error(format!("{path}.refreshInterval"), e);
-                continue;
-            }
+        let interval = written.refresh_interval.as_deref();
+        let Some(refresh_interval) =
+            ctx.duration(&format!("{path}.refreshInterval"), interval, defaults::refresh_interval)
+        else {
+            continue;
         };
         if let Some(store_kind) = store_kind {
             out.push(ExternalSecret {
