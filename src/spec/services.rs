@@ -74,7 +74,7 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
     if let (Some(image), Some(source)) = (&image, &written.image)
         && let Err(e) = check_image_template(image, source)
     {
-        ctx.problems.error(format!("{path}.image"), e);
+        ctx.problems.error(format!("{path}.image"), e.to_string());
     } else if let Some(image) = image.as_deref().filter(|i| is_untagged(i)) {
         ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
     }

@@ -56,7 +56,7 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
     let image = match &written.image {
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
             if let Err(e) = check_image_template(image, source) {
-                ctx.problems.error(format!("{path}.image"), e);
+                ctx.problems.error(format!("{path}.image"), e.to_string());
             } else if is_untagged(image) {
                 ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
             }
@@ -202,7 +202,7 @@ fn seed_of(
     if let Some(image) = &seed.image {
         let image = ctx.template(&format!("{path}.image"), image)?;
         if let Err(e) = check_image(&image) {
-            ctx.problems.error(format!("{path}.image"), e);
+            ctx.problems.error(format!("{path}.image"), e.to_string());
         }
         return Some(Seed::Image { image });
     }

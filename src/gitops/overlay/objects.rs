@@ -82,6 +82,15 @@ impl Overlay {
     }
 }
 
+/// Why an object of the overlay's stream cannot be ordered or identified.
+#[derive(Debug, thiserror::Error)]
+enum ObjectError {
+    #[error("is not a mapping")]
+    NotAMapping,
+    #[error("(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three")]
+    Unnamed { kind: String, name: String },
+}
+
 /// An object with what ordering and identification need.
 struct Keyed {
     value: Value,
@@ -93,14 +102,12 @@ struct Keyed {
 }
 
 impl Keyed {
-    fn new(value: Value) -> Result<Self, String> {
-        let Some(object) = value.as_object() else { return Err("is not a mapping".to_owned()) };
+    fn new(value: Value) -> Result<Self, ObjectError> {
+        let Some(object) = value.as_object() else { return Err(ObjectError::NotAMapping) };
         let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
         let (kind, name) = (text("/kind"), text("/metadata/name"));
         if text("/apiVersion").is_empty() || kind.is_empty() || name.is_empty() {
-            return Err(format!(
-                "(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three"
-            ));
+            return Err(ObjectError::Unnamed { kind, name });
         }
         let phase = phase_rank(list::annotation(object, HOOK));
         // As Argo CD reads it (`strconv.Atoi`, no trimming): anything but a whole number is wave 0.
