@@ -2,6 +2,7 @@
 //! and seed bases. Every refusal is at the spec's field and names the policy entry.
 
 use super::model::Policy;
+use super::secrets::SecretRefusal;
 use crate::k8s::Quantity;
 use crate::spec::model::{ExternalSecret, Model, Seed};
 use crate::spec::problem::{Problem, key_path};
@@ -28,24 +29,24 @@ pub fn check(model: &Model, policy: &Policy) -> Vec<Problem> {
 /// a spec with `secrets` needs one.
 pub fn secret_sources(
     secrets: &[ExternalSecret],
-    may_use_store: impl Fn(&str) -> Result<(), String>,
-    may_use_key: impl Fn(&str) -> Result<(), String>,
+    may_use_store: impl Fn(&str) -> Result<(), SecretRefusal>,
+    may_use_key: impl Fn(&str) -> Result<(), SecretRefusal>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for secret in secrets {
         let path = key_path("spec.secrets", &secret.name);
         if let Err(why) = may_use_store(&secret.store) {
-            problems.push(Problem::error(format!("{path}.store"), why));
+            problems.push(Problem::error(format!("{path}.store"), why.to_string()));
         }
         for data in &secret.data {
             if let Err(why) = may_use_key(&data.key) {
-                problems
-                    .push(Problem::error(format!("{}.key", key_path(&format!("{path}.data"), &data.secret_key)), why));
+                let at = format!("{}.key", key_path(&format!("{path}.data"), &data.secret_key));
+                problems.push(Problem::error(at, why.to_string()));
             }
         }
         for (i, key) in secret.data_from.iter().enumerate() {
             if let Err(why) = may_use_key(key) {
-                problems.push(Problem::error(format!("{path}.dataFrom[{i}]"), why));
+                problems.push(Problem::error(format!("{path}.dataFrom[{i}]"), why.to_string()));
             }
         }
     }

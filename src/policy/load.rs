@@ -59,7 +59,7 @@ fn validate(written: PolicyFile, source: String, problems: &mut Vec<Problem>) ->
     if let Some(text) = &written.namespace {
         match NamespaceTemplate::parse(text) {
             Ok(template) => policy.namespace = template,
-            Err(e) => problems.push(Problem::error("namespace", e)),
+            Err(e) => problems.push(Problem::error("namespace", e.to_string())),
         }
     }
     if let Some(platform) = written.platform {
