@@ -11,7 +11,7 @@ use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{annotations, routing, secrets, services, stores};
 use crate::k8s::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
-use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
+use crate::template::{PrVars, StagingVars, TemplateError, Templates, Vars, slug};
 
 /// Shared state while validating: the problems so far, the template engine and its variables.
 pub(crate) struct Ctx<'a> {
@@ -26,7 +26,7 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// The namespace the spec's template gives the pull request `pr`, shortened as the preview's
     /// own is.
-    pub fn namespace_for(&mut self, pr: PrVars) -> Result<String, String> {
+    pub fn namespace_for(&mut self, pr: PrVars) -> Result<String, TemplateError> {
         let vars = Vars { namespace: None, pr, service: None, ..self.vars.clone() };
         self.templates.render(&self.namespace_template, &vars).map(|ns| fit(&ns, MAX_LABEL))
     }
@@ -36,7 +36,7 @@ impl Ctx<'_> {
         match self.templates.render(source, &self.vars) {
             Ok(out) => Some(out),
             Err(e) => {
-                self.problems.error(path, e);
+                self.problems.error(path, e.to_string());
                 None
             }
         }
