@@ -112,7 +112,7 @@ impl Templates {
         if source.len() > MAX_SOURCE {
             return Err(Failure::Other(format!("it is {} bytes, more than the {MAX_SOURCE} accepted", source.len())));
         }
-        let pieces = parse::parse(source).map_err(Failure::Other)?;
+        let pieces = parse::parse(source).map_err(|e| Failure::Other(e.to_string()))?;
         if self.work == 0 {
             return Err(Failure::Other(format!(
                 "not evaluated: the spec's templates together already produced {SPEC_WORK} bytes; make them simpler"
