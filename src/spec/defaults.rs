@@ -10,7 +10,7 @@
 pub use crate::pr::{Origin, PREVIEW_ENV, PrField, PrSources};
 
 use super::lenient::Lenient;
-use super::model::{Engine, Protocol, Resources, SpotPolicy, SpotProvider};
+use super::model::{Engine, Protocol, Resources, Scheme, SpotPolicy, SpotProvider, StoreKind};
 use super::types::{CredentialsSpec, IngressSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec};
 use crate::k8s::{Duration, Quantity};
 
@@ -36,6 +36,10 @@ pub const SPOT_PROVIDER: SpotProvider = SpotProvider::Any;
 pub const SPOT_POLICY: SpotPolicy = SpotPolicy::Preferred;
 /// `spec.services.*.ports.*.protocol`.
 pub const PROTOCOL: Protocol = Protocol::Tcp;
+/// `spec.routing.gateway.scheme`.
+pub const SCHEME: Scheme = Scheme::Https;
+/// `spec.secrets.*.kind`.
+pub const STORE_KIND: StoreKind = StoreKind::ClusterSecretStore;
 /// The image of the restore and cleanup Jobs: the one the project's `Dockerfile` builds, under
 /// the name its release workflow pushes. Platforms that mirror it set `KPREVIEW_IMAGE`.
 pub const IMAGE: &str = concat!("ghcr.io/kpreview/kpreview:", env!("CARGO_PKG_VERSION"));

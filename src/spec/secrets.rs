@@ -22,10 +22,8 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSec
             ctx.problems.error(format!("{path}.store"), "missing: name the secret store to read from");
         }
         let store = written.store.clone().unwrap_or_default();
-        let store_kind = match &written.kind {
-            Some(kind) => ctx.choose(&format!("{path}.kind"), kind, StoreKind::VALUES),
-            None => Some(StoreKind::ClusterSecretStore),
-        };
+        let store_kind =
+            ctx.choose_or(&format!("{path}.kind"), written.kind.as_deref(), StoreKind::VALUES, defaults::STORE_KIND);
         if written.data.is_empty() && written.data_from.is_empty() {
             ctx.problems.error(&path, "give `data` (keys from remote secrets) or `dataFrom` (whole remote secrets)");
         }
