@@ -25,5 +25,5 @@ pub mod wake;
 
 pub use error::GitOpsError;
 pub use land::Push;
-pub use meta::{Keep, PreviewMeta, Ttl};
+pub use meta::{Keep, PreviewMeta};
 pub use repo::Repo;

@@ -17,6 +17,7 @@ mod filters;
 mod parse;
 mod vars;
 
+use crate::fault::{Fault, HasFault};
 use filters::Value;
 use parse::{Head, Piece};
 use vars::{KNOWN, unknown_variable};
@@ -51,6 +52,22 @@ pub enum Failure {
     Other(String),
 }
 
+/// A template that failed, as the user reads it: the template, quoted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {template} failed: {why}")]
+pub struct TemplateError {
+    /// The template, quoted and shortened for a message.
+    pub template: String,
+    /// Why, with the fix where one is known (the variable meant, the flag that gives a value).
+    pub why: String,
+}
+
+impl HasFault for TemplateError {
+    fn fault(&self) -> Fault {
+        Fault::Input
+    }
+}
+
 /// The template evaluator of one spec: it keeps what the spec's templates may still produce.
 pub struct Templates {
     work: usize,
@@ -72,7 +89,7 @@ impl Templates {
     /// returned as they are.
     ///
     /// The error is a lowercase fragment that quotes the template; the caller adds the field path.
-    pub fn render(&mut self, source: &str, vars: &Vars) -> Result<String, String> {
+    pub fn render(&mut self, source: &str, vars: &Vars) -> Result<String, TemplateError> {
         if !is_template(source) {
             return Ok(source.to_owned());
         }
@@ -83,7 +100,7 @@ impl Templates {
                     .unwrap_or_else(|| undeclared(&failure, path, &context)),
                 Failure::Other(why) => why.clone(),
             };
-            format!("template {} failed: {why}", quote(source))
+            TemplateError { template: quote(source), why }
         })
     }
 
@@ -95,7 +112,7 @@ impl Templates {
         if source.len() > MAX_SOURCE {
             return Err(Failure::Other(format!("it is {} bytes, more than the {MAX_SOURCE} accepted", source.len())));
         }
-        let pieces = parse::parse(source).map_err(Failure::Other)?;
+        let pieces = parse::parse(source).map_err(|e| Failure::Other(e.to_string()))?;
         if self.work == 0 {
             return Err(Failure::Other(format!(
                 "not evaluated: the spec's templates together already produced {SPEC_WORK} bytes; make them simpler"
@@ -122,8 +139,10 @@ impl Templates {
         };
         self.charge(&value)?;
         for filter in &expr.filters {
-            value = filters::apply(filter.name, value, &filter.args)
-                .map_err(|why| if why.is_empty() { Failure::Absent(path.clone()) } else { Failure::Other(why) })?;
+            value = filters::apply(filter.name, value, &filter.args).map_err(|e| match e {
+                filters::FilterError::Absent => Failure::Absent(path.clone()),
+                other => Failure::Other(other.to_string()),
+            })?;
             self.charge(&value)?;
         }
         match value {
@@ -260,14 +279,14 @@ mod tests {
 
     #[test]
     fn undefined_values_are_errors_that_quote_the_template() {
-        let err = Templates::new().render("{{ pr.headSah }}", &vars()).unwrap_err();
+        let err = Templates::new().render("{{ pr.headSah }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("\"{{ pr.headSah }}\""), "{err}");
         assert!(err.contains("`pr.headSah` is not a variable; did you mean `pr.headSha`?"), "{err}");
-        let err = Templates::new().render("{{ nmae }}", &vars()).unwrap_err();
+        let err = Templates::new().render("{{ nmae }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`nmae` is not a variable; did you mean `name`?"), "{err}");
-        let err = Templates::new().render("{{ pr.branch }}", &vars()).unwrap_err();
+        let err = Templates::new().render("{{ pr.branch }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`pr.branch` has no value: give `--branch`"), "{err}");
-        let err = Templates::new().render("{{ pr.missing | default('d') }}", &vars()).unwrap_err();
+        let err = Templates::new().render("{{ pr.missing | default('d') }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`pr.missing` is not a variable"), "{err}");
     }
 
@@ -279,9 +298,9 @@ mod tests {
         for level in 0..6 {
             amplifier = format!("{{% for i{level} in [1] %}}{{% set s = s ~ s ~ s ~ s %}}{amplifier}{{% endfor %}}");
         }
-        let err = Templates::new().render(&amplifier, &vars()).unwrap_err();
+        let err = Templates::new().render(&amplifier, &vars()).unwrap_err().to_string();
         assert!(err.contains("`{% for %}` is not allowed"), "{err}");
-        let err = Templates::new().render("{{ (name ~ name) | replace('s', name) }}", &vars()).unwrap_err();
+        let err = Templates::new().render("{{ (name ~ name) | replace('s', name) }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`(` is not allowed"), "{err}");
     }
 

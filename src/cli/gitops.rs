@@ -17,7 +17,8 @@ use kpreview::gitops::publish::{Publication, Published, publish as publish_previ
 use kpreview::gitops::requests::requests;
 use kpreview::gitops::summary::{Summary, age, summary};
 use kpreview::gitops::unpublish::{self, Unpublish, unpublish as unpublish_pr};
-use kpreview::gitops::{Push, Repo, Ttl};
+use kpreview::gitops::{Push, Repo};
+use kpreview::k8s::Duration;
 use kpreview::render;
 use kpreview::spec::defaults::PrField;
 
@@ -100,8 +101,8 @@ pub struct PushArgs {
     attempts: Option<u32>,
     /// How long to wait for another kpreview command on the same clone and to retry lost pushes,
     /// in all, before giving up (a Go duration).
-    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "10m")]
-    timeout: Ttl,
+    #[arg(long, value_name = "DURATION", value_parser = Duration::parse, default_value = "10m")]
+    timeout: Duration,
 }
 
 impl PushArgs {
@@ -116,7 +117,7 @@ impl PushArgs {
 
     /// The repository at `dir`, with this command's timeout.
     pub fn open(&self, dir: &Path) -> anyhow::Result<Repo> {
-        Ok(Repo::open(dir)?.with_timeout(std::time::Duration::from_secs(self.timeout.seconds)))
+        Ok(Repo::open(dir)?.with_timeout(self.timeout.as_std()))
     }
 }
 
@@ -189,8 +190,8 @@ pub struct GcArgs {
     #[arg(long, value_name = "DIR")]
     repo: PathBuf,
     /// A TTL for every preview instead of each one's own (a Go duration such as `48h`).
-    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse)]
-    ttl: Option<Ttl>,
+    #[arg(long, value_name = "DURATION", value_parser = Duration::parse)]
+    ttl: Option<Duration>,
     /// Keep at most N previews: beyond that, the first created go.
     #[arg(long, value_name = "N")]
     max: Option<usize>,
@@ -200,13 +201,13 @@ pub struct GcArgs {
     /// Put to sleep previews with no publish for this long (a Go duration such as `8h`): their
     /// Deployments and StatefulSets at replicas 0, claims kept. `kpreview wake` or the next
     /// publish wakes them.
-    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse)]
-    sleep_after: Option<Ttl>,
+    #[arg(long, value_name = "DURATION", value_parser = Duration::parse)]
+    sleep_after: Option<Duration>,
     /// How long a removed preview's manifests stay (Argo CD renders them again while it deletes
     /// the preview's Application, to run its PostDelete hooks, and from Argo CD 3.3 until they
     /// succeed); a later gc purges them. A day, so a deletion held up overnight still finds them.
-    #[arg(long, value_name = "DURATION", value_parser = Ttl::parse, default_value = "24h")]
-    grace: Ttl,
+    #[arg(long, value_name = "DURATION", value_parser = Duration::parse, default_value = "24h")]
+    grace: Duration,
     /// Print the plan as JSON and change nothing (with --push, the plan for the remote's branch,
     /// fetched without moving any ref, the remote-tracking one included).
     #[arg(long)]
@@ -245,7 +246,7 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         pr: model.pr.number,
         sha,
         branch: model.pr.branch.clone(),
-        ttl: Ttl { text: model.ttl.text.clone(), seconds: model.ttl.seconds },
+        ttl: model.ttl.clone(),
         files,
         now: args.now.unwrap_or_else(Timestamp::now),
         force: args.force,
@@ -397,7 +398,7 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
             "warning: {dir} expires at {}, already past (--now {} + ttl {}); the next gc removes it",
             format_time(done.meta.expires()),
             format_time(publication.now),
-            publication.ttl.text
+            publication.ttl
         ));
     }
     Ok(done)

@@ -2,18 +2,17 @@
 //! the PostDelete Job runs).
 
 use std::future::Future;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use kpreview::k8s::Duration;
 use kpreview::render::naming::is_dns1123_label;
 use kpreview::restore::RestoreError;
 use kpreview::restore::cleanup::cleanup;
 use kpreview::restore::phase::summary;
 use kpreview::restore::request::Request;
 use kpreview::restore::run::run;
-use kpreview::spec::check::parse_duration;
 
 use super::Invalid;
 
@@ -70,8 +69,8 @@ pub struct VeleroArgs {
     #[arg(long, value_name = "NS", default_value = "velero")]
     velero_namespace: String,
     /// How long to wait for Velero, as a Go duration.
-    #[arg(long, value_name = "D", default_value = "15m", value_parser = timeout)]
-    timeout: Timeout,
+    #[arg(long, value_name = "D", default_value = "15m", value_parser = Duration::parse)]
+    timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -82,16 +81,6 @@ pub struct CleanupArgs {
     /// The namespace Velero runs in.
     #[arg(long, value_name = "NS", default_value = "velero")]
     velero_namespace: String,
-}
-
-#[derive(Debug, Clone)]
-struct Timeout {
-    text: String,
-    duration: Duration,
-}
-
-fn timeout(text: &str) -> Result<Timeout, String> {
-    parse_duration(text).map(|seconds| Timeout { text: text.to_owned(), duration: Duration::from_secs(seconds) })
 }
 
 pub fn restore(command: RestoreCommand) -> anyhow::Result<()> {
@@ -105,7 +94,7 @@ fn velero(args: &VeleroArgs) -> anyhow::Result<()> {
     let request = Request::new(&args.backup, &args.from, &args.to, &args.stores, &args.velero_namespace)?;
     let finished = block_on(async {
         let client = client().await?;
-        run(client, &request, args.timeout.duration, &args.timeout.text, |line| eprintln!("{line}")).await
+        run(client, &request, args.timeout.as_std(), args.timeout.as_str(), |line| eprintln!("{line}")).await
     })?;
     eprintln!("Restore {} {}", request.reference(), summary(finished.status.as_ref()));
     if finished.status.as_ref().and_then(|s| s.warnings).is_some_and(|n| n > 0) {

@@ -29,13 +29,32 @@ pub enum Entry {
 const SECRET_SUFFIXES: [&str; 11] =
     ["PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "KEYS", "CREDENTIALS", "CREDENTIAL", "SALT", "DSN"];
 
+/// Why `environment` is not understood; `init` leaves it out with a note. Values are shown as
+/// JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvError {
+    /// A variable whose value is a list or a mapping.
+    #[error("`{name}`: {value} is not a string, number or boolean")]
+    NotScalar {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// An item of the list form that is not a string.
+    #[error("{0} is not a `KEY=value` string")]
+    NotKeyValue(String),
+    /// Neither form.
+    #[error("{0} is neither a list of `KEY=value` nor a mapping")]
+    Shape(String),
+}
+
 /// The variables of `environment`, in file order, or why it is not understood.
-pub fn parse(environment: &Value) -> Result<Vec<(String, Entry)>, String> {
+pub fn parse(environment: &Value) -> Result<Vec<(String, Entry)>, EnvError> {
     let pairs: Vec<(String, Option<String>)> = match environment {
-        Value::Object(map) => map
-            .iter()
-            .map(|(name, value)| Ok((name.clone(), scalar(value).map_err(|e| format!("`{name}`: {e}"))?)))
-            .collect::<Result<_, String>>()?,
+        Value::Object(map) => {
+            map.iter().map(|(name, value)| Ok((name.clone(), scalar(name, value)?))).collect::<Result<_, _>>()?
+        }
         Value::Array(items) => items
             .iter()
             .map(|item| match item {
@@ -43,11 +62,11 @@ pub fn parse(environment: &Value) -> Result<Vec<(String, Entry)>, String> {
                     Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
                     None => (text.clone(), None),
                 }),
-                other => Err(format!("{other} is not a `KEY=value` string")),
+                other => Err(EnvError::NotKeyValue(other.to_string())),
             })
-            .collect::<Result<_, String>>()?,
+            .collect::<Result<_, _>>()?,
         Value::Null => Vec::new(),
-        other => Err(format!("{other} is neither a list of `KEY=value` nor a mapping"))?,
+        other => return Err(EnvError::Shape(other.to_string())),
     };
     Ok(pairs
         .into_iter()
@@ -58,13 +77,14 @@ pub fn parse(environment: &Value) -> Result<Vec<(String, Entry)>, String> {
         .collect())
 }
 
-fn scalar(value: &Value) -> Result<Option<String>, String> {
+/// The text of the scalar value of `name` (`None` for null).
+fn scalar(name: &str, value: &Value) -> Result<Option<String>, EnvError> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
         Value::Number(n) => Ok(Some(n.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
-        other => Err(format!("{other} is not a string, number or boolean")),
+        other => Err(EnvError::NotScalar { name: name.to_owned(), value: other.to_string() }),
     }
 }
 

@@ -20,8 +20,34 @@ pub struct Port {
     pub name: Option<String>,
 }
 
+/// Why an entry of `ports` or `expose` is not understood; `init` leaves it out with a note.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    /// Not a port number (the value, as JSON).
+    #[error("{0} is not a port, a whole number from 1 to 65535")]
+    NotAPort(String),
+    /// The long syntax without `target`.
+    #[error("the long syntax needs `target`, the container port")]
+    NoTarget,
+    /// A protocol that is not a string (as JSON).
+    #[error("`protocol` is {0}; expected tcp, udp or sctp")]
+    ProtocolType(String),
+    /// An unknown protocol.
+    #[error("`{0}` is not a protocol; expected tcp, udp or sctp")]
+    Protocol(String),
+    /// A variable that has no default, so the port is unknown.
+    #[error("`{0}` uses a variable without a default")]
+    Variable(String),
+    /// Not the short syntax.
+    #[error("`{0}` is not a port mapping such as \"8000:8000\" or \"127.0.0.1:5432:5432/tcp\"")]
+    NotAMapping(String),
+    /// A range too wide for a preview.
+    #[error("`{0}` is a range of more than {MAX_RANGE} ports; list the ports the app listens on")]
+    WideRange(String),
+}
+
 /// The ports of one entry, or why it is not understood. A range gives each of its ports.
-pub fn parse(entry: &Value) -> Result<Vec<Port>, String> {
+pub fn parse(entry: &Value) -> Result<Vec<Port>, PortError> {
     match entry {
         Value::Number(n) => {
             let number = n.as_u64().and_then(|n| u16::try_from(n).ok()).filter(|n| *n > 0);
@@ -32,14 +58,14 @@ pub fn parse(entry: &Value) -> Result<Vec<Port>, String> {
             let target = match map.get("target") {
                 Some(Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
                 Some(Value::String(s)) => with_defaults(s).and_then(|s| s.trim().parse().ok()),
-                _ => return Err("the long syntax needs `target`, the container port".to_owned()),
+                _ => return Err(PortError::NoTarget),
             };
             let number =
                 target.filter(|n| *n > 0).ok_or_else(|| not_a_port(map.get("target").unwrap_or(&Value::Null)))?;
             let protocol = match map.get("protocol") {
                 None => "TCP",
                 Some(Value::String(p)) => protocol(p)?,
-                Some(other) => return Err(format!("`protocol` is {other}; expected tcp, udp or sctp")),
+                Some(other) => return Err(PortError::ProtocolType(other.to_string())),
             };
             let name = map.get("name").and_then(Value::as_str).map(str::to_owned);
             Ok(vec![Port { number, protocol, name }])
@@ -48,15 +74,15 @@ pub fn parse(entry: &Value) -> Result<Vec<Port>, String> {
     }
 }
 
-fn short(text: &str) -> Result<Vec<Port>, String> {
-    let text = with_defaults(text).ok_or_else(|| format!("`{text}` uses a variable without a default"))?;
+fn short(text: &str) -> Result<Vec<Port>, PortError> {
+    let text = with_defaults(text).ok_or_else(|| PortError::Variable(text.to_owned()))?;
     let (spec, protocol) = match text.rsplit_once('/') {
         Some((spec, p)) => (spec, self::protocol(p)?),
         None => (text.as_str(), "TCP"),
     };
     // An IPv6 host address is bracketed, so the container side is always after the last `:`.
     let container = spec.rsplit(':').next().unwrap_or(spec).trim();
-    let bad = || format!("`{text}` is not a port mapping such as \"8000:8000\" or \"127.0.0.1:5432:5432/tcp\"");
+    let bad = || PortError::NotAMapping(text.clone());
     let number = |s: &str| s.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(bad);
     let (first, last) = if let Some((first, last)) = container.split_once('-') {
         (number(first)?, number(last)?)
@@ -65,22 +91,22 @@ fn short(text: &str) -> Result<Vec<Port>, String> {
         (n, n)
     };
     if last < first || last - first >= MAX_RANGE {
-        return Err(format!("`{text}` is a range of more than {MAX_RANGE} ports; list the ports the app listens on"));
+        return Err(PortError::WideRange(text));
     }
     Ok((first..=last).map(|number| Port { number, protocol, name: None }).collect())
 }
 
-fn protocol(text: &str) -> Result<&'static str, String> {
+fn protocol(text: &str) -> Result<&'static str, PortError> {
     match text.to_ascii_lowercase().as_str() {
         "tcp" => Ok("TCP"),
         "udp" => Ok("UDP"),
         "sctp" => Ok("SCTP"),
-        _ => Err(format!("`{text}` is not a protocol; expected tcp, udp or sctp")),
+        _ => Err(PortError::Protocol(text.to_owned())),
     }
 }
 
-fn not_a_port(value: &Value) -> String {
-    format!("{value} is not a port, a whole number from 1 to 65535")
+fn not_a_port(value: &Value) -> PortError {
+    PortError::NotAPort(value.to_string())
 }
 
 #[cfg(test)]
@@ -114,12 +140,12 @@ mod tests {
 
     #[test]
     fn what_is_not_a_port_says_so() {
-        assert!(parse(&json!("80:http")).unwrap_err().contains("not a port mapping"));
+        assert!(parse(&json!("80:http")).unwrap_err().to_string().contains("not a port mapping"));
         assert!(parse(&json!("0")).is_err());
         assert!(parse(&json!(70000)).is_err());
-        assert!(parse(&json!("1-1000")).unwrap_err().contains("range"));
-        assert!(parse(&json!("80/icmp")).unwrap_err().contains("protocol"));
-        assert!(parse(&json!({"published": 80})).unwrap_err().contains("target"));
-        assert!(parse(&json!("${PORT}")).unwrap_err().contains("variable"));
+        assert!(parse(&json!("1-1000")).unwrap_err().to_string().contains("range"));
+        assert!(parse(&json!("80/icmp")).unwrap_err().to_string().contains("protocol"));
+        assert!(parse(&json!({"published": 80})).unwrap_err().to_string().contains("target"));
+        assert!(parse(&json!("${PORT}")).unwrap_err().to_string().contains("variable"));
     }
 }

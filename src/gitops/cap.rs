@@ -34,7 +34,8 @@ pub fn evictions<'a>(live: &[&'a PreviewMeta], max: usize, now: Timestamp, spare
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gitops::meta::{Keep, Ttl, parse_time};
+    use crate::gitops::meta::{Keep, parse_time};
+    use crate::k8s::Duration;
 
     fn meta(pr: u64, created: &str, kept: Keep) -> PreviewMeta {
         PreviewMeta {
@@ -45,7 +46,7 @@ mod tests {
             branch: None,
             created: parse_time(created).unwrap(),
             updated: parse_time(created).unwrap(),
-            ttl: Ttl::parse("48h").unwrap(),
+            ttl: Duration::parse("48h").unwrap(),
             kept,
             sleeping: None,
             woken: None,

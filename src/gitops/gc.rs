@@ -13,10 +13,11 @@ use serde::Serialize;
 use super::cap::evictions;
 use super::error::GitOpsError;
 use super::land::{Prepared, Push, land};
-use super::meta::{PreviewMeta, Tombstone, Ttl, format_time};
+use super::meta::{PreviewMeta, Tombstone, format_time};
 use super::repo::{Entry, Oid, Repo};
 use super::sleep;
 use super::tree::{Change, Dir, MANIFESTS, PREVIEWS, Snapshot, Status, retire};
+use crate::k8s::Duration;
 
 /// What gc removes.
 #[derive(Debug, Clone)]
@@ -24,13 +25,13 @@ pub struct Policy {
     /// The time to judge expiry at.
     pub now: Timestamp,
     /// A TTL for every preview instead of each one's own.
-    pub ttl: Option<Ttl>,
+    pub ttl: Option<Duration>,
     /// The most previews to keep.
     pub max: Option<usize>,
     /// How long a removed preview's manifests stay for Argo CD to finish deleting it.
-    pub grace: Ttl,
+    pub grace: Duration,
     /// Put to sleep the previews with no publish for this long.
-    pub sleep_after: Option<Ttl>,
+    pub sleep_after: Option<Duration>,
 }
 
 /// What gc will do (or did): the `--dry-run` JSON. Keys and order are part of the interface.
@@ -207,7 +208,7 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
                         "expired at {} (latest publish {} + ttl {})",
                         format_time(end),
                         format_time(m.updated),
-                        ttl.text
+                        ttl
                     );
                     expired.push((end, removal(m, ttl, Reason::Expired, detail)));
                 } else {
@@ -245,7 +246,7 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
                     detail: format!(
                         "idle since {} (--sleep-after {}, due {})",
                         format_time(m.idle_since()),
-                        after.text,
+                        after,
                         format_time(due)
                     ),
                 });
@@ -254,15 +255,15 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
     }
     Plan {
         now: format_time(policy.now),
-        ttl: policy.ttl.as_ref().map(|t| t.text.clone()),
+        ttl: policy.ttl.as_ref().map(|t| t.as_str().to_owned()),
         max: policy.max,
-        grace: policy.grace.text.clone(),
+        grace: policy.grace.as_str().to_owned(),
         previews,
         kept: live.len(),
         remove,
         purge,
         skipped,
-        sleep_after: policy.sleep_after.as_ref().map(|t| t.text.clone()),
+        sleep_after: policy.sleep_after.as_ref().map(|t| t.as_str().to_owned()),
         keep,
         sleep,
         over_max_kept,
@@ -279,7 +280,7 @@ fn put_to_sleep(repo: &Repo, meta: &PreviewMeta, manifests: &Oid) -> Result<Oid,
     ])
 }
 
-fn removal(m: &PreviewMeta, ttl: &Ttl, reason: Reason, detail: String) -> Removal {
+fn removal(m: &PreviewMeta, ttl: &Duration, reason: Reason, detail: String) -> Removal {
     Removal {
         namespace: m.namespace.clone(),
         app: m.app.clone(),
@@ -288,7 +289,7 @@ fn removal(m: &PreviewMeta, ttl: &Ttl, reason: Reason, detail: String) -> Remova
         detail,
         created: format_time(m.created),
         updated: format_time(m.updated),
-        ttl: ttl.text.clone(),
+        ttl: ttl.as_str().to_owned(),
         expires: format_time(ttl.after(m.updated)),
     }
 }
@@ -428,7 +429,7 @@ mod tests {
             branch: None,
             created: parse_time(created).unwrap(),
             updated: parse_time(updated).unwrap(),
-            ttl: Ttl::parse(ttl).unwrap(),
+            ttl: Duration::parse(ttl).unwrap(),
             kept: Keep::No,
             sleeping: None,
             woken: None,
@@ -439,9 +440,9 @@ mod tests {
     fn policy(now: &str, ttl: Option<&str>, max: Option<usize>) -> Policy {
         Policy {
             now: parse_time(now).unwrap(),
-            ttl: ttl.map(|t| Ttl::parse(t).unwrap()),
+            ttl: ttl.map(|t| Duration::parse(t).unwrap()),
             max,
-            grace: Ttl::parse("1h").unwrap(),
+            grace: Duration::parse("1h").unwrap(),
             sleep_after: None,
         }
     }
@@ -513,7 +514,7 @@ mod tests {
             }),
         ]);
         let mut p = policy("2026-01-04T06:00:00Z", None, Some(3));
-        p.sleep_after = Some(Ttl::parse("8h").unwrap());
+        p.sleep_after = Some(Duration::parse("8h").unwrap());
         let plan = plan(&metas, &p);
         assert_eq!(gone(&plan), [("shop-pr-2", Reason::OverMax)], "the kept one is the oldest and expired");
         assert_eq!(plan.keep.iter().map(|k| k.until.as_str()).collect::<Vec<_>>(), ["indefinitely"]);

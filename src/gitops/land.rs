@@ -12,7 +12,6 @@ use super::error::GitOpsError;
 use super::remote::Pushed;
 use super::repo::{Oid, Repo};
 use super::tree::{Change, Snapshot, differing};
-use crate::spec::check::format_duration;
 
 /// Where a change lands besides the local branch.
 #[derive(Debug, Clone)]
@@ -127,7 +126,7 @@ fn land_on_remote<T>(
         if out_of_time || push.attempts.is_some_and(|max| attempt >= max) {
             let limit = match push.attempts {
                 Some(max) if !out_of_time => format!("--attempts {max}"),
-                _ => format!("--timeout {}", format_duration(repo.timeout().as_secs())),
+                _ => format!("--timeout {}", crate::k8s::Duration::from_seconds(repo.timeout().as_secs())),
             };
             return Err(GitOpsError::GaveUp {
                 attempts: attempt,

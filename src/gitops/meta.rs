@@ -2,13 +2,13 @@
 //! files generator turns into template parameters, and what gc decides on.
 //!
 //! Reading a whole file fails with a [`MetaError`]. The parsers of single values ([`parse_time`],
-//! [`Ttl::parse`], [`Keep::parse`]) return a `String`: the message clap or [`MetaError::Field`]
-//! puts after the flag or field it is about.
+//! [`Duration::parse`], [`Keep::parse`]) fail with errors of their own, whose message clap or
+//! [`MetaError::Field`] puts after the flag or field it is about.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::check::{format_duration, parse_duration};
+use crate::k8s::Duration;
 
 /// The file's name inside `previews/<namespace>/`.
 pub const FILE_NAME: &str = "preview.json";
@@ -33,7 +33,7 @@ pub struct PreviewMeta {
     /// The latest publish.
     pub updated: Timestamp,
     /// How long after `updated` the preview lives.
-    pub ttl: Ttl,
+    pub ttl: Duration,
     /// Whether `kpreview keep` exempts it from expiry, the cap and sleep.
     pub kept: Keep,
     /// Since when it sleeps (`gc --sleep-after`), when it does.
@@ -78,39 +78,12 @@ impl Keep {
     }
 
     /// Reads what [`Keep::to_text`] wrote.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, TimeError> {
         match text {
             "" => Ok(Self::No),
             INDEFINITELY => Ok(Self::Indefinitely),
             _ => parse_time(text).map(Self::Until),
         }
-    }
-}
-
-/// A lifetime as the spec wrote it and in seconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ttl {
-    /// As written (`48h`).
-    pub text: String,
-    /// In seconds.
-    pub seconds: u64,
-}
-
-impl Ttl {
-    /// Parses a Go duration (`48h`, `90m`).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        parse_duration(text).map(|seconds| Self { text: text.to_owned(), seconds })
-    }
-
-    /// A lifetime of `seconds`, written the way Go prints it.
-    pub fn from_seconds(seconds: u64) -> Self {
-        Self { text: format_duration(seconds), seconds }
-    }
-
-    /// The instant this long after `start` (the latest representable one if it overflows).
-    pub fn after(&self, start: Timestamp) -> Timestamp {
-        let seconds = i64::try_from(self.seconds).unwrap_or(i64::MAX);
-        start.saturating_add(SignedDuration::from_secs(seconds)).unwrap_or(Timestamp::MAX)
     }
 }
 
@@ -158,7 +131,7 @@ impl PreviewMeta {
             branch: self.branch.clone().unwrap_or_default(),
             created: format_time(self.created),
             updated: format_time(self.updated),
-            ttl: self.ttl.text.clone(),
+            ttl: self.ttl.as_str().to_owned(),
             expires: format_time(self.expires()),
             kept: self.kept.to_text(),
             sleeping: self.sleeping.map(format_time).unwrap_or_default(),
@@ -173,12 +146,14 @@ impl PreviewMeta {
     /// Reads a file written by [`PreviewMeta::to_json`]. `expires` is not read back: it follows
     /// from `updated` and `ttl`, which gc may override.
     pub fn from_json(bytes: &[u8]) -> Result<Self, MetaError> {
-        let field = |field: &'static str| move |message: String| MetaError::Field { field, message };
+        fn field<E: Into<FieldError>>(field: &'static str) -> impl Fn(E) -> MetaError {
+            move |e| MetaError::Field { field, problem: e.into() }
+        }
         let wire: Wire = serde_json::from_slice(bytes).map_err(|e| MetaError::NotMetadata(e.to_string()))?;
-        let pr = wire.pr.parse::<u64>().map_err(|_| MetaError::Field {
-            field: "pr",
-            message: format!("`{}` is not a pull request number", wire.pr),
-        })?;
+        let pr = wire
+            .pr
+            .parse::<u64>()
+            .map_err(|_| MetaError::Field { field: "pr", problem: FieldError::Pr(wire.pr.clone()) })?;
         let time = |name: &'static str, text: &str| parse_time(text).map_err(field(name));
         Ok(Self {
             app: wire.app,
@@ -188,7 +163,7 @@ impl PreviewMeta {
             branch: Some(wire.branch).filter(|b| !b.is_empty()),
             created: time("created", &wire.created)?,
             updated: time("updated", &wire.updated)?,
-            ttl: Ttl::parse(&wire.ttl).map_err(field("ttl"))?,
+            ttl: Duration::parse(&wire.ttl).map_err(field("ttl"))?,
             kept: Keep::parse(&wire.kept).map_err(field("kept"))?,
             sleeping: match wire.sleeping.as_str() {
                 "" => None,
@@ -213,13 +188,44 @@ pub enum MetaError {
     #[error("not a kpreview tombstone: {0}")]
     NotTombstone(String),
     /// A field whose value does not parse.
-    #[error("{field}: {message}")]
+    #[error("{field}: {problem}")]
     Field {
         /// The field, such as `created`.
         field: &'static str,
         /// Why, from the value's parser.
-        message: String,
+        problem: FieldError,
     },
+}
+
+/// Why one value of a `preview.json` does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// A time (or a keep, which is one).
+    #[error(transparent)]
+    Time(#[from] TimeError),
+    /// A lifetime.
+    #[error(transparent)]
+    Duration(#[from] crate::k8s::DurationError),
+    /// The pull request number.
+    #[error("`{0}` is not a pull request number")]
+    Pr(String),
+}
+
+/// A text that is not an RFC 3339 time: a flag's value, or a field of a file (where
+/// [`MetaError`] says the repository is at fault).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not an RFC 3339 time such as `2026-11-21T10:00:00Z` ({reason})")]
+pub struct TimeError {
+    /// As given.
+    pub text: String,
+    /// What the time parser said.
+    pub reason: String,
+}
+
+impl crate::fault::HasFault for TimeError {
+    fn fault(&self) -> crate::fault::Fault {
+        crate::fault::Fault::Input
+    }
 }
 
 impl crate::fault::HasFault for MetaError {
@@ -269,7 +275,8 @@ impl Tombstone {
         let meta = serde_json::to_vec(&wire.meta).map_err(|e| MetaError::NotTombstone(e.to_string()))?;
         Ok(Self {
             meta: PreviewMeta::from_json(&meta)?,
-            removed: parse_time(&wire.removed).map_err(|message| MetaError::Field { field: "removed", message })?,
+            removed: parse_time(&wire.removed)
+                .map_err(|e| MetaError::Field { field: "removed", problem: FieldError::Time(e) })?,
             reason: wire.reason,
         })
     }
@@ -282,11 +289,9 @@ pub fn format_time(time: Timestamp) -> String {
 }
 
 /// Parses an RFC 3339 time with an offset (`2026-11-21T10:00:00Z`, `…+02:00`), to the second.
-pub fn parse_time(text: &str) -> Result<Timestamp, String> {
-    let time: Timestamp = text
-        .trim()
-        .parse()
-        .map_err(|e| format!("`{text}` is not an RFC 3339 time such as `2026-11-21T10:00:00Z` ({e})"))?;
+pub fn parse_time(text: &str) -> Result<Timestamp, TimeError> {
+    let time: Timestamp =
+        text.trim().parse().map_err(|e: jiff::Error| TimeError { text: text.to_owned(), reason: e.to_string() })?;
     Ok(Timestamp::from_second(time.as_second()).unwrap_or(time))
 }
 
@@ -303,7 +308,7 @@ mod tests {
             branch: None,
             created: parse_time("2026-11-20T08:00:00Z").unwrap(),
             updated: parse_time("2026-11-21T10:00:00.75+02:00").unwrap(),
-            ttl: Ttl::parse("48h").unwrap(),
+            ttl: Duration::parse("48h").unwrap(),
             kept: Keep::No,
             sleeping: None,
             woken: None,

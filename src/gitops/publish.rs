@@ -10,9 +10,10 @@ use super::cap::evictions;
 use super::error::GitOpsError;
 use super::gc::Reason;
 use super::land::{Prepared, Push, land};
-use super::meta::{self, Keep, PreviewMeta, Tombstone, Ttl, UNPUBLISHED, format_time};
+use super::meta::{self, Keep, PreviewMeta, Tombstone, UNPUBLISHED, format_time};
 use super::repo::{Entry, Oid, Repo};
 use super::tree::{Change, MANIFESTS, Snapshot, Status, retire};
+use crate::k8s::Duration;
 
 /// A rendered preview to publish.
 #[derive(Debug, Clone)]
@@ -28,7 +29,7 @@ pub struct Publication {
     /// The pull request's branch, when known.
     pub branch: Option<String>,
     /// Its lifetime after each publish.
-    pub ttl: Ttl,
+    pub ttl: Duration,
     /// The manifests: file name and content, one object per file.
     pub files: Vec<(String, String)>,
     /// The time of this publish.
@@ -230,7 +231,7 @@ fn message(
     if let Some(branch) = &p.branch {
         let _ = writeln!(text, "branch: {branch}");
     }
-    let _ = writeln!(text, "objects: {}\nexpires: {} (ttl {})", p.files.len(), format_time(meta.expires()), p.ttl.text);
+    let _ = writeln!(text, "objects: {}\nexpires: {} (ttl {})", p.files.len(), format_time(meta.expires()), p.ttl);
     if let Some(since) = woke {
         let _ = writeln!(text, "woke: asleep since {}", format_time(since));
     }

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::spec::check::parse_quantity;
+use crate::k8s::Quantity;
 
 /// Totals of a preview's steady state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,7 +65,7 @@ fn text(v: &Value) -> Option<String> {
 }
 
 fn quantity(v: Option<&Value>) -> f64 {
-    v.and_then(text).and_then(|t| parse_quantity(&t).ok()).unwrap_or(0.0)
+    v.and_then(text).and_then(|t| Quantity::parse(&t).ok()).map_or(0.0, |q| q.value())
 }
 
 /// A pod's CPU and memory requests: its containers' sum, or its largest init container's where

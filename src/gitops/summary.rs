@@ -108,7 +108,7 @@ pub fn summary(model: &Model, meta: &PreviewMeta) -> Summary {
             })
             .collect(),
         expires: format_time(meta.expires()),
-        ttl: meta.ttl.text.clone(),
+        ttl: meta.ttl.as_str().to_owned(),
         requests: None,
         outside: Vec::new(),
         kept: None,

@@ -13,8 +13,7 @@ use crate::render::workloads::migration_name;
 use crate::spec::model::{Dependency, Engine, Model, Seed, Service, Store, Target};
 
 use super::types::{
-    Duration, Edge, EdgeKind, Host, JobRef, Plan, PlanObject, PullRequest, SeedPlan, ServicePlan, Slot, Step,
-    StorePlan, VERSION,
+    Edge, EdgeKind, Host, JobRef, Plan, PlanObject, PullRequest, SeedPlan, ServicePlan, Slot, Step, StorePlan, VERSION,
 };
 
 /// The manifests lack an object the model says they have: they were not rendered from this
@@ -51,7 +50,7 @@ impl Plan {
                 head_sha: model.pr.head_sha.clone(),
                 branch: model.pr.branch.clone(),
             },
-            ttl: Duration { text: model.ttl.text.clone(), seconds: model.ttl.seconds },
+            ttl: model.ttl.clone(),
             hosts,
             steps: steps(&manifests.objects),
             services,
@@ -178,7 +177,7 @@ impl<'a> Objects<'a> {
             name: store.name.clone(),
             engine: engine(store.engine).to_owned(),
             image: store.image.clone(),
-            storage: store.storage.clone(),
+            storage: store.storage.as_str().to_owned(),
             phase: object.phase,
             wave: object.wave,
             seed,

@@ -129,7 +129,7 @@ impl Diagram {
         let mut diagram = Diagram {
             title: format!(
                 "{} · pull request #{} · expires {} after its last publish",
-                plan.namespace, plan.pull_request.number, plan.ttl.text
+                plan.namespace, plan.pull_request.number, plan.ttl
             ),
             clusters,
             outside: Vec::new(),

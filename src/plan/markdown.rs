@@ -35,7 +35,7 @@ pub fn markdown(plan: &Plan) -> String {
         }
         (None, None) => {}
     }
-    let _ = writeln!(out, "{about}; the preview expires {} after its last publish.\n", code(&plan.ttl.text));
+    let _ = writeln!(out, "{about}; the preview expires {} after its last publish.\n", code(plan.ttl.as_str()));
     if !plan.hosts.is_empty() {
         let hosts: Vec<String> = plan.hosts.iter().map(|h| link(&h.url)).collect();
         let _ = writeln!(out, "- **Hosts:** {}", hosts.join(", "));

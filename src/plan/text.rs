@@ -54,7 +54,7 @@ pub fn text(plan: &Plan, styled: bool) -> String {
         visible(&plan.app),
         visible(&about)
     );
-    let _ = writeln!(out, "Expires {} after its last publish.", plan.ttl.text);
+    let _ = writeln!(out, "Expires {} after its last publish.", plan.ttl);
 
     if !plan.hosts.is_empty() {
         section(&mut out, &paint("Hosts", HEADING));

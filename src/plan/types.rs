@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::k8s::Duration;
 pub use crate::render::object::Phase;
 
 /// The version of the JSON plan, so tools can refuse a shape they do not know.
@@ -47,15 +48,6 @@ pub struct PullRequest {
     /// Its source branch, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
-}
-
-/// A duration as written and in seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Duration {
-    /// As written (`48h`).
-    pub text: String,
-    /// In seconds.
-    pub seconds: u64,
 }
 
 /// An exposed service's address.

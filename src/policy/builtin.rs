@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Amount, Limits, Platform, Policy, Secrets};
+use super::model::{Limits, Platform, Policy, Secrets};
 use super::namespace::{NamespaceTemplate, Part, Var};
 
 /// How messages name the built-in policy.
@@ -27,8 +27,7 @@ pub const STORAGE: &str = "1Ti";
 
 /// `limits` as built in.
 pub fn limits() -> Limits {
-    let amount =
-        |text: &str| Amount { text: text.to_owned(), value: crate::spec::check::parse_quantity(text).unwrap_or(0.0) };
+    let amount = |text: &str| crate::k8s::Quantity::parse(text).expect("the built-in limits are quantities");
     Limits {
         services: SERVICES,
         replicas: REPLICAS,
@@ -78,6 +77,6 @@ mod tests {
     fn the_built_in_policy_is_whole() {
         let p = super::policy();
         assert_eq!(Ok(p.namespace.clone()), super::NamespaceTemplate::parse(super::NAMESPACE));
-        assert!(p.limits.cpu.value > 0.0 && p.limits.memory.value > 0.0 && p.limits.storage.value > 0.0);
+        assert!(p.limits.cpu.value() > 0.0 && p.limits.memory.value() > 0.0 && p.limits.storage.value() > 0.0);
     }
 }

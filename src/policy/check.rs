@@ -1,8 +1,9 @@
 //! A validated [`Model`] against the policy: its namespace, limits, images, Ingress annotations
 //! and seed bases. Every refusal is at the spec's field and names the policy entry.
 
-use super::model::{Amount, Policy};
-use crate::spec::check::parse_quantity;
+use super::model::Policy;
+use super::secrets::SecretRefusal;
+use crate::k8s::Quantity;
 use crate::spec::model::{ExternalSecret, Model, Seed};
 use crate::spec::problem::{Problem, key_path};
 
@@ -28,24 +29,24 @@ pub fn check(model: &Model, policy: &Policy) -> Vec<Problem> {
 /// a spec with `secrets` needs one.
 pub fn secret_sources(
     secrets: &[ExternalSecret],
-    may_use_store: impl Fn(&str) -> Result<(), String>,
-    may_use_key: impl Fn(&str) -> Result<(), String>,
+    may_use_store: impl Fn(&str) -> Result<(), SecretRefusal>,
+    may_use_key: impl Fn(&str) -> Result<(), SecretRefusal>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for secret in secrets {
         let path = key_path("spec.secrets", &secret.name);
         if let Err(why) = may_use_store(&secret.store) {
-            problems.push(Problem::error(format!("{path}.store"), why));
+            problems.push(Problem::error(format!("{path}.store"), why.to_string()));
         }
         for data in &secret.data {
             if let Err(why) = may_use_key(&data.key) {
-                problems
-                    .push(Problem::error(format!("{}.key", key_path(&format!("{path}.data"), &data.secret_key)), why));
+                let at = format!("{}.key", key_path(&format!("{path}.data"), &data.secret_key));
+                problems.push(Problem::error(at, why.to_string()));
             }
         }
         for (i, key) in secret.data_from.iter().enumerate() {
             if let Err(why) = may_use_key(key) {
-                problems.push(Problem::error(format!("{path}.dataFrom[{i}]"), why));
+                problems.push(Problem::error(format!("{path}.dataFrom[{i}]"), why.to_string()));
             }
         }
     }
@@ -77,17 +78,16 @@ struct Sums {
 }
 
 fn sums(model: &Model) -> Sums {
-    let q = |text: &str| parse_quantity(text).unwrap_or(0.0);
     let mut s = Sums { cpu: 0.0, memory: 0.0, storage: 0.0 };
     for service in &model.services {
         let replicas = f64::from(service.replicas.max(0));
-        s.cpu += replicas * q(&service.resources.cpu_request);
-        s.memory += replicas * q(&service.resources.memory_limit);
+        s.cpu += replicas * service.resources.cpu_request.value();
+        s.memory += replicas * service.resources.memory_limit.value();
     }
     for store in &model.stores {
-        s.cpu += q(&store.resources.cpu_request);
-        s.memory += q(&store.resources.memory_limit);
-        s.storage += q(&store.storage);
+        s.cpu += store.resources.cpu_request.value();
+        s.memory += store.resources.memory_limit.value();
+        s.storage += store.storage.value();
     }
     s
 }
@@ -106,14 +106,14 @@ fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
         ));
     }
     let sums = sums(model);
-    let mut over = |what: &str, entry: &str, sum: f64, limit: &Amount, shown: String| {
-        if sum > limit.value * (1.0 + 1e-9) {
+    let mut over = |what: &str, entry: &str, sum: f64, limit: &Quantity, shown: String| {
+        if limit.is_exceeded_by(sum) {
             problems.push(Problem::error(
                 "spec",
                 format!(
                     "the preview's {what} add up to {shown}; {} allows at most {} per preview",
                     policy.entry(entry),
-                    limit.text
+                    limit
                 ),
             ));
         }

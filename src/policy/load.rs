@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::builtin;
-use super::model::{Amount, Gateway, Limits, Platform, Policy, Secrets};
+use super::model::{Gateway, Limits, Platform, Policy, Secrets};
 use super::namespace::NamespaceTemplate;
 use super::types::{API_VERSION, KIND, LimitsFile, PlatformFile, PolicyFile, SecretsFile};
+use crate::k8s::Quantity;
 use crate::k8s::naming::is_dns1123_label;
-use crate::spec::check::parse_quantity;
 use crate::spec::problem::{Problem, Seg, did_you_mean, key_path, render_path};
 use crate::yaml::{self, Limits as Budget};
 
@@ -59,7 +59,7 @@ fn validate(written: PolicyFile, source: String, problems: &mut Vec<Problem>) ->
     if let Some(text) = &written.namespace {
         match NamespaceTemplate::parse(text) {
             Ok(template) => policy.namespace = template,
-            Err(e) => problems.push(Problem::error("namespace", e)),
+            Err(e) => problems.push(Problem::error("namespace", e.to_string())),
         }
     }
     if let Some(platform) = written.platform {
@@ -141,16 +141,16 @@ fn limits(written: LimitsFile, problems: &mut Vec<Problem>) -> Limits {
     };
     let services = count("services", written.services, builtin.services);
     let replicas = count("replicas", written.replicas, builtin.replicas);
-    let mut amount = |field: &str, value: Option<String>, default: Amount| {
+    let mut amount = |field: &str, value: Option<String>, default: Quantity| {
         let Some(text) = value else { return default };
-        match parse_quantity(&text) {
-            Ok(value) if value > 0.0 => Amount { text, value },
+        match Quantity::parse(&text) {
+            Ok(quantity) if quantity.value() > 0.0 => quantity,
             Ok(_) => {
                 problems.push(Problem::error(format!("limits.{field}"), format!("`{text}` is not above zero")));
                 default
             }
             Err(e) => {
-                problems.push(Problem::error(format!("limits.{field}"), e));
+                problems.push(Problem::error(format!("limits.{field}"), e.to_string()));
                 default
             }
         }
@@ -256,7 +256,7 @@ mod tests {
         );
         let p = read(&text, "p.yaml").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.limits.replicas, 3);
-        assert!((p.limits.cpu.value - 8.0).abs() < f64::EPSILON);
+        assert!((p.limits.cpu.value() - 8.0).abs() < f64::EPSILON);
         assert_eq!(p.platform.gateway.as_ref().map(|g| g.name.as_str()), Some("previews"));
         assert_eq!(p.source, "the policy p.yaml");
         let partial = read(&format!("{HEAD}limits: {{cpu: \"4\"}}\n"), "p.yaml").unwrap();

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::namespace::NamespaceTemplate;
+use crate::k8s::Quantity;
 
 /// The platform's policy, ready to check specs against.
 #[derive(Debug, Clone)]
@@ -49,27 +50,18 @@ pub struct Gateway {
 }
 
 /// `limits`: what one preview may use.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Most services and data stores.
     pub services: u32,
     /// Most replicas of one service.
     pub replicas: u32,
     /// Most CPU requested, summed over the preview's pods.
-    pub cpu: Amount,
+    pub cpu: Quantity,
     /// Most memory the preview's containers are limited to, summed.
-    pub memory: Amount,
+    pub memory: Quantity,
     /// Most storage of its volumes, summed.
-    pub storage: Amount,
-}
-
-/// A quantity as written and in base units (cores, bytes).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Amount {
-    /// As written (`8`, `16Gi`).
-    pub text: String,
-    /// In cores or bytes.
-    pub value: f64,
+    pub storage: Quantity,
 }
 
 /// `secrets`.

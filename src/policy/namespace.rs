@@ -3,6 +3,7 @@
 //! kpreview can both evaluate it for a preview and tell whether any namespace is shaped like
 //! some preview's (a Velero seed must not restore another preview).
 
+use crate::fault::{Fault, HasFault};
 use crate::k8s::naming::{MAX_LABEL, fit};
 use crate::spec::model::Pr;
 use crate::template::slug;
@@ -41,6 +42,64 @@ pub enum Part {
     Var(Var),
 }
 
+/// What a namespace template accepts, the end of every message about one.
+const ACCEPTED: &str = "a namespace template is lowercase letters, digits and `-` with `{{ name }}`, \
+                        `{{ pr.number }}`, `{{ pr.branchSlug }}` or `{{ pr.shortSha }}`, and must hold \
+                        `{{ pr.number }}`, such as `{{ name }}-pr-{{ pr.number }}`";
+
+/// Why a text is not a namespace template: the policy's author is at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// `{{` without `}}`.
+    #[error("`{0}` opens `{{{{` without closing it; {ACCEPTED}")]
+    Unclosed(String),
+    /// A variable it does not have.
+    #[error("`{{{{{inner}}}}}` in `{text}` is not one of its variables; {ACCEPTED}")]
+    UnknownVariable {
+        /// Between the braces.
+        inner: String,
+        /// The template.
+        text: String,
+    },
+    /// Literal text a DNS label cannot hold.
+    #[error("`{literal}` in `{text}` is not DNS-label text; {ACCEPTED}")]
+    NotLabelText {
+        /// The literal part.
+        literal: String,
+        /// The template.
+        text: String,
+    },
+    /// No `{{ pr.number }}`.
+    #[error("`{0}` does not hold `{{{{ pr.number }}}}`, so pull requests would share it; {ACCEPTED}")]
+    NoNumber(String),
+    /// Too many parts.
+    #[error("`{0}` has more than {MAX_PARTS} parts; {ACCEPTED}")]
+    TooManyParts(String),
+}
+
+/// Why a namespace template gives no namespace for a pull request: it needs a field the pull
+/// request was not given with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{template}` needs the pull request's {field}")]
+pub struct MissingField {
+    /// The template.
+    pub template: String,
+    /// `branch` or `head SHA`.
+    pub field: &'static str,
+}
+
+impl HasFault for TemplateError {
+    fn fault(&self) -> Fault {
+        Fault::Input
+    }
+}
+
+impl HasFault for MissingField {
+    fn fault(&self) -> Fault {
+        Fault::Input
+    }
+}
+
 /// A parsed namespace template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceTemplate {
@@ -52,20 +111,17 @@ pub struct NamespaceTemplate {
 
 impl NamespaceTemplate {
     /// Parses `text`, or says what is wrong and what is accepted.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let accepted = "a namespace template is lowercase letters, digits and `-` with `{{ name }}`, \
-                        `{{ pr.number }}`, `{{ pr.branchSlug }}` or `{{ pr.shortSha }}`, and must hold \
-                        `{{ pr.number }}`, such as `{{ name }}-pr-{{ pr.number }}`";
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = text;
         while !rest.is_empty() {
             if let Some(after) = rest.strip_prefix("{{") {
                 let Some((inner, tail)) = after.split_once("}}") else {
-                    return Err(format!("`{text}` opens `{{{{` without closing it; {accepted}"));
+                    return Err(TemplateError::Unclosed(text.to_owned()));
                 };
                 let name = inner.trim();
                 let Some((_, var)) = Var::ALL.iter().find(|(n, _)| *n == name) else {
-                    return Err(format!("`{{{{{inner}}}}}` in `{text}` is not one of its variables; {accepted}"));
+                    return Err(TemplateError::UnknownVariable { inner: inner.to_owned(), text: text.to_owned() });
                 };
                 parts.push(Part::Var(*var));
                 rest = tail;
@@ -73,26 +129,24 @@ impl NamespaceTemplate {
                 let end = rest.find("{{").unwrap_or(rest.len());
                 let literal = &rest[..end];
                 if !literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                    return Err(format!("`{literal}` in `{text}` is not DNS-label text; {accepted}"));
+                    return Err(TemplateError::NotLabelText { literal: literal.to_owned(), text: text.to_owned() });
                 }
                 parts.push(Part::Literal(literal.to_owned()));
                 rest = &rest[end..];
             }
         }
         if !parts.contains(&Part::Var(Var::Number)) {
-            return Err(format!(
-                "`{text}` does not hold `{{{{ pr.number }}}}`, so pull requests would share it; {accepted}"
-            ));
+            return Err(TemplateError::NoNumber(text.to_owned()));
         }
         if parts.len() > MAX_PARTS {
-            return Err(format!("`{text}` has more than {MAX_PARTS} parts; {accepted}"));
+            return Err(TemplateError::TooManyParts(text.to_owned()));
         }
         Ok(Self { text: text.to_owned(), parts })
     }
 
     /// The namespace of `app`'s preview for `pr`, shortened as a spec's own would be; an error
     /// names the pull-request field the template needs and `pr` lacks.
-    pub fn evaluate(&self, app: &str, pr: &Pr) -> Result<String, String> {
+    pub fn evaluate(&self, app: &str, pr: &Pr) -> Result<String, MissingField> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -101,11 +155,11 @@ impl NamespaceTemplate {
                 Part::Var(Var::Number) => out.push_str(&pr.number.to_string()),
                 Part::Var(Var::BranchSlug) => match &pr.branch {
                     Some(branch) => out.push_str(&slug(branch, 50)),
-                    None => return Err(format!("`{}` needs the pull request's branch", self.text)),
+                    None => return Err(MissingField { template: self.text.clone(), field: "branch" }),
                 },
                 Part::Var(Var::ShortSha) => match &pr.head_sha {
                     Some(sha) => out.extend(sha.chars().take(7)),
-                    None => return Err(format!("`{}` needs the pull request's head SHA", self.text)),
+                    None => return Err(MissingField { template: self.text.clone(), field: "head SHA" }),
                 },
             }
         }
@@ -152,7 +206,7 @@ mod tests {
         let t = NamespaceTemplate::parse("p-{{ pr.number }}-{{ pr.branchSlug }}-{{ pr.shortSha }}").unwrap();
         assert_eq!(t.evaluate("shop", &pr(7)).unwrap(), "p-7-feature-cart-4f9c2d1");
         let none = Pr { number: 1, head_sha: None, branch: None };
-        assert!(t.evaluate("shop", &none).unwrap_err().contains("branch"));
+        assert!(t.evaluate("shop", &none).unwrap_err().to_string().contains("branch"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub fn prepare_loaded(
         return Err(Problems::new(file, problems));
     }
     let limits = &policy.limits;
-    model.ceiling = Some(Ceiling { cpu: limits.cpu.value, memory: limits.memory.value, storage: limits.storage.value });
+    model.ceiling =
+        Some(Ceiling { cpu: limits.cpu.clone(), memory: limits.memory.clone(), storage: limits.storage.clone() });
     Ok(model)
 }

@@ -136,7 +136,7 @@ fn claim(model: &Model, store: &Store) -> PersistentVolumeClaim {
             storage_class_name: store.storage_class.clone(),
             data_source,
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(store.storage.clone()))])),
+                requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(store.storage.as_str().to_owned()))])),
                 limits: None,
             }),
             ..PersistentVolumeClaimSpec::default()

@@ -26,7 +26,7 @@ pub fn object(model: &Model, waves: &Waves) -> Object {
     for mode in ["enforce", "audit", "warn"] {
         labels.insert(format!("pod-security.kubernetes.io/{mode}"), "restricted".to_owned());
     }
-    let mut annotations = BTreeMap::from([(TTL.to_owned(), model.ttl.text.clone())]);
+    let mut annotations = BTreeMap::from([(TTL.to_owned(), model.ttl.as_str().to_owned())]);
     if let Some(sha) = &model.pr.head_sha {
         annotations.insert(HEAD_SHA.to_owned(), sha.clone());
     }

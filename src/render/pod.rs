@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::{security, spot};
-use crate::spec::defaults::JOB_RESOURCES;
+use crate::spec::defaults::{self, JOB_RESOURCES};
 use crate::spec::model::{self, Model, Resources};
 
 /// A pod spec for `containers` with kpreview's defaults, on the spot nodes the spec chose.
@@ -44,13 +44,7 @@ pub fn anywhere(containers: Vec<Container>, security: PodSecurityContext, servic
 
 /// The resources of kpreview's own Jobs (restore, cleanup).
 pub fn job_resources() -> Resources {
-    let (cpu, memory, memory_limit) = JOB_RESOURCES;
-    Resources {
-        cpu_request: cpu.to_owned(),
-        memory_request: memory.to_owned(),
-        cpu_limit: None,
-        memory_limit: memory_limit.to_owned(),
-    }
+    defaults::resources(JOB_RESOURCES)
 }
 
 /// A container with the restricted security context.
@@ -66,14 +60,15 @@ pub fn container(name: &str, image: &str, resources: &Resources) -> Container {
 
 /// Requests and limits; a CPU limit only when the spec set one.
 pub fn requirements(resources: &Resources) -> ResourceRequirements {
-    let mut limits = BTreeMap::from([("memory".to_owned(), Quantity(resources.memory_limit.clone()))]);
+    let q = |quantity: &model::Quantity| Quantity(quantity.as_str().to_owned());
+    let mut limits = BTreeMap::from([("memory".to_owned(), q(&resources.memory_limit))]);
     if let Some(cpu) = &resources.cpu_limit {
-        limits.insert("cpu".to_owned(), Quantity(cpu.clone()));
+        limits.insert("cpu".to_owned(), q(cpu));
     }
     ResourceRequirements {
         requests: Some(BTreeMap::from([
-            ("cpu".to_owned(), Quantity(resources.cpu_request.clone())),
-            ("memory".to_owned(), Quantity(resources.memory_request.clone())),
+            ("cpu".to_owned(), q(&resources.cpu_request)),
+            ("memory".to_owned(), q(&resources.memory_request)),
         ])),
         limits: Some(limits),
         ..ResourceRequirements::default()

@@ -19,7 +19,6 @@ use super::meta::{common_labels, namespaced};
 use super::object::{Hook, Object, Phase, Resource};
 use super::pod::job_resources;
 use super::waves::Waves;
-use crate::spec::check::parse_quantity;
 use crate::spec::defaults::{JOB_RESOURCES, SERVICE_RESOURCES};
 use crate::spec::model::{Model, Resources};
 use crate::spec::resources::{MAX_CPU, MAX_MEMORY};
@@ -43,11 +42,10 @@ struct Totals {
 
 impl Totals {
     fn add(&mut self, count: u32, r: &Resources) {
-        let q = |s: &str| parse_quantity(s).unwrap_or(0.0);
         self.pods += count;
-        self.cpu += f64::from(count) * q(&r.cpu_request);
-        self.memory += f64::from(count) * q(&r.memory_request);
-        self.memory_limit += f64::from(count) * q(&r.memory_limit);
+        self.cpu += f64::from(count) * r.cpu_request.value();
+        self.memory += f64::from(count) * r.memory_request.value();
+        self.memory_limit += f64::from(count) * r.memory_limit.value();
     }
 }
 
@@ -61,7 +59,7 @@ fn totals(model: &Model) -> Totals {
     }
     for s in &model.stores {
         t.add(1, &s.resources);
-        t.storage += parse_quantity(&s.storage).unwrap_or(0.0);
+        t.storage += s.storage.value();
     }
     t.add(u32::try_from(model.velero_restores().len()).unwrap_or(0), &job_resources());
     t
@@ -88,8 +86,8 @@ pub fn objects(model: &Model, waves: &Waves) -> Vec<Object> {
     let sidecars = f64::from(pods);
     // The platform's ceilings win: the quota is what the spec asks for, never more than the
     // policy allows a preview, however many services and replicas the spec lists.
-    let (cpu, memory, storage) = match model.ceiling {
-        Some(c) => (c.cpu, c.memory, c.storage),
+    let (cpu, memory, storage) = match &model.ceiling {
+        Some(c) => (c.cpu.value(), c.memory.value(), c.storage.value()),
         None => (f64::INFINITY, f64::INFINITY, f64::INFINITY),
     };
     let mut hard = BTreeMap::from([

@@ -121,7 +121,7 @@ fn external_secret(model: &Model, secret: &model::ExternalSecret) -> ExternalSec
         kind: "ExternalSecret",
         metadata: ObjectMeta { labels: Some(common_labels(model)), ..namespaced(model, &secret.name) },
         spec: ExternalSecretSpec {
-            refresh_interval: secret.refresh_interval.clone(),
+            refresh_interval: secret.refresh_interval.as_str().to_owned(),
             secret_store_ref: StoreRef { kind: secret.store_kind.as_str(), name: secret.store.clone() },
             target: Target { name: secret.name.clone(), creation_policy: "Owner", deletion_policy: "Delete" },
             data: secret

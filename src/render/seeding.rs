@@ -159,7 +159,7 @@ fn restore_job(model: &Model, restore: &VeleroRestore<'_>) -> Job {
         "--velero-namespace",
         &model.restore.velero_namespace,
         "--timeout",
-        &model.restore.timeout.text,
+        model.restore.timeout.as_str(),
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -167,7 +167,7 @@ fn restore_job(model: &Model, restore: &VeleroRestore<'_>) -> Job {
     for store in &restore.stores {
         args.extend(["--store".to_owned(), (*store).to_owned()]);
     }
-    let timeout = i64::try_from(model.restore.timeout.seconds).unwrap_or(i64::MAX / 2);
+    let timeout = i64::try_from(model.restore.timeout.seconds()).unwrap_or(i64::MAX / 2);
     let helper = Helper {
         name: restore_job_name(restore.backup, restore.base),
         namespace: &model.namespace,

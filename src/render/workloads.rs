@@ -85,7 +85,7 @@ fn deployment(model: &Model, service: &Service) -> Deployment {
     ports.extend(service.ports.iter().map(|p| ContainerPort {
         name: Some(p.name.clone()),
         container_port: i32::from(p.port),
-        protocol: Some(p.protocol.clone()),
+        protocol: Some(p.protocol.as_str().to_owned()),
         ..ContainerPort::default()
     }));
     container.ports = (!ports.is_empty()).then_some(ports);
@@ -146,7 +146,7 @@ fn service_ports(service: &Service) -> Vec<ServicePort> {
         name: Some(p.name.clone()),
         port: i32::from(p.port),
         target_port: Some(IntOrString::String(p.name.clone())),
-        protocol: Some(p.protocol.clone()),
+        protocol: Some(p.protocol.as_str().to_owned()),
         ..ServicePort::default()
     });
     main.into_iter().chain(further).collect()

@@ -1,97 +1,7 @@
-//! Small value checks shared by validation and rendering: Go durations, Kubernetes quantities,
-//! environment variable names, commit SHAs and image references.
+//! Small value checks shared by validation and rendering: environment variable names, commit SHAs
+//! and image references. Quantities and durations are types of their own, in [`crate::k8s`].
 
-/// Parses a Go duration (`48h`, `1h30m`, `90s`, `1.5h`) into whole seconds. Zero, negative and
-/// absurd (more than ten years) durations are refused.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
-    const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
-    let bad = || format!("`{text}` is not a duration; write a Go duration such as `48h`, `90m` or `1h30m`");
-    if text.is_empty() || text.len() > 64 {
-        return Err(bad());
-    }
-    let mut total = 0.0_f64;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
-        let (number, tail) = rest.split_at(number_len);
-        let value: f64 = number.parse().map_err(|_| bad())?;
-        let unit_len = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let scale = match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => {
-                return Err(format!("`{text}`: Go durations have no `d`; write days as hours, such as `48h`"));
-            }
-            _ => return Err(bad()),
-        };
-        total += value * scale;
-        rest = tail;
-    }
-    if total < 1.0 {
-        return Err(format!("`{text}` is shorter than one second"));
-    }
-    if total > MAX_SECONDS {
-        return Err(format!("`{text}` is longer than ten years"));
-    }
-    // Truncation is intended: durations are whole seconds, checked to be in range above.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(total.round() as u64)
-}
-
-/// Writes seconds the way Go prints a duration (`48h0m0s` → `48h`, `90m` → `1h30m`).
-pub fn format_duration(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    let mut out = String::new();
-    for (value, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
-        if value > 0 || (unit == 's' && out.is_empty()) {
-            out.push_str(&value.to_string());
-            out.push(unit);
-        }
-    }
-    out
-}
-
-/// Parses a Kubernetes quantity (`100m`, `1.5`, `256Mi`, `1G`, `1e3`) into its value in base
-/// units (cores, bytes).
-pub fn parse_quantity(text: &str) -> Result<f64, String> {
-    let bad = || format!("`{text}` is not a Kubernetes quantity; write one such as `100m`, `512Mi` or `2Gi`");
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-        return Err(bad());
-    }
-    let value: f64 = number.parse().map_err(|_| bad())?;
-    let scale = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024.0_f64.powi(2),
-        "Gi" => 1024.0_f64.powi(3),
-        "Ti" => 1024.0_f64.powi(4),
-        "Pi" => 1024.0_f64.powi(5),
-        "Ei" => 1024.0_f64.powi(6),
-        s if s.starts_with(['e', 'E']) => {
-            let exponent: i32 = s[1..].parse().map_err(|_| bad())?;
-            if !(-18..=18).contains(&exponent) {
-                return Err(bad());
-            }
-            10f64.powi(exponent)
-        }
-        _ => return Err(bad()),
-    };
-    Ok(value * scale)
-}
+use crate::fault::{Fault, HasFault};
 
 /// Whether `name` is an environment variable name kubectl accepts and a shell can use.
 pub fn is_env_name(name: &str) -> bool {
@@ -110,19 +20,83 @@ pub fn is_sha(s: &str) -> bool {
     (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// Why a text is not an image reference kubelet can pull. Always the input's fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    /// Nothing at all.
+    #[error("image is empty")]
+    Empty,
+    /// Spaces, control characters or more than 512 characters.
+    #[error("`{0}` is not an image reference (no spaces, at most 512 characters)")]
+    Unreadable(String),
+    /// One part of the reference is wrong.
+    #[error("`{image}` is not an image reference: {part}")]
+    Part {
+        /// The whole reference.
+        image: String,
+        /// What is wrong with which part.
+        part: ImagePart,
+    },
+    /// A bad tag that came from `{{ pr.branch }}`: the slug is the fix.
+    #[error("{0}; a branch name is not a tag, use `{{{{ pr.branchSlug }}}}` instead of `{{{{ pr.branch }}}}`")]
+    TagFromBranch(Box<ImageError>),
+}
+
+/// The part of an image reference that breaks the grammar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImagePart {
+    /// The registry host.
+    #[error("`{0}` is not a registry host such as `registry.example.com:5000`")]
+    Host(String),
+    /// The repository path has capitals.
+    #[error("the repository path `{0}` must be lowercase")]
+    UppercasePath(String),
+    /// The repository path is otherwise malformed.
+    #[error(
+        "the repository path `{0}` may hold only lowercase letters, digits and `/`-separated parts joined by `.`, \
+         `_` or `-`"
+    )]
+    Path(String),
+    /// Host and path are too long together.
+    #[error("the name before the tag is longer than 255 characters")]
+    NameTooLong,
+    /// The tag.
+    #[error(
+        "the tag `{0}` may hold only letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)"
+    )]
+    Tag(String),
+    /// The digest.
+    #[error("the digest `{0}` is not `sha256:` and 64 lowercase hex digits")]
+    Digest(String),
+}
+
+impl HasFault for ImageError {
+    fn fault(&self) -> Fault {
+        Fault::Input
+    }
+}
+
+impl ImageError {
+    /// Whether it is about the tag (or the length of the name before it), which a branch name
+    /// used as a tag breaks.
+    fn is_about_the_tag(&self) -> bool {
+        matches!(self, Self::Part { part: ImagePart::Tag(_) | ImagePart::NameTooLong, .. })
+    }
+}
+
 /// An image reference kubelet can pull, by the grammar of the distribution project's `reference`
 /// package (what containerd and CRI-O parse): `[host[:port]/]path[:tag][@digest]`, the path's
 /// components lowercase, the tag `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, the digest
 /// `sha256:<64 hex>` (or sha384, sha512). Anything else fails at pull time as
 /// `InvalidImageName`, long after Argo CD reported the sync as done.
-pub fn check_image(image: &str) -> Result<(), String> {
+pub fn check_image(image: &str) -> Result<(), ImageError> {
     if image.is_empty() {
-        return Err("image is empty".to_owned());
+        return Err(ImageError::Empty);
     }
     if image.len() > 512 || image.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("`{image}` is not an image reference (no spaces, at most 512 characters)"));
+        return Err(ImageError::Unreadable(image.to_owned()));
     }
-    let bad = |why: String| format!("`{image}` is not an image reference: {why}");
+    let bad = |part: ImagePart| ImageError::Part { image: image.to_owned(), part };
     let (rest, digest) = match image.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
@@ -148,7 +122,7 @@ pub fn check_image(image: &str) -> Result<(), String> {
     };
     check_path(path).map_err(bad)?;
     if host.map_or(0, |h| h.len() + 1) + path.len() > 255 {
-        return Err(bad("the name before the tag is longer than 255 characters".to_owned()));
+        return Err(bad(ImagePart::NameTooLong));
     }
     if let Some(tag) = tag {
         check_tag(tag).map_err(bad)?;
@@ -172,20 +146,16 @@ pub fn untagged_warning(image: &str) -> String {
 
 /// [`check_image`] for an image rendered from `template`: a bad tag that came from
 /// `{{ pr.branch }}` gets the fix.
-pub fn check_image_template(image: &str, template: &str) -> Result<(), String> {
+pub fn check_image_template(image: &str, template: &str) -> Result<(), ImageError> {
     check_image(image).map_err(|e| {
         let from_branch = template.replace("pr.branchSlug", "").contains("pr.branch");
-        if from_branch && e.contains("tag") {
-            format!("{e}; a branch name is not a tag, use `{{{{ pr.branchSlug }}}}` instead of `{{{{ pr.branch }}}}`")
-        } else {
-            e
-        }
+        if from_branch && e.is_about_the_tag() { ImageError::TagFromBranch(Box::new(e)) } else { e }
     })
 }
 
 /// `host[:port]`: DNS labels (any case) or a bracketed IPv6 address, and a numeric port.
-fn check_host(host: &str) -> Result<(), String> {
-    let bad = || format!("`{host}` is not a registry host such as `registry.example.com:5000`");
+fn check_host(host: &str) -> Result<(), ImagePart> {
+    let bad = || ImagePart::Host(host.to_owned());
     let (name, port) = match host.strip_prefix('[') {
         Some(v6) => {
             let (address, after) = v6.split_once(']').ok_or_else(bad)?;
@@ -214,7 +184,7 @@ fn check_host(host: &str) -> Result<(), String> {
 
 /// Path components: lowercase letters and digits, joined within a component by `.`, `_`, `__`
 /// or runs of `-`.
-fn check_path(path: &str) -> Result<(), String> {
+fn check_path(path: &str) -> Result<(), ImagePart> {
     let component = |c: &str| {
         let bytes = c.as_bytes();
         let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
@@ -244,26 +214,22 @@ fn check_path(path: &str) -> Result<(), String> {
         return Ok(());
     }
     if path.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!("the repository path `{path}` must be lowercase"));
+        return Err(ImagePart::UppercasePath(path.to_owned()));
     }
-    Err(format!(
-        "the repository path `{path}` may hold only lowercase letters, digits and `/`-separated parts joined by `.`, `_` or `-`"
-    ))
+    Err(ImagePart::Path(path.to_owned()))
 }
 
-fn check_tag(tag: &str) -> Result<(), String> {
+fn check_tag(tag: &str) -> Result<(), ImagePart> {
     let valid = (1..=128).contains(&tag.len())
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if valid {
         return Ok(());
     }
-    Err(format!(
-        "the tag `{tag}` may hold only letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`)"
-    ))
+    Err(ImagePart::Tag(tag.to_owned()))
 }
 
-fn check_digest(digest: &str) -> Result<(), String> {
+fn check_digest(digest: &str) -> Result<(), ImagePart> {
     let hex_len = match digest.split_once(':') {
         Some(("sha256", hex)) => (hex, 64),
         Some(("sha384", hex)) => (hex, 96),
@@ -274,40 +240,12 @@ fn check_digest(digest: &str) -> Result<(), String> {
     if len > 0 && hex.len() == len && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return Ok(());
     }
-    Err(format!("the digest `{digest}` is not `sha256:` and 64 lowercase hex digits"))
+    Err(ImagePart::Digest(digest.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(parse_duration("48h"), Ok(48 * 3600));
-        assert_eq!(parse_duration("1h30m"), Ok(5400));
-        assert_eq!(parse_duration("1.5h"), Ok(5400));
-        assert_eq!(parse_duration("90s"), Ok(90));
-        assert!(parse_duration("2d").unwrap_err().contains("48h"));
-        assert!(parse_duration("-1h").is_err());
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("10").is_err());
-        assert!(parse_duration("99999999h").is_err());
-        assert_eq!(format_duration(48 * 3600), "48h");
-        assert_eq!(format_duration(5400), "1h30m");
-    }
-
-    #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("100m"), Ok(0.1));
-        assert_eq!(parse_quantity("2"), Ok(2.0));
-        assert_eq!(parse_quantity("1Gi"), Ok(1024.0 * 1024.0 * 1024.0));
-        assert_eq!(parse_quantity("1e3"), Ok(1000.0));
-        assert!(parse_quantity("1GB").is_err());
-        assert!(parse_quantity("").is_err());
-        assert!(parse_quantity("-1").is_err());
-        assert!(parse_quantity("1.2.3").is_err());
-    }
 
     #[test]
     fn names_and_shas() {
@@ -364,17 +302,17 @@ mod tests {
             ("app@sha256:abc", "digest"),
             ("app@md5:0123", "digest"),
         ] {
-            let err = check_image(bad).unwrap_err();
+            let err = check_image(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");
         }
-        assert!(check_image(&format!("a/{}", "b".repeat(260))).unwrap_err().contains("255"));
+        assert!(check_image(&format!("a/{}", "b".repeat(260))).unwrap_err().to_string().contains("255"));
     }
 
     #[test]
     fn a_tag_from_a_branch_name_gets_the_slug_as_its_fix() {
         let err = check_image_template("reg.example.com/api:feature/Cart-V2", "reg.example.com/api:{{ pr.branch }}");
-        assert!(err.unwrap_err().contains("use `{{ pr.branchSlug }}`"));
+        assert!(err.unwrap_err().to_string().contains("use `{{ pr.branchSlug }}`"));
         let err = check_image_template("reg.example.com/api:-x", "reg.example.com/api:{{ pr.branchSlug }}");
-        assert!(!err.unwrap_err().contains("branchSlug"));
+        assert!(!err.unwrap_err().to_string().contains("branchSlug"));
     }
 }

@@ -1,18 +1,23 @@
 //! Every default of the spec in one place, and the merge of the pull-request fields from flags,
 //! spec and environment (flags win over the spec, the spec over the environment), each merged
 //! field remembering where it came from so that a bad value is blamed on the place that gave it.
+//!
+//! Defaults of text fields that validation reads as text (names, templates) are filled into the
+//! raw spec by [`apply`]; defaults of typed fields (enums, quantities, durations) are typed values
+//! here, which validation puts into the model where the spec is silent, so nothing written by
+//! kpreview itself is parsed again.
 
 pub use crate::pr::{Origin, PREVIEW_ENV, PrField, PrSources};
 
 use super::lenient::Lenient;
-use super::types::{
-    CredentialsSpec, Engine, IngressSpec, NodesSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec,
-};
+use super::model::{Engine, Protocol, Resources, Scheme, SpotPolicy, SpotProvider, StoreKind};
+use super::types::{CredentialsSpec, IngressSpec, Preview, PullRequest, RestoreSpec, SnapshotSeedSpec, StagingSpec};
+use crate::k8s::{Duration, Quantity};
 
 /// `spec.namespace`.
 pub const NAMESPACE: &str = "{{ name }}-pr-{{ pr.number }}";
-/// `spec.ttl`.
-pub const TTL: &str = "48h";
+/// `spec.ttl`: two days.
+pub const TTL_SECONDS: u64 = 48 * 3600;
 /// `spec.staging.namespace`.
 pub const STAGING_NAMESPACE: &str = "staging";
 /// `spec.staging.url`.
@@ -21,8 +26,20 @@ pub const STAGING_URL: &str = "http://{{ service }}.{{ staging.namespace }}.svc.
 pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 /// `spec.restore.veleroNamespace`.
 pub const VELERO_NAMESPACE: &str = "velero";
-/// `spec.restore.timeout`.
-pub const RESTORE_TIMEOUT: &str = "15m";
+/// `spec.restore.timeout`: a quarter of an hour.
+pub const RESTORE_TIMEOUT_SECONDS: u64 = 15 * 60;
+/// `spec.secrets.*.refreshInterval`: an hour.
+pub const REFRESH_INTERVAL_SECONDS: u64 = 3600;
+/// `spec.nodes.spot`.
+pub const SPOT_PROVIDER: SpotProvider = SpotProvider::Any;
+/// `spec.nodes.policy`.
+pub const SPOT_POLICY: SpotPolicy = SpotPolicy::Preferred;
+/// `spec.services.*.ports.*.protocol`.
+pub const PROTOCOL: Protocol = Protocol::Tcp;
+/// `spec.routing.gateway.scheme`.
+pub const SCHEME: Scheme = Scheme::Https;
+/// `spec.secrets.*.kind`.
+pub const STORE_KIND: StoreKind = StoreKind::ClusterSecretStore;
 /// The image of the restore and cleanup Jobs: the one the project's `Dockerfile` builds, under
 /// the name its release workflow pushes. Platforms that mirror it set `KPREVIEW_IMAGE`.
 pub const IMAGE: &str = concat!("ghcr.io/kpreview/kpreview:", env!("CARGO_PKG_VERSION"));
@@ -43,6 +60,42 @@ pub const SERVICE_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "512Mi");
 pub const STORE_RESOURCES: (&str, &str, &str) = ("50m", "128Mi", "1Gi");
 /// Resources of the restore and migrate Jobs' helper containers.
 pub const JOB_RESOURCES: (&str, &str, &str) = ("10m", "64Mi", "256Mi");
+
+/// `spec.ttl`.
+pub fn ttl() -> Duration {
+    Duration::from_seconds(TTL_SECONDS)
+}
+
+/// `spec.restore.timeout`.
+pub fn restore_timeout() -> Duration {
+    Duration::from_seconds(RESTORE_TIMEOUT_SECONDS)
+}
+
+/// `spec.secrets.*.refreshInterval`.
+pub fn refresh_interval() -> Duration {
+    Duration::from_seconds(REFRESH_INTERVAL_SECONDS)
+}
+
+/// `spec.dataStores.*.storage`.
+pub fn storage() -> Quantity {
+    quantity(STORAGE)
+}
+
+/// One of the resource tuples above, typed: (cpu request, memory request, memory limit), no CPU
+/// limit.
+pub fn resources((cpu, memory, memory_limit): (&str, &str, &str)) -> Resources {
+    Resources {
+        cpu_request: quantity(cpu),
+        memory_request: quantity(memory),
+        cpu_limit: None,
+        memory_limit: quantity(memory_limit),
+    }
+}
+
+/// A quantity of this file; the `defaults_are_valid` test parses every one.
+fn quantity(text: &str) -> Quantity {
+    Quantity::parse(text).expect("kpreview's defaults are quantities")
+}
 
 /// The pull-request fields given where they win over the spec (flags, a mode's own settings),
 /// already parsed: a value there is always the one used.
@@ -185,12 +238,12 @@ pub fn merge(written: Option<&PullRequest>, inputs: &Inputs) -> MergedPr {
     }
 }
 
-/// Fills in every default. Nothing is validated here; the pull-request fields are merged by
-/// validation ([`merge`]), which must know where each came from.
+/// Fills in the defaults of text fields. Nothing is validated here; the pull-request fields are
+/// merged by validation ([`merge`]), which must know where each came from, and typed defaults are
+/// applied by validation as typed values.
 pub fn apply(mut preview: Preview) -> Preview {
     let spec = &mut preview.spec;
     spec.namespace.get_or_insert_with(|| NAMESPACE.to_owned());
-    spec.ttl.get_or_insert_with(|| TTL.to_owned());
 
     // With Gateway API routing there is no Ingress to default: validation refuses the two together.
     if spec.routing.is_none() {
@@ -202,24 +255,14 @@ pub fn apply(mut preview: Preview) -> Preview {
     staging.namespace.get_or_insert_with(|| STAGING_NAMESPACE.to_owned());
     staging.url.get_or_insert_with(|| STAGING_URL.to_owned());
 
-    let nodes = spec.nodes.get_or_insert_with(NodesSpec::default);
-    nodes.spot.get_or_insert_with(|| "any".to_owned());
-    nodes.policy.get_or_insert_with(|| "preferred".to_owned());
-
     let restore = spec.restore.get_or_insert_with(RestoreSpec::default);
     restore.velero_namespace.get_or_insert_with(|| VELERO_NAMESPACE.to_owned());
-    restore.timeout.get_or_insert_with(|| RESTORE_TIMEOUT.to_owned());
 
     for service in spec.services.values_mut() {
         service.expose.or_value(false);
         service.replicas.or_value(REPLICAS);
     }
     for store in spec.data_stores.values_mut() {
-        let engine = store.engine.as_deref().and_then(|e| Engine::VALUES.iter().find(|(name, _)| *name == e));
-        if let Some((_, engine)) = engine {
-            store.version.get_or_insert_with(|| engine_version(*engine).to_owned());
-        }
-        store.storage.get_or_insert_with(|| STORAGE.to_owned());
         if let Some(snapshot) = store.seed.as_mut().and_then(|s| s.snapshot.as_mut()) {
             default_snapshot(snapshot);
         }
@@ -297,10 +340,20 @@ mod tests {
     }
 
     #[test]
-    fn defaults_fill_every_option() {
+    fn defaults_fill_the_text_fields_and_leave_typed_ones_to_validation() {
         let spec = apply(preview()).spec;
         assert_eq!(spec.namespace.as_deref(), Some(NAMESPACE));
         assert_eq!(spec.staging.unwrap().url.as_deref(), Some(STAGING_URL));
-        assert_eq!(spec.nodes.unwrap().spot.as_deref(), Some("any"));
+        assert!(spec.nodes.is_none() && spec.ttl.is_none());
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        for tuple in [SERVICE_RESOURCES, STORE_RESOURCES, JOB_RESOURCES] {
+            let r = resources(tuple);
+            assert!(r.cpu_request.value() > 0.0 && r.memory_request <= r.memory_limit, "{tuple:?}");
+        }
+        assert_eq!(storage().as_str(), STORAGE);
+        assert_eq!((ttl().as_str(), restore_timeout().as_str(), refresh_interval().as_str()), ("48h", "15m", "1h"));
     }
 }

@@ -175,7 +175,7 @@ fn staging_url(ctx: &mut Ctx<'_>, template: &str, service: &str) -> Option<Strin
     match ctx.templates.render(template, &vars) {
         Ok(url) => Some(url),
         Err(e) => {
-            ctx.problems.error("spec.staging.url", e);
+            ctx.problems.error("spec.staging.url", e.to_string());
             None
         }
     }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::problem::Problem;
-pub use super::types::{Engine, Scheme, SpotPolicy, SpotProvider, StoreKind};
+pub use super::types::{Engine, Protocol, Scheme, SpotPolicy, SpotProvider, StoreKind};
+pub use crate::k8s::{Duration, Quantity};
 
 /// A preview ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -19,8 +20,8 @@ pub struct Model {
     pub namespace: String,
     /// The pull request.
     pub pr: Pr,
-    /// Lifetime after the last publish.
-    pub ttl: Ttl,
+    /// Lifetime after the last publish, written the way Go prints it.
+    pub ttl: Duration,
     /// Ingress settings; `domain` is set whenever a service is exposed.
     pub ingress: Ingress,
     /// The shared Gateway exposed services attach to with an HTTPRoute, instead of an Ingress.
@@ -48,14 +49,14 @@ pub struct Model {
 }
 
 /// Per-preview ceilings from the platform's policy.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ceiling {
-    /// CPU requested, in cores.
-    pub cpu: f64,
-    /// Memory, in bytes.
-    pub memory: f64,
-    /// Storage, in bytes.
-    pub storage: f64,
+    /// CPU requested.
+    pub cpu: Quantity,
+    /// Memory.
+    pub memory: Quantity,
+    /// Storage.
+    pub storage: Quantity,
 }
 
 /// The pull request a preview is for.
@@ -70,15 +71,6 @@ pub struct Pr {
     /// Its source branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
-}
-
-/// A duration in Go's notation and in seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Ttl {
-    /// Normalised the way Go prints it (`90m` is `1h30m`, `48h0m0s` is `48h`).
-    pub text: String,
-    /// In seconds.
-    pub seconds: u64,
 }
 
 /// Ingress settings.
@@ -131,8 +123,8 @@ pub struct ExternalSecret {
     pub data: Vec<RemoteKey>,
     /// Remote keys whose every property becomes a key of the Secret.
     pub data_from: Vec<String>,
-    /// How often the store is read again, as a Go duration.
-    pub refresh_interval: String,
+    /// How often the store is read again, written the way Go prints it.
+    pub refresh_interval: Duration,
 }
 
 /// One key of a Secret from a remote secret.
@@ -249,7 +241,7 @@ pub struct NamedPort {
     /// The port, the same on the container and the Service.
     pub port: u16,
     /// `TCP` or `UDP`.
-    pub protocol: String,
+    pub protocol: Protocol,
 }
 
 /// A key of a Secret in the preview namespace.
@@ -319,14 +311,15 @@ pub enum Target {
 #[serde(rename_all = "camelCase")]
 pub struct Resources {
     /// CPU request.
-    pub cpu_request: String,
+    pub cpu_request: Quantity,
     /// Memory request.
-    pub memory_request: String,
-    /// CPU limit, only when the spec sets one.
+    pub memory_request: Quantity,
+    /// CPU limit, only when the spec sets one (there is no default: an unset CPU limit lets a
+    /// preview burst on an idle node).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_limit: Option<String>,
+    pub cpu_limit: Option<Quantity>,
     /// Memory limit.
-    pub memory_limit: String,
+    pub memory_limit: Quantity,
 }
 
 /// A data store of the preview.
@@ -340,7 +333,7 @@ pub struct Store {
     /// The image it runs: the official one, `image`, or the seed image.
     pub image: String,
     /// Size of the `data` volume.
-    pub storage: String,
+    pub storage: Quantity,
     /// Storage class of the `data` volume.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
@@ -395,8 +388,8 @@ pub struct Restore {
     pub velero_namespace: String,
     /// Image of the Job.
     pub image: String,
-    /// How long a restore may take.
-    pub timeout: Ttl,
+    /// How long a restore may take, written the way Go prints it.
+    pub timeout: Duration,
 }
 
 /// One Velero restore of a preview: a backup, the base namespace it is restored from, and the

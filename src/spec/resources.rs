@@ -5,10 +5,11 @@
 //! without them the spec would set its own cost limit) and keep every sum the quota makes far
 //! below what a Kubernetes quantity can hold.
 
-use super::check::parse_quantity;
+use super::defaults;
 use super::model::Resources;
 use super::types::ResourcesSpec;
 use super::validate::Ctx;
+use crate::k8s::Quantity;
 
 /// A bound on a quantity: its value in base units and as written.
 #[derive(Debug, Clone, Copy)]
@@ -27,22 +28,23 @@ pub const MAX_MEMORY: Bound = Bound { value: 32.0 * 1024.0 * 1024.0 * 1024.0, te
 pub const MAX_STORAGE: Bound = Bound { value: 2.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0, text: "2Ti" };
 
 /// Parses the quantity `text` at `path` and checks it against `max`, recording what is wrong.
-pub(crate) fn bounded(ctx: &mut Ctx<'_>, path: &str, text: &str, max: Bound) -> Option<f64> {
-    match parse_quantity(text) {
-        Ok(value) if value <= max.value => Some(value),
+pub(crate) fn bounded(ctx: &mut Ctx<'_>, path: &str, text: &str, max: Bound) -> Option<Quantity> {
+    match Quantity::parse(text) {
+        Ok(quantity) if quantity.value() <= max.value => Some(quantity),
         Ok(_) => {
             ctx.problems.error(path, format!("`{text}` is more than a preview may use; at most {}", max.text));
             None
         }
         Err(e) => {
-            ctx.problems.error(path, e);
+            ctx.problems.error(path, e.to_string());
             None
         }
     }
 }
 
 /// Validates `written` at `path` (such as `spec.services.api.resources`) over `defaults`
-/// (cpu request, memory request, memory limit).
+/// (cpu request, memory request, memory limit). A refused value is recorded, and the default
+/// stands in for it in what is returned.
 pub(crate) fn resources(
     ctx: &mut Ctx<'_>,
     path: &str,
@@ -51,35 +53,33 @@ pub(crate) fn resources(
 ) -> Resources {
     let requests = written.and_then(|r| r.requests.clone()).unwrap_or_default();
     let limits = written.and_then(|r| r.limits.clone()).unwrap_or_default();
-    let out = Resources {
-        cpu_request: requests.cpu.unwrap_or_else(|| defaults.0.to_owned()),
-        memory_request: requests.memory.unwrap_or_else(|| defaults.1.to_owned()),
-        cpu_limit: limits.cpu,
-        memory_limit: limits.memory.unwrap_or_else(|| defaults.2.to_owned()),
+    let fallback = defaults::resources(defaults);
+    let mut field = |field: &str, text: Option<&String>, max: Bound, default: &Quantity| match text {
+        Some(text) => bounded(ctx, &format!("{path}.{field}"), text, max),
+        None => Some(default.clone()),
     };
-    let cpu_request = bounded(ctx, &format!("{path}.requests.cpu"), &out.cpu_request, MAX_CPU);
-    let memory_request = bounded(ctx, &format!("{path}.requests.memory"), &out.memory_request, MAX_MEMORY);
-    let cpu_limit = out.cpu_limit.as_deref().and_then(|c| bounded(ctx, &format!("{path}.limits.cpu"), c, MAX_CPU));
-    let memory_limit = bounded(ctx, &format!("{path}.limits.memory"), &out.memory_limit, MAX_MEMORY);
-    if let (Some(request), Some(limit)) = (memory_request, memory_limit)
+    let cpu_request = field("requests.cpu", requests.cpu.as_ref(), MAX_CPU, &fallback.cpu_request);
+    let memory_request = field("requests.memory", requests.memory.as_ref(), MAX_MEMORY, &fallback.memory_request);
+    let cpu_limit = limits.cpu.as_ref().map(|c| field("limits.cpu", Some(c), MAX_CPU, &fallback.cpu_request));
+    let memory_limit = field("limits.memory", limits.memory.as_ref(), MAX_MEMORY, &fallback.memory_limit);
+    if let (Some(request), Some(limit)) = (&memory_request, &memory_limit)
         && limit < request
     {
         ctx.problems.error(
             format!("{path}.limits.memory"),
-            format!("the memory limit {} is lower than the request {}", out.memory_limit, out.memory_request),
+            format!("the memory limit {limit} is lower than the request {request}"),
         );
     }
-    if let (Some(request), Some(limit)) = (cpu_request, cpu_limit)
+    if let (Some(request), Some(Some(limit))) = (&cpu_request, &cpu_limit)
         && limit < request
     {
-        ctx.problems.error(
-            format!("{path}.limits.cpu"),
-            format!(
-                "the CPU limit {} is lower than the request {}",
-                out.cpu_limit.clone().unwrap_or_default(),
-                out.cpu_request
-            ),
-        );
+        ctx.problems
+            .error(format!("{path}.limits.cpu"), format!("the CPU limit {limit} is lower than the request {request}"));
     }
-    out
+    Resources {
+        cpu_limit: cpu_limit.map(|limit| limit.unwrap_or_else(|| fallback.cpu_request.clone())),
+        cpu_request: cpu_request.unwrap_or(fallback.cpu_request),
+        memory_request: memory_request.unwrap_or(fallback.memory_request),
+        memory_limit: memory_limit.unwrap_or(fallback.memory_limit),
+    }
 }

@@ -48,10 +48,8 @@ pub(crate) fn gateway(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Option<Gateway> 
             format!("`{section}` is not a listener name: a DNS-1123 subdomain of at most 253 characters"),
         );
     }
-    let scheme = match &written.scheme {
-        Some(text) => ctx.choose(&format!("{path}.scheme"), text, Scheme::VALUES)?,
-        None => Scheme::Https,
-    };
+    let scheme =
+        ctx.choose_or(&format!("{path}.scheme"), written.scheme.as_deref(), Scheme::VALUES, super::defaults::SCHEME)?;
     Some(Gateway { name: name?, namespace: namespace?, section_name: written.section_name.clone(), scheme })
 }
 

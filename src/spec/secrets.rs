@@ -4,14 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::check::{format_duration, parse_duration};
+use super::defaults;
 use super::model::{ExternalSecret, RemoteKey, Store, StoreKind};
 use super::problem::key_path;
 use super::types::PreviewSpec;
 use super::validate::Ctx;
-
-/// `spec.secrets.*.refreshInterval`.
-pub const REFRESH_INTERVAL: &str = "1h";
 
 /// The ExternalSecrets of `spec.secrets`.
 pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSecret> {
@@ -25,10 +22,8 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSec
             ctx.problems.error(format!("{path}.store"), "missing: name the secret store to read from");
         }
         let store = written.store.clone().unwrap_or_default();
-        let store_kind = match &written.kind {
-            Some(kind) => ctx.choose(&format!("{path}.kind"), kind, StoreKind::VALUES),
-            None => Some(StoreKind::ClusterSecretStore),
-        };
+        let store_kind =
+            ctx.choose_or(&format!("{path}.kind"), written.kind.as_deref(), StoreKind::VALUES, defaults::STORE_KIND);
         if written.data.is_empty() && written.data_from.is_empty() {
             ctx.problems.error(&path, "give `data` (keys from remote secrets) or `dataFrom` (whole remote secrets)");
         }
@@ -52,13 +47,11 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<ExternalSec
                 ctx.problems.error(format!("{path}.dataFrom[{i}]"), "an empty remote key");
             }
         }
-        let interval = written.refresh_interval.as_deref().unwrap_or(REFRESH_INTERVAL);
-        let refresh_interval = match parse_duration(interval) {
-            Ok(seconds) => format_duration(seconds),
-            Err(e) => {
-                ctx.problems.error(format!("{path}.refreshInterval"), e);
-                continue;
-            }
+        let interval = written.refresh_interval.as_deref();
+        let Some(refresh_interval) =
+            ctx.duration(&format!("{path}.refreshInterval"), interval, defaults::refresh_interval)
+        else {
+            continue;
         };
         if let Some(store_kind) = store_kind {
             out.push(ExternalSecret {

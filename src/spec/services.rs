@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::check::{check_image_template, is_env_name, is_untagged, untagged_warning};
-use super::defaults::{MAX_REPLICAS, REPLICAS, SERVICE_RESOURCES};
+use super::defaults::{MAX_REPLICAS, PROTOCOL, REPLICAS, SERVICE_RESOURCES};
 use super::dependencies::{External, derived_env, external, resolve};
 use super::envvalue::EnvValueSpec;
 use super::graph::depths;
-use super::model::{Dependency, EnvFrom, EnvValue, EnvVar, Ingress, NamedPort, SecretRef, Service, Store};
+use super::model::{Dependency, EnvFrom, EnvValue, EnvVar, Ingress, NamedPort, Protocol, SecretRef, Service, Store};
 use super::problem::key_path;
 use super::resources::resources;
 use super::secrets::{check_reference, is_secret_key};
@@ -74,7 +74,7 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
     if let (Some(image), Some(source)) = (&image, &written.image)
         && let Err(e) = check_image_template(image, source)
     {
-        ctx.problems.error(format!("{path}.image"), e);
+        ctx.problems.error(format!("{path}.image"), e.to_string());
     } else if let Some(image) = image.as_deref().filter(|i| is_untagged(i)) {
         ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
     }
@@ -303,23 +303,22 @@ fn ports(ctx: &mut Ctx<'_>, path: &str, written: &ServiceSpec) -> Vec<NamedPort>
             None => continue,
         };
         let protocol = match spec.protocol.as_deref() {
-            None | Some("TCP") => "TCP",
-            Some("UDP") => "UDP",
-            Some(other) => {
-                ctx.problems.error(format!("{at}.protocol"), super::problem::unknown_value(other, &["TCP", "UDP"]));
-                continue;
-            }
+            None => PROTOCOL,
+            Some(text) => match ctx.choose(&format!("{at}.protocol"), text, Protocol::VALUES) {
+                Some(protocol) => protocol,
+                None => continue,
+            },
         };
         let clash =
             out.iter().find(|p| p.port == port && p.protocol == protocol).map(|p| p.name.clone()).or_else(|| {
-                (protocol == "TCP" && written.port.get() == Some(port))
+                (protocol == Protocol::Tcp && written.port.get() == Some(port))
                     .then(|| format!("the service's `{PORT_NAME}` port"))
             });
         if let Some(other) = clash {
             ctx.problems.error(&port_path, format!("{protocol} port {port} is already {other}"));
             continue;
         }
-        out.push(NamedPort { name: name.clone(), port, protocol: protocol.to_owned() });
+        out.push(NamedPort { name: name.clone(), port, protocol });
     }
     out
 }

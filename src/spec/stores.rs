@@ -1,13 +1,14 @@
 //! Validation of `spec.dataStores`: engine, image, volume, seed (exactly one kind, tag selectors
 //! resolved through `preview.lock`) and credentials.
 
-use super::check::{check_image, check_image_template, is_untagged, parse_quantity, untagged_warning};
-use super::defaults::{STORE_RESOURCES, engine_version};
+use super::check::{check_image, check_image_template, is_untagged, untagged_warning};
+use super::defaults::{self, STORE_RESOURCES, engine_version};
 use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
 use super::resources::{MAX_STORAGE, bounded, resources};
 use super::types::{DataStoreSpec, PreviewSpec, SeedSpec};
 use super::validate::Ctx;
+use crate::k8s::Quantity;
 use crate::k8s::naming::{MAX_STATEFULSET, is_dns1035_label};
 
 pub(crate) fn validate(ctx: &mut Ctx<'_>, spec: &PreviewSpec) -> Vec<Store> {
@@ -44,7 +45,7 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         return None;
     };
     let engine = ctx.choose(&format!("{path}.engine"), engine, Engine::VALUES)?;
-    let version = written.version.clone().unwrap_or_default();
+    let version = written.version.clone().unwrap_or_else(|| engine_version(engine).to_owned());
     if version.is_empty()
         || version.len() > 128
         || !version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
@@ -55,16 +56,19 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
     let image = match &written.image {
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
             if let Err(e) = check_image_template(image, source) {
-                ctx.problems.error(format!("{path}.image"), e);
+                ctx.problems.error(format!("{path}.image"), e.to_string());
             } else if is_untagged(image) {
                 ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
             }
         }),
         None => Some(format!("{}:{version}", engine.repository())),
     };
-    let storage = written.storage.clone().unwrap_or_default();
-    if let Some(bytes) = bounded(ctx, &format!("{path}.storage"), &storage, MAX_STORAGE)
-        && bytes < 1024.0 * 1024.0
+    let storage = match &written.storage {
+        Some(text) => bounded(ctx, &format!("{path}.storage"), text, MAX_STORAGE),
+        None => Some(defaults::storage()),
+    };
+    if let Some(storage) = &storage
+        && storage.value() < 1024.0 * 1024.0
     {
         ctx.problems.error(
             format!("{path}.storage"),
@@ -75,7 +79,7 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         ctx.subdomain(&format!("{path}.storageClass"), class);
     }
     let seed = match &written.seed {
-        Some(seed) => seed_of(ctx, path, name, seed, &storage).unwrap_or(Seed::Empty),
+        Some(seed) => seed_of(ctx, path, name, seed, storage.as_ref()).unwrap_or(Seed::Empty),
         None => Seed::Empty,
     };
     if let Seed::Image { .. } = seed {
@@ -111,6 +115,8 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         Some(SecretRef { name: secret, key })
     });
     let resources = resources(ctx, &format!("{path}.resources"), written.resources.as_ref(), STORE_RESOURCES);
+    // A refused size is recorded; the store stays, so that what depends on it resolves.
+    let storage = storage.unwrap_or_else(defaults::storage);
     let image = match &seed {
         Seed::Image { image } => image.clone(),
         _ => image?,
@@ -163,7 +169,13 @@ fn seed_image_alone(ctx: &mut Ctx<'_>, path: &str, engine: Engine, written: &Dat
     }
 }
 
-fn seed_of(ctx: &mut Ctx<'_>, store_path: &str, store: &str, seed: &SeedSpec, storage: &str) -> Option<Seed> {
+fn seed_of(
+    ctx: &mut Ctx<'_>,
+    store_path: &str,
+    store: &str,
+    seed: &SeedSpec,
+    storage: Option<&Quantity>,
+) -> Option<Seed> {
     let path = &format!("{store_path}.seed");
     let kinds =
         usize::from(seed.velero.is_some()) + usize::from(seed.snapshot.is_some()) + usize::from(seed.image.is_some());
@@ -190,7 +202,7 @@ fn seed_of(ctx: &mut Ctx<'_>, store_path: &str, store: &str, seed: &SeedSpec, st
     if let Some(image) = &seed.image {
         let image = ctx.template(&format!("{path}.image"), image)?;
         if let Err(e) = check_image(&image) {
-            ctx.problems.error(format!("{path}.image"), e);
+            ctx.problems.error(format!("{path}.image"), e.to_string());
         }
         return Some(Seed::Image { image });
     }
@@ -223,7 +235,7 @@ fn locked_handle(
     store_path: &str,
     store: &str,
     tags: &std::collections::BTreeMap<String, String>,
-    storage: &str,
+    storage: Option<&Quantity>,
 ) -> Option<String> {
     let path = format!("{store_path}.seed.snapshot.tags");
     if tags.is_empty() {
@@ -252,10 +264,10 @@ fn locked_handle(
         );
         return None;
     }
-    if let (Some(gib), Ok(bytes)) = (entry.volume_size_gib, parse_quantity(storage)) {
+    if let (Some(gib), Some(storage)) = (entry.volume_size_gib, storage) {
         #[allow(clippy::cast_precision_loss)]
         let needed = gib as f64 * 1024.0 * 1024.0 * 1024.0;
-        if bytes < needed {
+        if storage.value() < needed {
             ctx.problems.error(
                 format!("{store_path}.storage"),
                 format!("`{storage}` is smaller than the {gib}Gi snapshot {} it restores", entry.snapshot_id),

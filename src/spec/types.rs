@@ -361,6 +361,36 @@ impl SpotPolicy {
     pub const VALUES: &[(&'static str, Self)] = &[("preferred", Self::Preferred), ("required", Self::Required)];
 }
 
+/// The protocol of a further port of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+pub enum Protocol {
+    /// TCP, the default.
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// UDP.
+    #[serde(rename = "UDP")]
+    Udp,
+}
+
+impl Protocol {
+    /// Every value with its spelling.
+    pub const VALUES: &[(&'static str, Self)] = &[("TCP", Self::Tcp), ("UDP", Self::Udp)];
+
+    /// The spelling, as Kubernetes writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "TCP",
+            Self::Udp => "UDP",
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A service built from this pull request.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

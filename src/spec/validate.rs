@@ -2,16 +2,16 @@
 //! decides whether a spec is acceptable; it evaluates templates, fixes names and layers the
 //! dependency graph, so rendering cannot fail on user input.
 
-use super::check::{format_duration, is_sha, parse_duration};
+use super::check::is_sha;
 use super::defaults::{self, Given, Inputs, Number, Origin, PrField};
 use super::lockfile::Lock;
-use super::model::{Ingress, Model, Pr, Restore, Spot, Ttl};
+use super::model::{Duration, Ingress, Model, Pr, Restore, Spot};
 use super::namespace::{Taken, namespace_of_its_own, platform_namespaces, preview_namespace};
 use super::problem::{Collector, Problem};
 use super::types::{API_VERSION, KIND, Preview, PreviewSpec, SpotPolicy, SpotProvider};
 use super::{annotations, routing, secrets, services, stores};
 use crate::k8s::naming::{MAX_LABEL, fit, is_dns_subdomain, is_dns1123_label};
-use crate::template::{PrVars, StagingVars, Templates, Vars, slug};
+use crate::template::{PrVars, StagingVars, TemplateError, Templates, Vars, slug};
 
 /// Shared state while validating: the problems so far, the template engine and its variables.
 pub(crate) struct Ctx<'a> {
@@ -26,7 +26,7 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// The namespace the spec's template gives the pull request `pr`, shortened as the preview's
     /// own is.
-    pub fn namespace_for(&mut self, pr: PrVars) -> Result<String, String> {
+    pub fn namespace_for(&mut self, pr: PrVars) -> Result<String, TemplateError> {
         let vars = Vars { namespace: None, pr, service: None, ..self.vars.clone() };
         self.templates.render(&self.namespace_template, &vars).map(|ns| fit(&ns, MAX_LABEL))
     }
@@ -36,7 +36,7 @@ impl Ctx<'_> {
         match self.templates.render(source, &self.vars) {
             Ok(out) => Some(out),
             Err(e) => {
-                self.problems.error(path, e);
+                self.problems.error(path, e.to_string());
                 None
             }
         }
@@ -75,12 +75,28 @@ impl Ctx<'_> {
         None
     }
 
-    /// Parses a duration at `path`, recording a failure.
-    pub fn duration(&mut self, path: &str, text: &str) -> Option<Ttl> {
-        match parse_duration(text) {
-            Ok(seconds) => Some(Ttl { text: format_duration(seconds), seconds }),
+    /// Reads one of `values` at `path` where the spec gives one, else `default`.
+    pub fn choose_or<T: Copy>(
+        &mut self,
+        path: &str,
+        text: Option<&str>,
+        values: &[(&'static str, T)],
+        default: T,
+    ) -> Option<T> {
+        match text {
+            Some(text) => self.choose(path, text, values),
+            None => Some(default),
+        }
+    }
+
+    /// The duration at `path`, written the way Go prints it, where the spec gives one (recording
+    /// a failure), else `default`.
+    pub fn duration(&mut self, path: &str, text: Option<&str>, default: impl FnOnce() -> Duration) -> Option<Duration> {
+        let Some(text) = text else { return Some(default()) };
+        match Duration::parse(text) {
+            Ok(duration) => Some(duration.normalized()),
             Err(e) => {
-                self.problems.error(path, e);
+                self.problems.error(path, e.to_string());
                 None
             }
         }
@@ -118,7 +134,7 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     let namespace = preview_namespace(&mut ctx, spec.namespace.as_deref().unwrap_or_default(), &pr);
     ctx.vars.namespace = Some(namespace.clone());
 
-    let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref().unwrap_or_default());
+    let ttl = ctx.duration("spec.ttl", spec.ttl.as_deref(), defaults::ttl);
     let ingress = ingress(&mut ctx, spec);
     let gateway = routing::gateway(&mut ctx, spec);
     ctx.vars.domain.clone_from(&ingress.domain);
@@ -127,8 +143,9 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
     let secrets = secrets::validate(&mut ctx, spec);
     let restore = restore(&mut ctx, spec, inputs.image());
     let nodes = spec.nodes.clone().unwrap_or_default();
-    let provider = ctx.choose("spec.nodes.spot", nodes.spot.as_deref().unwrap_or_default(), SpotProvider::VALUES);
-    let policy = ctx.choose("spec.nodes.policy", nodes.policy.as_deref().unwrap_or_default(), SpotPolicy::VALUES);
+    let provider =
+        ctx.choose_or("spec.nodes.spot", nodes.spot.as_deref(), SpotProvider::VALUES, defaults::SPOT_PROVIDER);
+    let policy = ctx.choose_or("spec.nodes.policy", nodes.policy.as_deref(), SpotPolicy::VALUES, defaults::SPOT_POLICY);
 
     if spec.services.is_empty() && spec.data_stores.is_empty() {
         ctx.problems.error(
@@ -150,21 +167,21 @@ pub fn validate(preview: &Preview, lock: Option<&Lock>, inputs: &Inputs) -> Resu
         app,
         namespace,
         pr,
-        ttl: ttl.unwrap_or(Ttl { text: String::new(), seconds: 0 }),
+        ttl: ttl.unwrap_or_else(defaults::ttl),
         ingress,
         gateway,
         secrets,
         staging_namespace,
         spot: Spot {
-            provider: provider.unwrap_or(SpotProvider::None),
-            policy: policy.unwrap_or(SpotPolicy::Preferred),
+            provider: provider.unwrap_or(defaults::SPOT_PROVIDER),
+            policy: policy.unwrap_or(defaults::SPOT_POLICY),
         },
         services,
         stores,
         restore: restore.unwrap_or_else(|| Restore {
             velero_namespace: String::new(),
             image: String::new(),
-            timeout: Ttl { text: String::new(), seconds: 0 },
+            timeout: defaults::restore_timeout(),
         }),
         warnings: ctx.problems.into_vec(),
         ceiling: None,
@@ -306,6 +323,6 @@ fn restore(ctx: &mut Ctx<'_>, spec: &PreviewSpec, image: &str) -> Option<Restore
     if let Err(e) = super::check::check_image(image) {
         ctx.problems.error("spec.restore", format!("the platform's kpreview image (KPREVIEW_IMAGE): {e}"));
     }
-    let timeout = ctx.duration("spec.restore.timeout", written.timeout.as_deref().unwrap_or_default())?;
+    let timeout = ctx.duration("spec.restore.timeout", written.timeout.as_deref(), defaults::restore_timeout)?;
     Some(Restore { velero_namespace, image: image.to_owned(), timeout })
 }

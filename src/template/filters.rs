@@ -37,13 +37,27 @@ impl Value {
 pub(super) const NAMES: &[&str] =
     &["default", "length", "lower", "replace", "slug", "string", "trim", "truncate", "upper"];
 
-/// Applies the filter `name` with `args`. `Err` is a lowercase fragment.
-pub(super) fn apply(name: &str, value: Value, args: &[Literal]) -> Result<Value, String> {
+/// Why a filter gave no value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum FilterError {
+    /// Its input is a declared variable without a value, which only `default` accepts.
+    #[error("the value is absent")]
+    Absent,
+    /// An unknown filter, or a known one with the wrong arguments.
+    #[error("{}", usage(.0))]
+    Usage(String),
+    /// `replace` would build a value larger than [`MAX_VALUE`].
+    #[error("`replace` would make a value of {0} bytes, more than the {MAX_VALUE} accepted")]
+    TooLarge(usize),
+}
+
+/// Applies the filter `name` with `args`.
+pub(super) fn apply(name: &str, value: Value, args: &[Literal]) -> Result<Value, FilterError> {
     if name == "default" {
         return default(value, args);
     }
     if value == Value::Absent {
-        return Err(String::new());
+        return Err(FilterError::Absent);
     }
     let text = value.text();
     let out = match (name, args) {
@@ -56,12 +70,12 @@ pub(super) fn apply(name: &str, value: Value, args: &[Literal]) -> Result<Value,
         ("slug", []) => slug(&text, 63),
         ("slug", [Literal::Int(n)]) => slug(&text, usize::try_from(*n).unwrap_or(usize::MAX)),
         ("replace", [Literal::Str(from), Literal::Str(to)]) => replace(&text, from, to)?,
-        _ => return Err(usage(name)),
+        _ => return Err(FilterError::Usage(name.to_owned())),
     };
     Ok(Value::Str(out))
 }
 
-fn default(value: Value, args: &[Literal]) -> Result<Value, String> {
+fn default(value: Value, args: &[Literal]) -> Result<Value, FilterError> {
     if value != Value::Absent {
         return Ok(value);
     }
@@ -69,17 +83,17 @@ fn default(value: Value, args: &[Literal]) -> Result<Value, String> {
         [] => Value::Str(String::new()),
         [Literal::Str(s)] => Value::Str(s.clone()),
         [Literal::Int(n)] => Value::Int((*n).into()),
-        _ => return Err(usage("default")),
+        _ => return Err(FilterError::Usage("default".to_owned())),
     })
 }
 
 /// `s.replace(from, to)`, refused before it is built when it would be longer than [`MAX_VALUE`].
-fn replace(s: &str, from: &str, to: &str) -> Result<String, String> {
+fn replace(s: &str, from: &str, to: &str) -> Result<String, FilterError> {
     let count = if from.is_empty() { s.chars().count() + 1 } else { s.matches(from).count() };
     let grows = to.len().saturating_sub(from.len());
     let size = s.len().saturating_add(count.saturating_mul(grows));
     if size > MAX_VALUE {
-        return Err(format!("`replace` would make a value of {size} bytes, more than the {MAX_VALUE} accepted"));
+        return Err(FilterError::TooLarge(size));
     }
     Ok(s.replace(from, to))
 }
@@ -119,16 +133,17 @@ mod tests {
         assert_eq!(apply("replace", s("a/b"), &[Literal::Str("/".into()), Literal::Str("-".into())]), Ok(s("a-b")));
         assert_eq!(apply("default", Value::Absent, &[Literal::Str("d".into())]), Ok(s("d")));
         assert_eq!(apply("default", s("v"), &[Literal::Str("d".into())]), Ok(s("v")));
-        assert_eq!(apply("upper", Value::Absent, &[]), Err(String::new()));
+        assert_eq!(apply("upper", Value::Absent, &[]), Err(FilterError::Absent));
     }
 
     #[test]
     fn misuse_and_growth_are_refused() {
-        assert!(apply("uper", s("a"), &[]).unwrap_err().contains("did you mean `upper`?"));
-        assert!(apply("truncate", s("a"), &[]).unwrap_err().contains("one number"));
+        assert!(apply("uper", s("a"), &[]).unwrap_err().to_string().contains("did you mean `upper`?"));
+        assert!(apply("truncate", s("a"), &[]).unwrap_err().to_string().contains("one number"));
         let x = "x".repeat(MAX_VALUE / 2);
         let err = apply("replace", s(&x), &[Literal::Str("x".into()), Literal::Str("yyy".into())]).unwrap_err();
-        assert!(err.contains("more than the"), "{err}");
+        assert_eq!(err, FilterError::TooLarge(MAX_VALUE / 2 * 3));
+        assert!(err.to_string().contains("more than the"), "{err}");
         assert!(apply("replace", s(&x), &[Literal::Str(String::new()), Literal::Str("yyyy".into())]).is_err());
     }
 }

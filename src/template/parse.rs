@@ -56,8 +56,35 @@ pub(super) enum Literal {
 /// What the language offers, for messages that refuse something else.
 const OFFER: &str = "kpreview templates hold `{{ variable }}` and `{{ variable | filter }}` only";
 
+/// Why a template's source does not parse: something the language lacks, or a slip.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum SyntaxError {
+    #[error("syntax error: a `{{#` comment is never closed with `#}}`")]
+    UnclosedComment,
+    #[error("`{0}` is not allowed: {OFFER}; there are no statements, loops or conditionals")]
+    Statement(String),
+    #[error("syntax error: a string is never closed")]
+    UnclosedString,
+    #[error("the number {0} is too large")]
+    NumberTooLarge(String),
+    #[error("an expression may apply at most {MAX_FILTERS} filters")]
+    TooManyFilters,
+    #[error("syntax error: unexpected end of input, expected {0}")]
+    End(&'static str),
+    #[error(
+        "`{0}` is not allowed: {OFFER}; there are no operators (write parts side by side: `{{{{ a }}}}-{{{{ b }}}}`)"
+    )]
+    Operator(char),
+    #[error("`{0}` is not allowed here: {OFFER}")]
+    Bracket(char),
+    #[error("syntax error: unexpected `{word}`, expected {expected} ({OFFER}; no `if`, `for` or `else`)")]
+    Word { word: String, expected: &'static str },
+    #[error("syntax error: unexpected `{found}`, expected {expected}")]
+    Char { found: char, expected: &'static str },
+}
+
 /// Splits `source` into text and expressions, or says what is wrong with it.
-pub(super) fn parse(source: &str) -> Result<Vec<Piece<'_>>, String> {
+pub(super) fn parse(source: &str) -> Result<Vec<Piece<'_>>, SyntaxError> {
     let mut pieces = Vec::new();
     let mut rest = source;
     let mut trim_next = false;
@@ -74,7 +101,7 @@ pub(super) fn parse(source: &str) -> Result<Vec<Piece<'_>>, String> {
         let body = &tail[if trim_before { 3 } else { 2 }..];
         rest = match &tail[..2] {
             "{#" => {
-                let end = body.find("#}").ok_or("syntax error: a `{#` comment is never closed with `#}`")?;
+                let end = body.find("#}").ok_or(SyntaxError::UnclosedComment)?;
                 trim_next = body[..end].ends_with('-');
                 &body[end + 2..]
             }
@@ -101,11 +128,10 @@ fn push_text<'a>(pieces: &mut Vec<Piece<'a>>, text: &'a str) {
     }
 }
 
-fn statement(body: &str) -> String {
+fn statement(body: &str) -> SyntaxError {
     let word: String =
         body.trim_start_matches('-').trim_start().chars().take_while(char::is_ascii_alphanumeric).take(20).collect();
-    let shown = if word.is_empty() { "{% … %}".to_owned() } else { format!("{{% {word} %}}") };
-    format!("`{shown}` is not allowed: {OFFER}; there are no statements, loops or conditionals")
+    SyntaxError::Statement(if word.is_empty() { "{% … %}".to_owned() } else { format!("{{% {word} %}}") })
 }
 
 /// The unread rest of an expression.
@@ -133,7 +159,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `}}` or `-}}`; returns whether it asks to trim what follows.
-    fn close(&mut self) -> Result<bool, String> {
+    fn close(&mut self) -> Result<bool, SyntaxError> {
         self.skip_space();
         for (close, trim) in [("}}", false), ("-}}", true)] {
             if let Some(rest) = self.text.strip_prefix(close) {
@@ -165,13 +191,13 @@ impl<'a> Cursor<'a> {
         Some(name)
     }
 
-    fn string(&mut self) -> Result<Option<String>, String> {
+    fn string(&mut self) -> Result<Option<String>, SyntaxError> {
         let Some(quote) = self.peek().filter(|c| *c == '\'' || *c == '"') else { return Ok(None) };
         let mut out = String::new();
         let mut chars = self.text.char_indices().skip(1);
         while let Some((i, c)) = chars.next() {
             match c {
-                '\\' => out.push(chars.next().ok_or("syntax error: a string is never closed")?.1),
+                '\\' => out.push(chars.next().ok_or(SyntaxError::UnclosedString)?.1),
                 c if c == quote => {
                     self.text = &self.text[i + 1..];
                     return Ok(Some(out));
@@ -179,10 +205,10 @@ impl<'a> Cursor<'a> {
                 c => out.push(c),
             }
         }
-        Err("syntax error: a string is never closed".to_owned())
+        Err(SyntaxError::UnclosedString)
     }
 
-    fn integer(&mut self) -> Result<Option<u64>, String> {
+    fn integer(&mut self) -> Result<Option<u64>, SyntaxError> {
         self.skip_space();
         let end = self.text.find(|c: char| !c.is_ascii_digit()).unwrap_or(self.text.len());
         if end == 0 {
@@ -190,10 +216,10 @@ impl<'a> Cursor<'a> {
         }
         let (digits, rest) = self.text.split_at(end);
         self.text = rest;
-        digits.parse().map(Some).map_err(|_| format!("the number {digits} is too large"))
+        digits.parse().map(Some).map_err(|_| SyntaxError::NumberTooLarge(digits.to_owned()))
     }
 
-    fn literal(&mut self) -> Result<Literal, String> {
+    fn literal(&mut self) -> Result<Literal, SyntaxError> {
         if let Some(s) = self.string()? {
             return Ok(Literal::Str(s));
         }
@@ -201,30 +227,26 @@ impl<'a> Cursor<'a> {
     }
 
     /// Says what was found where `expected` was.
-    fn unexpected(&mut self, expected: &str) -> String {
+    fn unexpected(&mut self, expected: &'static str) -> SyntaxError {
         match self.peek() {
-            None => format!("syntax error: unexpected end of input, expected {expected}"),
-            Some(c @ ('~' | '+' | '-' | '*' | '/' | '%' | '=' | '<' | '>' | '!')) => {
-                format!(
-                    "`{c}` is not allowed: {OFFER}; there are no operators (write parts side by side: `{{{{ a }}}}-{{{{ b }}}}`)"
-                )
-            }
-            Some(c @ ('(' | '[' | '{')) => format!("`{c}` is not allowed here: {OFFER}"),
+            None => SyntaxError::End(expected),
+            Some(c @ ('~' | '+' | '-' | '*' | '/' | '%' | '=' | '<' | '>' | '!')) => SyntaxError::Operator(c),
+            Some(c @ ('(' | '[' | '{')) => SyntaxError::Bracket(c),
             Some(c) if c.is_ascii_alphabetic() => {
                 let word: String = self.text.chars().take_while(char::is_ascii_alphanumeric).take(20).collect();
-                format!("syntax error: unexpected `{word}`, expected {expected} ({OFFER}; no `if`, `for` or `else`)")
+                SyntaxError::Word { word, expected }
             }
-            Some(c) => format!("syntax error: unexpected `{c}`, expected {expected}"),
+            Some(found) => SyntaxError::Char { found, expected },
         }
     }
 }
 
-fn expression<'a>(cursor: &mut Cursor<'a>) -> Result<Expr<'a>, String> {
+fn expression<'a>(cursor: &mut Cursor<'a>) -> Result<Expr<'a>, SyntaxError> {
     let head = if let Some(s) = cursor.string()? { Head::Literal(s) } else { Head::Path(path(cursor)?) };
     let mut filters = Vec::new();
     while cursor.eat('|') {
         if filters.len() == MAX_FILTERS {
-            return Err(format!("an expression may apply at most {MAX_FILTERS} filters"));
+            return Err(SyntaxError::TooManyFilters);
         }
         let name = cursor.name().ok_or_else(|| cursor.unexpected("a filter name"))?;
         let mut args = Vec::new();
@@ -244,7 +266,7 @@ fn expression<'a>(cursor: &mut Cursor<'a>) -> Result<Expr<'a>, String> {
     Ok(Expr { head, filters })
 }
 
-fn path(cursor: &mut Cursor<'_>) -> Result<Vec<String>, String> {
+fn path(cursor: &mut Cursor<'_>) -> Result<Vec<String>, SyntaxError> {
     let first = cursor.name().ok_or_else(|| cursor.unexpected("a variable"))?;
     let mut segments = vec![first.to_owned()];
     loop {
@@ -308,17 +330,30 @@ mod tests {
 
     #[test]
     fn operators_statements_and_calls_are_refused() {
-        assert!(parse("{{ name ~ name }}").unwrap_err().starts_with("`~` is not allowed"));
-        assert!(parse("{{ 'x' * 9 }}").unwrap_err().starts_with("`*` is not allowed"));
-        assert!(parse("{% for i in range(3) %}{% endfor %}").unwrap_err().starts_with("`{% for %}` is not allowed"));
-        assert!(parse("{%- set a = 1 %}").unwrap_err().starts_with("`{% set %}` is not allowed"));
-        assert!(parse("{{ range(3) }}").unwrap_err().starts_with("`(` is not allowed"));
-        assert!(parse("{{ (name) }}").unwrap_err().starts_with("`(` is not allowed"));
-        assert!(parse("{{ name | lower(name) }}").unwrap_err().contains("expected a quoted string or a number"));
-        assert!(parse("{{ pr.number").unwrap_err().contains("unexpected end of input, expected `|` or `}}`"));
-        assert!(parse("{{ 'abc }}").unwrap_err().contains("never closed"));
+        assert_eq!(parse("{{ name ~ name }}"), Err(SyntaxError::Operator('~')));
+        assert!(parse("{{ name ~ name }}").unwrap_err().to_string().starts_with("`~` is not allowed"));
+        assert!(parse("{{ 'x' * 9 }}").unwrap_err().to_string().starts_with("`*` is not allowed"));
         assert!(
-            parse(&format!("{{{{ name{} }}}}", " | lower".repeat(MAX_FILTERS + 1))).unwrap_err().contains("at most")
+            parse("{% for i in range(3) %}{% endfor %}")
+                .unwrap_err()
+                .to_string()
+                .starts_with("`{% for %}` is not allowed")
+        );
+        assert!(parse("{%- set a = 1 %}").unwrap_err().to_string().starts_with("`{% set %}` is not allowed"));
+        assert!(parse("{{ range(3) }}").unwrap_err().to_string().starts_with("`(` is not allowed"));
+        assert!(parse("{{ (name) }}").unwrap_err().to_string().starts_with("`(` is not allowed"));
+        assert!(
+            parse("{{ name | lower(name) }}").unwrap_err().to_string().contains("expected a quoted string or a number")
+        );
+        assert!(
+            parse("{{ pr.number").unwrap_err().to_string().contains("unexpected end of input, expected `|` or `}}`")
+        );
+        assert!(parse("{{ 'abc }}").unwrap_err().to_string().contains("never closed"));
+        assert!(
+            parse(&format!("{{{{ name{} }}}}", " | lower".repeat(MAX_FILTERS + 1)))
+                .unwrap_err()
+                .to_string()
+                .contains("at most")
         );
     }
 }

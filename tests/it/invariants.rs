@@ -181,7 +181,7 @@ fn check_posture(name: &str, model: &Model, objects: &[Obj]) {
 /// container fits the LimitRange's `max`.
 fn check_cost(name: &str, model: &Model, objects: &[Obj]) {
     let namespace = model.namespace.as_str();
-    let quantity = |v: &Value| kpreview::spec::check::parse_quantity(v.as_str().expect("a quantity")).expect("parses");
+    let quantity = |v: &Value| kpreview::k8s::Quantity::parse(v.as_str().expect("a quantity")).expect("parses").value();
     let find = |kind: &str| objects.iter().find(|o| o.kind == kind).unwrap_or_else(|| panic!("{name}: no {kind}"));
     let hard = &find("ResourceQuota").value["spec"]["hard"];
     for (key, value) in hard.as_object().expect("hard") {
@@ -206,11 +206,12 @@ fn check_cost(name: &str, model: &Model, objects: &[Obj]) {
             }
         }
     }
-    let ceiling = model.ceiling.expect("a policy was applied");
+    let ceiling = model.ceiling.as_ref().expect("a policy was applied");
+    let ceiling = (ceiling.cpu.value(), ceiling.memory.value());
     let (quota_cpu, quota_memory) = (quantity(&hard["requests.cpu"]), quantity(&hard["requests.memory"]));
-    assert!(quota_cpu >= (2.0 * cpu + 0.1 * pods).min(ceiling.cpu) - 1e-3, "{name}: CPU quota {cpu}");
-    assert!(quota_memory >= (2.0 * memory).min(ceiling.memory) - 1.0, "{name}: memory quota {memory}");
-    assert!(quota_cpu <= ceiling.cpu + 1e-3 && quota_memory <= ceiling.memory + 1.0, "{name}: quota over the policy");
+    assert!(quota_cpu >= (2.0 * cpu + 0.1 * pods).min(ceiling.0) - 1e-3, "{name}: CPU quota {cpu}");
+    assert!(quota_memory >= (2.0 * memory).min(ceiling.1) - 1.0, "{name}: memory quota {memory}");
+    assert!(quota_cpu <= ceiling.0 + 1e-3 && quota_memory <= ceiling.1 + 1.0, "{name}: quota over the policy");
     assert!(quota_cpu >= cpu && quota_memory >= memory, "{name}: the quota does not admit the preview's own pods");
     assert!(quantity(&hard["pods"]) >= 2.0 * pods, "{name}: pods quota {pods}");
 }

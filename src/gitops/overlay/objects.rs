@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::error::OverlayError;
-use crate::gitops::meta::Ttl;
+use crate::k8s::Duration;
 use crate::k8s::naming::is_dns1123_label;
 use crate::krm::list;
 use crate::render::meta::{APP, HOOK, PR, PREVIEW, SYNC_WAVE};
@@ -29,7 +29,7 @@ pub struct Overlay {
     /// The branch (`kpreview.dev/branch`), when the build had one.
     pub branch: Option<String>,
     /// The lifetime after each publish (`kpreview.dev/ttl`).
-    pub ttl: Ttl,
+    pub ttl: Duration,
     /// Every object, in apply order.
     pub objects: Vec<Value>,
 }
@@ -82,6 +82,15 @@ impl Overlay {
     }
 }
 
+/// Why an object of the overlay's stream cannot be ordered or identified.
+#[derive(Debug, thiserror::Error)]
+enum ObjectError {
+    #[error("is not a mapping")]
+    NotAMapping,
+    #[error("(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three")]
+    Unnamed { kind: String, name: String },
+}
+
 /// An object with what ordering and identification need.
 struct Keyed {
     value: Value,
@@ -93,14 +102,12 @@ struct Keyed {
 }
 
 impl Keyed {
-    fn new(value: Value) -> Result<Self, String> {
-        let Some(object) = value.as_object() else { return Err("is not a mapping".to_owned()) };
+    fn new(value: Value) -> Result<Self, ObjectError> {
+        let Some(object) = value.as_object() else { return Err(ObjectError::NotAMapping) };
         let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
         let (kind, name) = (text("/kind"), text("/metadata/name"));
         if text("/apiVersion").is_empty() || kind.is_empty() || name.is_empty() {
-            return Err(format!(
-                "(kind `{kind}`, name `{name}`) lacks apiVersion, kind or metadata.name; every object needs all three"
-            ));
+            return Err(ObjectError::Unnamed { kind, name });
         }
         let phase = phase_rank(list::annotation(object, HOOK));
         // As Argo CD reads it (`strconv.Atoi`, no trimming): anything but a whole number is wave 0.
@@ -151,7 +158,7 @@ struct Identity {
     pr: u64,
     sha: Option<String>,
     branch: Option<String>,
-    ttl: Ttl,
+    ttl: Duration,
 }
 
 fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> {
@@ -195,7 +202,7 @@ fn identify(objects: &[Keyed], overlay: &str) -> Result<Identity, OverlayError> 
         .parse::<u64>()
         .map_err(|_| wrong(format!("its label {PR} is `{pr_text}`, not a pull request number")))?;
     let ttl_text = namespace.annotation(TTL).unwrap_or_default();
-    let ttl = Ttl::parse(ttl_text)
+    let ttl = Duration::parse(ttl_text)
         .map_err(|e| wrong(format!("its annotation {TTL} is `{ttl_text}`, not a Go duration such as `48h` ({e})")))?;
     Ok(Identity {
         app: app.to_owned(),
@@ -250,7 +257,7 @@ mod tests {
         );
         let overlay = read(&stream, "app", &given(Some(7))).unwrap();
         assert_eq!((overlay.app.as_str(), overlay.namespace.as_str(), overlay.pr), ("shop", "shop-pr-7", 7));
-        assert_eq!(overlay.ttl.text, "24h");
+        assert_eq!(overlay.ttl.as_str(), "24h");
         assert_eq!(overlay.sha.as_deref(), Some("abc1234"));
         assert_eq!(
             names(&overlay),

@@ -33,7 +33,7 @@ pub fn summary(objects: &[Value], meta: &PreviewMeta) -> Summary {
         links: links(objects),
         stores,
         expires: format_time(meta.expires()),
-        ttl: meta.ttl.text.clone(),
+        ttl: meta.ttl.as_str().to_owned(),
         requests: Some(crate::gitops::requests::requests(objects)),
         outside: Vec::new(),
         kept: None,
@@ -111,7 +111,8 @@ fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gitops::meta::{Ttl, parse_time};
+    use crate::gitops::meta::parse_time;
+    use crate::k8s::Duration;
 
     fn meta() -> PreviewMeta {
         PreviewMeta {
@@ -122,7 +123,7 @@ mod tests {
             branch: None,
             created: parse_time("2026-11-21T10:00:00Z").unwrap(),
             updated: parse_time("2026-11-21T10:00:00Z").unwrap(),
-            ttl: Ttl::parse("48h").unwrap(),
+            ttl: Duration::parse("48h").unwrap(),
             kept: crate::gitops::meta::Keep::No,
             sleeping: None,
             woken: None,
