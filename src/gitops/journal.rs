@@ -1,5 +1,5 @@
 //! The one step of a change that is not atomic: the branch moves (one compare-and-swap), then the
-//! index and work tree follow (`read-tree -m -u`). A run killed between the two leaves the branch
+//! index and work tree follow (`restore` or `read-tree -m -u`). A run killed between the two leaves the branch
 //! at the new commit and the checkout at the old one, which `git status` shows as staged reverts.
 //! So before the branch moves, the move is written down in the git directory; the next command
 //! (under the clone's lock) finishes a move it finds there, and a finished move removes the note.
@@ -7,6 +7,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use super::checkout::Reach;
 use super::error::GitOpsError;
 use super::repo::{Oid, Repo};
 
@@ -70,7 +71,8 @@ impl Repo {
         };
         let old = old.as_str().bytes().any(|b| b != b'0').then_some(old);
         if self.tip()?.as_ref() == Some(&new) {
-            self.checkout(old.as_ref(), &new)?;
+            // What the move touched is not written down: all of it may need to follow.
+            self.checkout(old.as_ref(), &new, &Reach::everything())?;
             report(&format!(
                 "an earlier kpreview stopped after moving {} to {} and before updating the checkout; updated it",
                 self.branch(),

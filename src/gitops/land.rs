@@ -8,10 +8,11 @@
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
+use super::checkout::Reach;
 use super::error::GitOpsError;
 use super::remote::Pushed;
 use super::repo::{Oid, Repo};
-use super::tree::{Change, Snapshot, differing};
+use super::tree::{Change, Snapshot, reach};
 
 /// Where a change lands besides the local branch.
 #[derive(Debug, Clone)]
@@ -71,10 +72,10 @@ fn land_locally<T>(
     let Some(applied) = snapshot.apply(repo, &prepared.changes)? else {
         return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
     };
-    repo.refuse_dirty(&differing(&snapshot.previews, &applied.previews))?;
+    let reach = reach(&snapshot, &snapshot, &applied.previews);
     let commit = repo.commit(&applied.tree, local.as_ref(), &prepared.message)?;
-    repo.check_checkout(local.as_ref(), &commit)?;
-    advance(repo, local.as_ref(), &commit, &prepared.message)?;
+    repo.check_move(local.as_ref(), &commit, &reach)?;
+    advance(repo, local.as_ref(), &commit, &reach, &prepared.message)?;
     Ok(Outcome { commit: Some(commit), pushed: false, value: prepared.value })
 }
 
@@ -103,19 +104,21 @@ fn land_on_remote<T>(
             }
             return Ok(Outcome { commit: None, pushed: false, value: prepared.value });
         };
-        // The local checkout jumps from its commit to the new one, so the previews that differ
-        // between those two (others' changes included) must be clean.
-        repo.refuse_dirty(&differing(&checked_out.previews, &applied.previews))?;
+        // The local checkout jumps from its commit to the new one, so whatever differs between
+        // those two (others' changes included) must be clean.
+        let reach = reach(&checked_out, &base, &applied.previews);
         let commit = repo.commit(&applied.tree, remote_tip.as_ref(), &prepared.message)?;
-        repo.check_checkout(local.as_ref(), &commit)?;
+        repo.check_move(local.as_ref(), &commit, &reach)?;
         let reason = match repo.push(&push.remote, &commit)? {
             Pushed::Landed => {
-                advance(repo, local.as_ref(), &commit, &prepared.message).map_err(|e| GitOpsError::LocalBehind {
-                    what: subject(&prepared.message).to_owned(),
-                    remote: push.remote.clone(),
-                    branch: repo.branch().to_owned(),
-                    commit: commit.to_string(),
-                    reason: e.to_string(),
+                advance(repo, local.as_ref(), &commit, &reach, &prepared.message).map_err(|e| {
+                    GitOpsError::LocalBehind {
+                        what: subject(&prepared.message).to_owned(),
+                        remote: push.remote.clone(),
+                        branch: repo.branch().to_owned(),
+                        commit: commit.to_string(),
+                        reason: e.to_string(),
+                    }
                 })?;
                 return Ok(Outcome { commit: Some(commit), pushed: true, value: prepared.value });
             }
@@ -159,10 +162,10 @@ fn follow(
     name: &str,
     report: &mut dyn FnMut(&str),
 ) {
+    let reach = reach(checked_out, remote, &remote.previews);
     let moved = repo
-        .refuse_dirty(&differing(&checked_out.previews, &remote.previews))
-        .and_then(|()| repo.check_checkout(local, tip))
-        .and_then(|()| advance(repo, local, tip, &format!("follow {name}/{}", repo.branch())));
+        .check_move(local, tip, &reach)
+        .and_then(|()| advance(repo, local, tip, &reach, &format!("follow {name}/{}", repo.branch())));
     if let Err(e) = moved {
         report(&format!("note: {} stays behind {name}/{}: {e}", repo.branch(), repo.branch()));
     }
@@ -181,10 +184,10 @@ fn refuse_diverged(repo: &Repo, local: Option<&Oid>, remote: Option<&Oid>, name:
 
 /// Moves the branch from `old` to `new`, then the work tree; if the work tree cannot follow, the
 /// branch goes back.
-fn advance(repo: &Repo, old: Option<&Oid>, new: &Oid, message: &str) -> Result<(), GitOpsError> {
+fn advance(repo: &Repo, old: Option<&Oid>, new: &Oid, reach: &Reach, message: &str) -> Result<(), GitOpsError> {
     let _note = repo.begin_move(old, new)?;
     repo.move_branch(new, old, &format!("kpreview: {}", subject(message)))?;
-    if let Err(error) = repo.checkout(old, new) {
+    if let Err(error) = repo.checkout(old, new, reach) {
         // Best effort: the checkout error is the one worth reporting.
         let _ = repo.restore_branch(old, new);
         return Err(error);

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::checkout::Reach;
 use super::error::GitOpsError;
 use super::meta::{self, PreviewMeta, Tombstone};
 use super::repo::{Entry, Object, Oid, Repo};
@@ -187,6 +188,13 @@ pub struct Applied {
     pub tree: Oid,
     /// The entries of its `previews/`.
     pub previews: BTreeMap<String, Entry>,
+}
+
+/// What a move of the checkout from `from` to a commit touches, where that commit is `base` (the
+/// same commit as `from`, or another) with `previews/` listing `previews`.
+pub fn reach(from: &Snapshot, base: &Snapshot, previews: &BTreeMap<String, Entry>) -> Reach {
+    let outside = |s: &Snapshot| s.root.iter().filter(|e| e.name != PREVIEWS).cloned().collect::<Vec<_>>();
+    Reach { previews: differing(&from.previews, previews), outside: outside(from) != outside(base) }
 }
 
 /// Names of the preview directories that differ between two listings of `previews/`.

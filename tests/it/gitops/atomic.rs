@@ -181,3 +181,69 @@ fn local_commits_the_remote_lacks_are_not_dropped_by_a_push() {
     );
     assert_same(&before, &state(&repo), "a push from a diverged clone");
 }
+
+/// Most moves are made directory by directory (`git restore` of the previews that changed); a
+/// move that also changes files outside `previews/` (the remote's own) is checked as a whole
+/// before anything is pushed, so local work on those files is never lost and the remote never
+/// holds a commit the clone cannot follow.
+#[test]
+fn a_remote_change_outside_previews_that_local_work_is_in_the_way_of_is_refused_before_the_push() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let other = world.clone("maintainer");
+    crate::support::write(&other, "README.md", "# GitOps\n\nRewritten upstream.\n");
+    world.git(&other, &["add", "README.md"]);
+    world.commit(&other, "Rewrite the README");
+    world.git(&other, &["push", "-q", "origin", "main"]);
+    crate::support::write(&repo, "README.md", "# GitOps\n\nA local edit.\n");
+    world.git(&repo, &["fetch", "-q", "origin"]);
+    let before = state(&repo);
+    let remote_before = world.git(&world.remote(), &["for-each-ref"]);
+
+    let spec = world.spec("shop", "48h");
+    let mut args = publish_args(&spec, &repo, "7", "2026-11-22T10:00:00Z");
+    args.push("--push".into());
+    let out = world.fails(2, &strs(&args));
+    assert!(stderr(&out).contains("README.md"), "git names the file in the way:\n{}", stderr(&out));
+    assert_same(&before, &state(&repo), "a refused publish");
+    assert_eq!(world.git(&world.remote(), &["for-each-ref"]), remote_before, "nothing was pushed");
+
+    world.git(&repo, &["checkout", "README.md"]);
+    world.ok(&strs(&args));
+    assert_eq!(std::fs::read_to_string(repo.join("README.md")).unwrap(), "# GitOps\n\nRewritten upstream.\n");
+    assert_eq!(world.git(&repo, &["status", "--porcelain", "--untracked-files=all"]), "", "the clone is clean");
+}
+
+/// After publishes, an update, an eviction and an unpublish, each moving the checkout directory
+/// by directory, the index and work tree are exactly what `git checkout` of the branch gives:
+/// nothing stale left (empty directories included), nothing missing, no file git sees as changed.
+#[test]
+fn a_checkout_moved_directory_by_directory_is_the_commit_exactly() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let spec = world.spec("shop", "48h");
+    let small = world.spec("shop", "1h");
+    let repo_arg = repo.to_string_lossy().into_owned();
+    world.ok(&strs(&publish_args(&spec, &repo, "7", "2026-11-21T10:00:00Z")));
+    world.ok(&strs(&publish_args(&spec, &repo, "8", "2026-11-21T11:00:00Z")));
+    world.ok(&strs(&publish_args(&small, &repo, "7", "2026-11-21T12:00:00Z")));
+    let mut capped = publish_args(&spec, &repo, "9", "2026-11-21T13:00:00Z");
+    capped.extend(["--max".to_owned(), "2".to_owned()]);
+    world.ok(&strs(&capped));
+    world.ok(&["unpublish", "--repo", &repo_arg, "--pr", "8"]);
+    world.ok(&["gc", "--repo", &repo_arg, "--now", "2026-12-21T00:00:00Z", "--grace", "1s"]);
+
+    let moved = state(&repo);
+    assert_eq!(world.git(&repo, &["status", "--porcelain", "--untracked-files=all"]), "");
+    let fresh = world.root().join("fresh");
+    world.git(&world.root(), &["clone", "-q", &repo_arg, "fresh"]);
+    let files = |s: &std::collections::BTreeMap<String, Vec<u8>>| -> Vec<(String, Vec<u8>)> {
+        s.iter()
+            .filter(|(p, _)| !p.starts_with(".git/") && p.as_str() != ".git")
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect()
+    };
+    // `state` lists directories too, so an empty one left behind would differ.
+    assert_eq!(files(&moved), files(&state(&fresh)), "the work tree is the branch's tree, byte for byte");
+    assert_eq!(world.git(&repo, &["diff-index", "--cached", "HEAD"]), "", "the index is the commit's");
+}
