@@ -65,7 +65,7 @@ Examples:
   kpreview init --from docker-compose.yml             # a preview.yaml to start from
   kpreview render examples/shop/preview.yaml          # manifests on stdout
   kpreview render preview.yaml --pr 42 --sha $SHA -o out/
-  kpreview validate examples/*/preview.yaml           # placeholders stand in for missing PR fields
+  kpreview validate examples/{shop,blog}/preview.yaml # placeholders stand in for missing PR fields
   kpreview schema > preview.schema.json               # --format markdown: the field reference
 
 Exit codes: 0 ok, 1 invalid input (every problem is printed), 2 usage or I/O error, 3 a publish or
@@ -90,6 +90,7 @@ enum Command {
     #[command(after_help = render::VALIDATE_AFTER_HELP)]
     Validate(render::ValidateArgs),
     /// Print the JSON Schema of the spec (for editors and CI linters), or the field reference.
+    #[command(after_help = render::SCHEMA_AFTER_HELP)]
     Schema(render::SchemaArgs),
     /// Write a commented spec that validates, from a docker-compose file or for one service.
     #[command(after_help = init::AFTER_HELP)]

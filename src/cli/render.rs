@@ -25,15 +25,24 @@ Examples:
 
 A `preview.lock` next to the spec pins snapshots selected by tags (see `kpreview lock`).";
 
+pub const SCHEMA_AFTER_HELP: &str = "\
+Examples:
+  kpreview schema > preview.schema.json             # for editors (`$schema` in a spec) and CI
+  check-jsonschema --schemafile preview.schema.json preview.yaml
+  kpreview schema --format markdown > reference.md  # the field reference (docs/reference.md)
+
+The schema and kpreview agree: what one refuses, the other refuses too.";
+
 pub const VALIDATE_AFTER_HELP: &str = "\
 Examples:
   kpreview validate                                 # ./preview.yaml
-  kpreview validate examples/*/preview.yaml         # several specs, each named in the report
+  kpreview validate examples/{shop,blog}/preview.yaml  # several specs, each named in the report
   kpreview validate preview.yaml --strict           # also require the pull-request fields
 
 Without --strict, pull-request fields that no flag, spec field or PREVIEW_* variable gives are
-filled with placeholders (number 1, a SHA of forty zeros, branch `validate`), and a note on stderr
-says so: a spec can be linted in CI before any pull request exists.";
+filled with placeholders (number 1, a SHA of forty zeros, branch `validate/Placeholder_1`, as
+hostile as real branch names), and a note on stderr says so: a spec can be linted in CI before
+any pull request exists.";
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
