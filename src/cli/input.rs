@@ -22,7 +22,9 @@ pub struct PolicyArgs {
     /// The platform's PreviewPolicy: the namespace, the platform's namespaces, per-preview limits
     /// and the allowed images, annotations, seed bases and secrets (docs/policy.md). Without one,
     /// the built-in policy. Give the platform's file, never one from the pull request's tree.
-    #[arg(long, value_name = "FILE", env = "KPREVIEW_POLICY")]
+    /// Empty (`KPREVIEW_POLICY=`, a missing ConfigMap key) counts as none.
+    #[arg(long, value_name = "FILE", env = "KPREVIEW_POLICY",
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub policy: Option<PathBuf>,
 }
 

@@ -466,3 +466,33 @@ fn the_shipped_policy_is_valid_and_admits_the_examples() {
         assert!(output.status.success(), "examples/{name}: {}", describe(&output));
     }
 }
+
+/// `KPREVIEW_POLICY=` (a sidecar whose ConfigMap lacks the key) counts as unset in every command
+/// that reads it: the built-in policy, the same output as without the variable.
+#[test]
+fn an_empty_kpreview_policy_is_the_built_in_policy_everywhere() {
+    let dir = tempdir();
+    write(dir.path(), "preview.yaml", &spec(API));
+    let run = |args: &[&str], policy: Option<&str>| {
+        let mut cmd = kpreview();
+        cmd.current_dir(dir.path())
+            .args(args)
+            .envs([("ARGOCD_ENV_PR_NUMBER", "8"), ("ARGOCD_APP_NAMESPACE", "shop-pr-8")])
+            .env_remove("KPREVIEW_POLICY");
+        if let Some(p) = policy {
+            cmd.env("KPREVIEW_POLICY", p);
+        }
+        cmd.output().expect("run kpreview")
+    };
+    for args in [
+        &["validate", "preview.yaml"][..],
+        &["render", "preview.yaml", "--pr", "8"],
+        &["plan", "preview.yaml", "--pr", "8"],
+        &["cmp"],
+        &["render", "preview.yaml", "--pr", "8", "--policy", ""],
+    ] {
+        let (unset, empty) = (run(args, None), run(args, Some("")));
+        assert!(empty.status.success(), "{args:?} with KPREVIEW_POLICY=:\n{}", describe(&empty));
+        assert_eq!((unset.stdout, unset.stderr), (empty.stdout, empty.stderr), "{args:?}");
+    }
+}
