@@ -28,6 +28,21 @@ impl HasFault for Invalid {
     }
 }
 
+/// The end of a command that went on past failures and printed each (`validate` of several
+/// specs): one line for all, with the worst fault among them.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Tally {
+    message: String,
+    fault: Fault,
+}
+
+impl HasFault for Tally {
+    fn fault(&self) -> Fault {
+        self.fault
+    }
+}
+
 /// Exit code for an error, from the first cause in its chain that knows whose fault it is: 1 for
 /// invalid input, 3 for a superseded publish or unpublish, 2 for the environment and for causes
 /// that do not say (I/O, usage).
@@ -45,6 +60,7 @@ fn fault(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
         cause.downcast_ref::<E>().map(HasFault::fault)
     }
     of::<Invalid>(cause)
+        .or_else(|| of::<Tally>(cause))
         .or_else(|| of::<kpreview::spec::problem::Problems>(cause))
         .or_else(|| of::<kpreview::policy::load::PolicyError>(cause))
         .or_else(|| of::<kpreview::gitops::GitOpsError>(cause))

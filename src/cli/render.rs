@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use kpreview::fault::Fault;
 use kpreview::policy::{Policy, prepare_loaded};
 use kpreview::spec::defaults::{Inputs, PrField};
 use kpreview::spec::load::load as load_spec;
@@ -96,9 +97,23 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     let policy = args.policy.load()?;
     let several = args.specs.len() > 1;
     let mut invalid = Vec::new();
+    // A spec that cannot be read is reported and the others are still checked; it makes the
+    // whole run the environment's fault (exit 2) rather than the input's.
+    let mut fault = Fault::Input;
     for path in &args.specs {
-        let spec = read_spec(path)?;
-        let lock = read_lock(&spec.dir)?;
+        let read = read_spec(path).map_err(anyhow::Error::from).and_then(|spec| Ok((read_lock(&spec.dir)?, spec)));
+        let (lock, spec) = match read {
+            Ok(read) => read,
+            Err(e) if several => {
+                eprintln!("error: {e:#}");
+                if super::exit_code(&e) == 2 {
+                    fault = Fault::Environment;
+                }
+                invalid.push(path.display().to_string());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         match check(&spec, &inputs, lock.as_ref(), &policy, args.strict) {
             Ok(model) => {
                 warn(&spec.name, &model.warnings);
@@ -114,12 +129,16 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     }
     match invalid.len() {
         0 => Ok(()),
-        n => Err(super::Invalid(format!(
-            "{n} of {} specs {} invalid: {}",
-            args.specs.len(),
-            if n == 1 { "is" } else { "are" },
-            invalid.join(", ")
-        ))
+        n => Err(super::Tally {
+            message: format!(
+                "{n} of {} specs {} {}: {}",
+                args.specs.len(),
+                if n == 1 { "is" } else { "are" },
+                if fault == Fault::Input { "invalid" } else { "invalid or unreadable" },
+                invalid.join(", ")
+            ),
+            fault,
+        }
         .into()),
     }
 }

@@ -40,6 +40,10 @@ fn every_example_path_in_the_help_exists() {
         for word in text.split_whitespace().filter(|w| w.starts_with("examples/")) {
             let paths: Vec<_> = if word.contains('*') {
                 ["shop", "blog", "storefront"].iter().map(|n| word.replace('*', n)).collect()
+            } else if let (Some(open), Some(close)) = (word.find('{'), word.find('}')) {
+                // A shell's brace expansion: `examples/{shop,blog}/preview.yaml`.
+                let (head, tail) = (&word[..open], &word[close + 1..]);
+                word[open + 1..close].split(',').map(|n| format!("{head}{n}{tail}")).collect()
             } else {
                 vec![word.to_owned()]
             };
@@ -159,6 +163,16 @@ fn validate_checks_several_specs_and_names_each() {
     assert!(stderr.contains("ok: ") && stderr.contains("good.yaml"), "{stderr}");
     assert!(stderr.contains("spec.dataStores.redis.engine: unknown value `redsi`"), "{stderr}");
     assert!(stderr.contains("did you mean `redis`?"), "{stderr}");
+
+    // A spec that cannot be read is named, the ones after it are still checked, and the run
+    // is the environment's fault.
+    let missing = dir.path().join("missing.yaml");
+    let output = kpreview().arg("validate").arg(&good).arg(&missing).arg(&bad).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read") && stderr.contains("missing.yaml"), "{stderr}");
+    assert!(stderr.contains("unknown value `redsi`"), "the spec after it was checked: {stderr}");
+    assert!(stderr.contains("2 of 3 specs are invalid or unreadable"), "{stderr}");
 }
 
 #[test]
