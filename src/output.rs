@@ -29,17 +29,28 @@ pub enum OutputError {
         file: String,
     },
     /// The file system refused.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Io {
         /// Where.
         path: PathBuf,
-        /// Why.
-        source: io::Error,
+        /// Why; not a `source`: the message holds it whole.
+        error: io::Error,
     },
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_owned(), source }
+    move |error| OutputError::Io { path: path.to_owned(), error: plain(error) }
+}
+
+/// The operating system's error without the name of the temporary file `tempfile` adds to it
+/// (`… at path "/out/.kpreview-new-c3X4kJ"`): the message names the directory instead.
+fn plain(error: io::Error) -> io::Error {
+    // `tempfile` wraps the error in its own type, whose text is `<error> at path "<temp>"`.
+    let text = error.get_ref().map(ToString::to_string);
+    match text.as_deref().and_then(|t| t.split_once(" at path \"")) {
+        Some((why, _)) => io::Error::new(error.kind(), why.to_owned()),
+        None => error,
+    }
 }
 
 /// The label every rendered object carries.
@@ -77,7 +88,7 @@ fn move_aside_and_in(staging: &Path, dir: &Path, parent: &Path) -> Result<(), Ou
     fs::rename(dir, &old_path).map_err(io_at(dir))?;
     if let Err(source) = fs::rename(staging, dir) {
         let _ = fs::rename(&old_path, dir);
-        return Err(OutputError::Io { path: dir.to_owned(), source });
+        return Err(OutputError::Io { path: dir.to_owned(), error: source });
     }
     Ok(())
 }
@@ -162,7 +173,7 @@ fn check_replaceable(dir: &Path) -> Result<(), OutputError> {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(source) => {
-            return Err(OutputError::Io { path: dir.to_owned(), source });
+            return Err(OutputError::Io { path: dir.to_owned(), error: source });
         }
     };
     for entry in entries {

@@ -248,3 +248,19 @@ fn a_render_directory_with_a_hand_written_file_is_left_alone() {
     assert_eq!(fs::read_to_string(out.join("kustomization.yaml")).unwrap(), overlay);
     assert!(tree(&out).iter().any(|(name, _)| name == "000-namespace-shop-pr-123.yaml"), "the old render stays");
 }
+
+/// A directory kpreview cannot write into is named once, with the system's reason once, and
+/// never by the name of a temporary file the user never asked for.
+#[test]
+fn an_output_directory_that_cannot_be_written_is_named_once() {
+    let dir = tempdir();
+    let file = write(dir.path(), "a-file", "");
+    let example = root().join("examples/shop/preview.yaml");
+    for (target, reason) in [(file.join("out"), "Not a directory"), ("/proc/kpreview-out".into(), "No such file")] {
+        let output = kpreview().arg("render").arg(&example).args(["--pr", "1", "-o"]).arg(&target).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches(reason).count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: cannot write /") && !stderr.contains(".kpreview-new"), "{stderr}");
+    }
+}
