@@ -28,16 +28,18 @@ impl HasFault for Invalid {
     }
 }
 
-/// The end of a command that went on past failures and printed each (`validate` of several
-/// specs): one line for all, with the worst fault among them.
+/// An error the command line words itself, with whose fault it is: the end of a command that went
+/// on past failures (`validate` of several specs), a cause given the flag it came from.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct Tally {
-    message: String,
-    fault: Fault,
+pub struct Worded {
+    /// The whole message.
+    pub message: String,
+    /// Whose fault it is.
+    pub fault: Fault,
 }
 
-impl HasFault for Tally {
+impl HasFault for Worded {
     fn fault(&self) -> Fault {
         self.fault
     }
@@ -60,7 +62,7 @@ fn fault(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
         cause.downcast_ref::<E>().map(HasFault::fault)
     }
     of::<Invalid>(cause)
-        .or_else(|| of::<Tally>(cause))
+        .or_else(|| of::<Worded>(cause))
         .or_else(|| of::<kpreview::spec::problem::Problems>(cause))
         .or_else(|| of::<kpreview::policy::load::PolicyError>(cause))
         .or_else(|| of::<kpreview::gitops::GitOpsError>(cause))

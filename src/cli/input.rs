@@ -14,7 +14,9 @@ use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
 use kpreview::spec::problem::Problem;
 
-use super::Invalid;
+use kpreview::fault::HasFault;
+
+use super::{Invalid, Worded};
 
 /// `--policy`.
 #[derive(Debug, Clone, Default, Args)]
@@ -62,7 +64,7 @@ pub fn read_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
     let Some(path) = path else { return Ok(Policy::default()) };
     let name = path.display().to_string();
     let text = files::read_required(&Disk, path, files::SMALL)
-        .map_err(|e| Invalid(format!("the policy (--policy or KPREVIEW_POLICY): {e}")))?;
+        .map_err(|e| Worded { message: format!("the policy (--policy or KPREVIEW_POLICY): {e}"), fault: e.fault() })?;
     Ok(policy::read(&text, &name)?)
 }
 

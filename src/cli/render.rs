@@ -129,7 +129,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     }
     match invalid.len() {
         0 => Ok(()),
-        n => Err(super::Tally {
+        n => Err(super::Worded {
             message: format!(
                 "{n} of {} specs {} {}: {}",
                 args.specs.len(),
