@@ -130,17 +130,19 @@ pub fn check_image(image: &str) -> Result<(), ImageError> {
     Ok(())
 }
 
-/// Whether an image reference names neither a tag nor a digest, so it runs whatever `:latest`
-/// is when a node pulls it.
-pub fn is_untagged(image: &str) -> bool {
-    !image.contains('@') && !image.rsplit('/').next().unwrap_or(image).contains(':')
+/// Whether an image reference runs whatever `:latest` is when a node pulls it: no digest, and no
+/// tag or the tag `latest`. Two pods of one preview may then run different code.
+pub fn is_floating(image: &str) -> bool {
+    let tag = image.rsplit('/').next().unwrap_or(image).split_once(':').map(|(_, tag)| tag);
+    !image.contains('@') && matches!(tag, None | Some("latest"))
 }
 
-/// The warning for an image [`is_untagged`].
-pub fn untagged_warning(image: &str) -> String {
+/// The warning for an image [`is_floating`].
+pub fn floating_warning(image: &str) -> String {
+    let what = if image.ends_with(":latest") { "is tagged `latest`" } else { "has no tag or digest" };
     format!(
-        "`{image}` has no tag or digest, so it runs `:latest` as of whenever a node pulls it; pin a tag \
-         (such as `:{{{{ pr.headSha }}}}`) or a digest"
+        "`{image}` {what}, so it runs `:latest` as of whenever a node pulls it; pin a version tag or a \
+         digest (for the pull request's own build, a tag such as `:{{{{ pr.headSha }}}}`)"
     )
 }
 
@@ -259,12 +261,14 @@ mod tests {
     }
 
     #[test]
-    fn an_image_without_tag_or_digest_is_untagged() {
-        for untagged in ["app", "registry.example.com:5000/shop/web", "docker.io/library/nginx"] {
-            assert!(is_untagged(untagged), "{untagged}");
+    fn an_image_without_tag_or_digest_or_tagged_latest_floats() {
+        for floating in
+            ["app", "registry.example.com:5000/shop/web", "docker.io/library/nginx", "ghcr.io/acme/api:latest"]
+        {
+            assert!(is_floating(floating), "{floating}");
         }
-        for pinned in ["app:1", "registry.example.com:5000/shop/web:abc", "nginx@sha256:0"] {
-            assert!(!is_untagged(pinned), "{pinned}");
+        for pinned in ["app:1", "registry.example.com:5000/shop/web:abc", "nginx@sha256:0", "app:latest@sha256:0"] {
+            assert!(!is_floating(pinned), "{pinned}");
         }
     }
 

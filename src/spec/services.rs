@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::check::{check_image_template, is_env_name, is_untagged, untagged_warning};
+use super::check::{check_image_template, floating_warning, is_env_name, is_floating};
 use super::defaults::{MAX_REPLICAS, PROTOCOL, REPLICAS, SERVICE_RESOURCES};
 use super::dependencies::{External, derived_env, external, resolve};
 use super::envvalue::EnvValueSpec;
@@ -75,8 +75,8 @@ fn service(ctx: &mut Ctx<'_>, scope: &Scope<'_>, path: &str, name: &str, written
         && let Err(e) = check_image_template(image, source)
     {
         ctx.problems.error(format!("{path}.image"), e.to_string());
-    } else if let Some(image) = image.as_deref().filter(|i| is_untagged(i)) {
-        ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
+    } else if let Some(image) = image.as_deref().filter(|i| is_floating(i)) {
+        ctx.problems.warning(format!("{path}.image"), floating_warning(image));
     }
     if written.port.get() == Some(0) {
         ctx.problems.error(format!("{path}.port"), "0 is not a port; expected a whole number from 1 to 65535");

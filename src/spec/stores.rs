@@ -1,7 +1,7 @@
 //! Validation of `spec.dataStores`: engine, image, volume, seed (exactly one kind, tag selectors
 //! resolved through `preview.lock`) and credentials.
 
-use super::check::{check_image, check_image_template, is_untagged, untagged_warning};
+use super::check::{check_image, check_image_template, floating_warning, is_floating};
 use super::defaults::{self, STORE_RESOURCES, engine_version};
 use super::model::{Engine, SecretRef, Seed, Store};
 use super::problem::key_path;
@@ -57,8 +57,8 @@ fn store(ctx: &mut Ctx<'_>, path: &str, name: &str, written: &DataStoreSpec) -> 
         Some(source) => ctx.template(&format!("{path}.image"), source).inspect(|image| {
             if let Err(e) = check_image_template(image, source) {
                 ctx.problems.error(format!("{path}.image"), e.to_string());
-            } else if is_untagged(image) {
-                ctx.problems.warning(format!("{path}.image"), untagged_warning(image));
+            } else if is_floating(image) {
+                ctx.problems.warning(format!("{path}.image"), floating_warning(image));
             }
         }),
         None => Some(format!("{}:{version}", engine.repository())),

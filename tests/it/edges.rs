@@ -67,6 +67,11 @@ fn an_image_without_tag_or_digest_is_a_warning() {
         "{}",
         describe(&out)
     );
+    // `:latest` written out floats the same way.
+    let path = spec(dir.path(), "    web:\n      image: registry.example.com/shop/web:latest\n");
+    let out = validate(&path);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(stderr(&out).contains("`registry.example.com/shop/web:latest` is tagged `latest`"), "{}", describe(&out));
 }
 
 #[test]
