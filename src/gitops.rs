@@ -12,6 +12,7 @@ pub mod journal;
 pub mod keep;
 pub mod land;
 pub mod meta;
+pub mod narrate;
 pub mod overlay;
 pub mod publish;
 pub mod remote;
