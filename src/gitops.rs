@@ -14,6 +14,7 @@ pub mod land;
 pub mod meta;
 pub mod narrate;
 pub mod overlay;
+pub mod publication;
 pub mod publish;
 pub mod remote;
 pub mod repo;
