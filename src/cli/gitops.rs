@@ -107,11 +107,6 @@ impl PushArgs {
         self.push.then(|| Push { remote: self.remote.clone(), attempts: self.attempts })
     }
 
-    /// Where `commit` landed: `abc1234 on main and origin/main`.
-    pub fn landed(&self, commit: &kpreview::gitops::repo::Oid, repo: &Repo) -> String {
-        narrate::landed(Some(commit), repo.branch(), self.push().as_ref())
-    }
-
     /// The repository at `dir`, with this command's timeout.
     pub fn open(&self, dir: &Path) -> anyhow::Result<Repo> {
         Ok(Repo::open(dir)?.with_timeout(self.timeout.as_std()))
@@ -213,7 +208,8 @@ pub struct GcArgs {
     push: PushArgs,
 }
 
-fn say(message: &str) {
+/// Status on stderr.
+pub fn say(message: &str) {
     eprintln!("{message}");
 }
 

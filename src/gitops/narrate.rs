@@ -1,4 +1,4 @@
-//! What `publish`, `unpublish` and `gc` say on stderr about what they did, one line each, for the
+//! What `publish`, `unpublish`, `gc`, `keep` and `wake` say on stderr about what they did, one line each, for the
 //! caller to print. Pure: the branch, the remote and the clock are given.
 
 use std::path::Path;
@@ -6,8 +6,9 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::gc::{Collected, Plan};
+use super::keep::Changed;
 use super::land::Push;
-use super::meta::format_time;
+use super::meta::{Keep, format_time};
 use super::publish::{Publication, Published};
 use super::repo::Oid;
 use super::unpublish::{Unpublish, Unpublished, by_app};
@@ -142,10 +143,35 @@ pub fn gc_warnings(plan: &Plan) -> Vec<String> {
     lines
 }
 
+/// What `kpreview keep` did: the previews it now keeps as `keep` says, or that they already were.
+pub fn kept(keep: Keep, done: &Changed, branch: &str, push: Option<&Push>) -> String {
+    let (verb, unchanged) = match keep {
+        Keep::No => ("stopped keeping".to_owned(), "was not kept"),
+        Keep::Until(until) => (format!("kept until {}", format_time(until)), "is already kept so"),
+        Keep::Indefinitely => ("kept until `kpreview keep --off`".to_owned(), "is already kept so"),
+    };
+    changed(done, &verb, unchanged, branch, push)
+}
+
+/// What `kpreview wake` did: the previews it woke, or that they are awake.
+pub fn woke(done: &Changed, branch: &str, push: Option<&Push>) -> String {
+    changed(done, "woke", "is awake", branch, push)
+}
+
+fn changed(done: &Changed, verb: &str, unchanged: &str, branch: &str, push: Option<&Push>) -> String {
+    match &done.commit {
+        None => {
+            let names: Vec<&str> = done.previews.iter().map(|m| m.namespace.as_str()).collect();
+            format!("{} {unchanged}; nothing to commit", names.join(", "))
+        }
+        Some(commit) => format!("{verb} {}: {}", done.changed.join(", "), landed(Some(commit), branch, push)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gitops::meta::{Keep, PreviewMeta, Tombstone, parse_time};
+    use crate::gitops::meta::{PreviewMeta, Tombstone, parse_time};
     use crate::k8s::Duration;
 
     const COMMIT: &str = "89abcdef0123456789abcdef0123456789abcdef";
@@ -322,5 +348,30 @@ mod tests {
             "{}",
             lines[1]
         );
+    }
+
+    #[test]
+    fn keep_and_wake_say_what_changed_or_that_nothing_did() {
+        let changed = Changed {
+            previews: vec![meta("shop-pr-7", 7, "2026-11-20T08:00:00Z")],
+            changed: vec!["shop-pr-7".into()],
+            commit: Oid::parse(COMMIT),
+            pushed: true,
+        };
+        let until = Keep::Until(time("2026-12-24T18:00:00Z"));
+        assert_eq!(
+            kept(until, &changed, "main", Some(&origin())),
+            "kept until 2026-12-24T18:00:00Z shop-pr-7: 89abcde on main and origin/main"
+        );
+        assert_eq!(
+            kept(Keep::Indefinitely, &changed, "main", None),
+            "kept until `kpreview keep --off` shop-pr-7: 89abcde on main"
+        );
+        assert_eq!(kept(Keep::No, &changed, "main", None), "stopped keeping shop-pr-7: 89abcde on main");
+        assert_eq!(woke(&changed, "main", None), "woke shop-pr-7: 89abcde on main");
+        let same = Changed { changed: Vec::new(), commit: None, pushed: false, ..changed };
+        assert_eq!(kept(until, &same, "main", None), "shop-pr-7 is already kept so; nothing to commit");
+        assert_eq!(kept(Keep::No, &same, "main", None), "shop-pr-7 was not kept; nothing to commit");
+        assert_eq!(woke(&same, "main", None), "shop-pr-7 is awake; nothing to commit");
     }
 }
