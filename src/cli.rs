@@ -66,6 +66,7 @@ fn fault(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
         .or_else(|| of::<kpreview::spec::problem::Problems>(cause))
         .or_else(|| of::<kpreview::policy::load::PolicyError>(cause))
         .or_else(|| of::<kpreview::gitops::GitOpsError>(cause))
+        .or_else(|| of::<kpreview::gitops::publication::PublicationError>(cause))
         .or_else(|| of::<kpreview::gitops::overlay::OverlayError>(cause))
         .or_else(|| of::<kpreview::gitops::git::GitError>(cause))
         .or_else(|| of::<kpreview::compose::InitError>(cause))

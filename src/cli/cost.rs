@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::Timestamp;
 
-use kpreview::gitops::Repo;
-use kpreview::gitops::keep::{Changed, keep as keep_pr};
+use kpreview::gitops::keep::keep as keep_pr;
 use kpreview::gitops::meta::{Keep, format_time, parse_time};
+use kpreview::gitops::narrate;
 use kpreview::gitops::wake::wake as wake_pr;
 
 use super::Invalid;
-use super::gitops::PushArgs;
+use super::gitops::{PushArgs, say};
 
 pub const KEEP_HELP: &str = "\
 Examples:
@@ -85,18 +85,6 @@ pub struct WakeArgs {
     push: PushArgs,
 }
 
-fn say(message: &str) {
-    eprintln!("{message}");
-}
-
-fn report(done: &Changed, repo: &Repo, push: &PushArgs, verb: &str, unchanged: &str) {
-    let names: Vec<&str> = done.previews.iter().map(|m| m.namespace.as_str()).collect();
-    match &done.commit {
-        None => say(&format!("{} {unchanged}; nothing to commit", names.join(", "))),
-        Some(commit) => say(&format!("{verb} {}: {}", done.changed.join(", "), push.landed(commit, repo))),
-    }
-}
-
 pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let keep = match (args.off, args.until) {
@@ -115,12 +103,7 @@ pub fn keep(args: &KeepArgs) -> anyhow::Result<()> {
     let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let done = keep_pr(&repo, args.pr, args.app.as_deref(), keep, push.as_ref(), &mut say)?;
-    let (verb, unchanged) = match keep {
-        Keep::No => ("stopped keeping".to_owned(), "was not kept".to_owned()),
-        Keep::Until(until) => (format!("kept until {}", format_time(until)), "is already kept so".to_owned()),
-        Keep::Indefinitely => ("kept until `kpreview keep --off`".to_owned(), "is already kept so".to_owned()),
-    };
-    report(&done, &repo, &args.push, &verb, &unchanged);
+    say(&narrate::kept(keep, &done, repo.branch(), push.as_ref()));
     Ok(())
 }
 
@@ -129,6 +112,6 @@ pub fn wake(args: &WakeArgs) -> anyhow::Result<()> {
     let push = args.push.push();
     let now = args.now.unwrap_or_else(Timestamp::now);
     let done = wake_pr(&repo, args.pr, args.app.as_deref(), now, push.as_ref(), &mut say)?;
-    report(&done, &repo, &args.push, "woke", "is awake");
+    say(&narrate::woke(&done, repo.branch(), push.as_ref()));
     Ok(())
 }

@@ -10,19 +10,16 @@ use clap::Args;
 use jiff::Timestamp;
 
 use kpreview::gitops::gc::{self, Policy};
-use kpreview::gitops::keep;
-use kpreview::gitops::meta::{format_time, parse_time};
+use kpreview::gitops::meta::parse_time;
+use kpreview::gitops::narrate;
 use kpreview::gitops::overlay::{self, DEFAULT_KUSTOMIZE};
+use kpreview::gitops::publication::{FromOverlay, FromSpec, Landing};
 use kpreview::gitops::publish::{Publication, Published, publish as publish_preview};
-use kpreview::gitops::requests::requests;
-use kpreview::gitops::summary::{Summary, age, summary};
-use kpreview::gitops::unpublish::{self, Unpublish, unpublish as unpublish_pr};
+use kpreview::gitops::unpublish::{Unpublish, unpublish as unpublish_pr};
 use kpreview::gitops::{Push, Repo};
 use kpreview::k8s::Duration;
 use kpreview::render;
-use kpreview::spec::defaults::PrField;
 
-use super::Invalid;
 use super::input::{PolicyArgs, PrArgs, load, read_lock};
 
 pub const PUBLISH_HELP: &str = "\
@@ -108,11 +105,6 @@ pub struct PushArgs {
 impl PushArgs {
     pub fn push(&self) -> Option<Push> {
         self.push.then(|| Push { remote: self.remote.clone(), attempts: self.attempts })
-    }
-
-    /// Where `commit` landed: `abc1234 on main and origin/main`.
-    pub fn landed(&self, commit: &kpreview::gitops::repo::Oid, repo: &Repo) -> String {
-        landed(Some(commit), repo, self.push().as_ref())
     }
 
     /// The repository at `dir`, with this command's timeout.
@@ -216,16 +208,9 @@ pub struct GcArgs {
     push: PushArgs,
 }
 
-fn say(message: &str) {
+/// Status on stderr.
+pub fn say(message: &str) {
     eprintln!("{message}");
-}
-
-fn landed(commit: Option<&kpreview::gitops::repo::Oid>, repo: &Repo, push: Option<&Push>) -> String {
-    let commit = commit.map_or("?", |c| c.short());
-    match push {
-        Some(p) => format!("{commit} on {} and {}/{}", repo.branch(), p.remote, repo.branch()),
-        None => format!("{commit} on {}", repo.branch()),
-    }
 }
 
 pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
@@ -234,38 +219,11 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
     }
     let inputs = args.pr.inputs();
     let (spec, model) = load(&args.spec, &inputs, &args.policy.load()?)?;
-    let sha = model.pr.head_sha.clone().ok_or_else(|| {
-        Invalid(format!("{}: publish records the head commit: {}", spec.name, inputs.sources.hint(PrField::HeadSha)))
-    })?;
     let manifests = render(&model);
-    let files = manifests.files()?;
-    let diagram = kpreview::plan::mermaid_for(&model, &manifests)?;
-    let publication = Publication {
-        app: model.app.clone(),
-        namespace: model.namespace.clone(),
-        pr: model.pr.number,
-        sha,
-        branch: model.pr.branch.clone(),
-        ttl: model.ttl.clone(),
-        files,
-        now: args.now.unwrap_or_else(Timestamp::now),
-        force: args.force,
-        max: max(args),
-    };
-    let done = land_publication(args, &publication)?;
-    let sync_plan =
-        format!("<details><summary>Sync plan</summary>\n\n```mermaid\n{}\n```\n\n</details>", diagram.trim_end());
-    let mut summary = summary(&model, &done.meta);
-    summary.outside = kpreview::plan::outside(&kpreview::plan::Plan::of(&model, &manifests)?);
-    if let Some(lock) = read_lock(&spec.dir)? {
-        for store in &mut summary.stores {
-            if let Some(locked) = lock.snapshots.get(&store.name) {
-                store.taken = age(&locked.start_time, done.meta.updated);
-            }
-        }
-    }
-    enrich(&mut summary, &publication, &done);
-    emit_summary(args, &summary.to_markdown(Some(&sync_plan)))
+    let prepared = FromSpec::new(&model, &manifests, &spec.name, &inputs.sources, landing(args))?;
+    let lock = read_lock(&spec.dir)?;
+    let done = land_publication(args, &prepared.publication)?;
+    emit_summary(args, &prepared.comment(lock.as_ref(), &done))
 }
 
 /// `publish --overlay DIR`: build, read the objects as one preview, publish them as they are.
@@ -287,66 +245,17 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
     }
     let name = dir.display().to_string();
     let preview = overlay::read(&built.stream, &name, &given)?;
-    // The overlay is the pull request's too: a kustomization's `namespace:` or a patch could move
-    // what the generator rendered, so its namespace is checked against the policy's once more.
-    let pr =
-        kpreview::spec::model::Pr { number: preview.pr, head_sha: preview.sha.clone(), branch: preview.branch.clone() };
-    match policy.namespace.evaluate(&preview.app, &pr) {
-        Ok(expected) if expected == preview.namespace => {}
-        Ok(expected) => {
-            return Err(Invalid(format!(
-                "{name}: the overlay renders namespace `{}`, but {} (`{}`) gives `{expected}` for app `{}`, pull \
-                 request {}; an overlay may not move a preview's namespace",
-                preview.namespace,
-                policy.entry("namespace"),
-                policy.namespace.text,
-                preview.app,
-                preview.pr
-            ))
-            .into());
-        }
-        Err(e) => return Err(Invalid(format!("{name}: {}: {e}", policy.entry("namespace"))).into()),
-    }
-    let sha = preview.sha.clone().ok_or_else(|| {
-        Invalid(format!(
-            "{name}: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the generator writes it on the Namespace as kpreview.dev/head-sha)"
-        ))
-    })?;
-    let publication = Publication {
-        app: preview.app.clone(),
-        namespace: preview.namespace.clone(),
-        pr: preview.pr,
-        sha,
-        branch: preview.branch.clone(),
-        ttl: preview.ttl.clone(),
-        files: preview.files()?,
+    let prepared = FromOverlay::new(preview, &name, &policy, landing(args))?;
+    let done = land_publication(args, &prepared.publication)?;
+    emit_summary(args, &prepared.comment(&done))
+}
+
+fn landing(args: &PublishArgs) -> Landing {
+    Landing {
         now: args.now.unwrap_or_else(Timestamp::now),
         force: args.force,
-        max: max(args),
-    };
-    let done = land_publication(args, &publication)?;
-    let mut summary = overlay::summary::summary(&preview.objects, &done.meta);
-    enrich(&mut summary, &publication, &done);
-    emit_summary(args, &summary.to_markdown(None))
-}
-
-fn max(args: &PublishArgs) -> Option<usize> {
-    args.max.map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-/// What the summary says beyond the render: requests, keep, the cap's evictions.
-fn enrich(summary: &mut Summary, publication: &Publication, done: &Published) {
-    if summary.requests.is_none() {
-        let objects: Vec<serde_json::Value> = publication
-            .files
-            .iter()
-            .filter_map(|(_, text)| kpreview::yaml::value_from_str(text, kpreview::yaml::Limits::Stream).ok())
-            .collect();
-        summary.requests = Some(requests(&objects));
+        max: args.max.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     }
-    summary.kept = keep::describe(&done.meta, done.meta.updated);
-    summary.evicted = done.evicted.iter().map(|m| (m.namespace.clone(), m.pr)).collect();
-    summary.max = publication.max;
 }
 
 /// Commits (and pushes) a rendered preview and says what happened on stderr.
@@ -354,52 +263,8 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
     let repo = args.push.open(&args.repo)?;
     let push = args.push.push();
     let done = publish_preview(&repo, publication, push.as_ref(), &mut say)?;
-    let dir = format!("previews/{}", publication.namespace);
-    match &done.commit {
-        None => {
-            let holder =
-                push.as_ref().map_or_else(|| repo.branch().to_owned(), |p| format!("{}/{}", p.remote, repo.branch()));
-            say(&format!("{dir} on {holder} already holds exactly this; nothing to commit"));
-        }
-        Some(commit) => say(&format!(
-            "{} {dir} ({} objects, PR #{}, expires {}): {}",
-            if done.existed { "updated" } else { "published" },
-            publication.files.len(),
-            publication.pr,
-            format_time(done.meta.expires()),
-            landed(Some(commit), &repo, push.as_ref())
-        )),
-    }
-    if let Some(since) = done.woke {
-        say(&format!("woke {dir}: it slept since {}", format_time(since)));
-    }
-    for m in &done.evicted {
-        say(&format!(
-            "took down previews/{} (app {}, PR #{}, created {}): oldest beyond --max {}",
-            m.namespace,
-            m.app,
-            m.pr,
-            format_time(m.created),
-            publication.max.unwrap_or_default()
-        ));
-    }
-    if done.over_max_kept > 0 {
-        say(&format!(
-            "warning: {} more preview{} than --max {} stay{}: kept previews and this one are never taken down",
-            done.over_max_kept,
-            if done.over_max_kept == 1 { "" } else { "s" },
-            publication.max.unwrap_or_default(),
-            if done.over_max_kept == 1 { "s" } else { "" }
-        ));
-    }
-    let clock = Timestamp::now();
-    if !done.meta.kept.holds_at(clock) && done.meta.expires() <= clock {
-        say(&format!(
-            "warning: {dir} expires at {}, already past (--now {} + ttl {}); the next gc removes it",
-            format_time(done.meta.expires()),
-            format_time(publication.now),
-            publication.ttl
-        ));
+    for line in narrate::published(publication, &done, repo.branch(), push.as_ref(), Timestamp::now()) {
+        say(&line);
     }
     Ok(done)
 }
@@ -420,29 +285,8 @@ pub fn unpublish(args: &UnpublishArgs) -> anyhow::Result<()> {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let request = Unpublish { pr: args.pr, app: args.app.as_deref(), now, force: args.force };
     let done = unpublish_pr(&repo, &request, push.as_ref(), &mut say)?;
-    for (name, reason) in &done.unreadable {
-        say(&format!("warning: left previews/{name} alone: {reason}"));
-    }
-    let of_app = args.app.as_ref().map(|a| format!(" of app {a}")).unwrap_or_default();
-    if done.removed.is_empty() {
-        let already: Vec<String> =
-            done.already.iter().map(|t| format!("{} (removed {})", t.meta.namespace, format_time(t.removed))).collect();
-        let note =
-            if already.is_empty() { String::new() } else { format!(" (already removed: {})", already.join(", ")) };
-        say(&format!("no preview of PR #{}{of_app} in {}{note}; nothing to do", args.pr, repo.dir().display()));
-        if !done.others.is_empty() && done.already.is_empty() {
-            // A PREVIEW_APP that is not the spec's metadata.name would otherwise leak the preview
-            // until gc, with a green job.
-            say(&format!(
-                "warning: PR #{} has previews of other apps: {}; if one of them is this pull request's, --app is \
-                 wrong (it must be the spec's metadata.name)",
-                args.pr,
-                unpublish::by_app(done.others.iter()).join(", ")
-            ));
-        }
-    } else {
-        let names: Vec<&str> = done.removed.iter().map(|m| m.namespace.as_str()).collect();
-        say(&format!("removed {}: {}", names.join(", "), landed(done.commit.as_ref(), &repo, push.as_ref())));
+    for line in narrate::unpublished(&request, &done, repo.dir(), repo.branch(), push.as_ref()) {
+        say(&line);
     }
     Ok(())
 }
@@ -461,27 +305,11 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
         gc::dry_run(&repo, &policy, push.as_ref().map(|p| p.remote.as_str()))?
     } else {
         let done = gc::collect(&repo, &policy, push.as_ref(), &mut say)?;
-        match &done.commit {
-            None => say(&format!("nothing to remove among {} previews", done.plan.previews)),
-            Some(commit) => say(&format!(
-                "removed {} of {} previews, put {} to sleep, purged {} removed earlier: {}",
-                done.plan.remove.len(),
-                done.plan.previews,
-                done.plan.sleep.len(),
-                done.plan.purge.len(),
-                landed(Some(commit), &repo, push.as_ref())
-            )),
-        }
+        say(&narrate::collected(&done, repo.branch(), push.as_ref()));
         done.plan
     };
-    if plan.over_max_kept > 0 {
-        say(&format!(
-            "warning: {} more previews than --max stay because they are kept (`kpreview keep`)",
-            plan.over_max_kept
-        ));
-    }
-    for skipped in &plan.skipped {
-        say(&format!("warning: left {} alone: {}", skipped.path, skipped.reason));
+    for line in narrate::gc_warnings(&plan) {
+        say(&line);
     }
     std::io::stdout().lock().write_all(plan.to_json().as_bytes()).context("cannot write to stdout")?;
     Ok(())

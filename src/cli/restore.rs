@@ -7,14 +7,11 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use kpreview::k8s::Duration;
-use kpreview::render::naming::is_dns1123_label;
 use kpreview::restore::RestoreError;
-use kpreview::restore::cleanup::cleanup;
+use kpreview::restore::cleanup::{Target, cleanup};
 use kpreview::restore::phase::summary;
 use kpreview::restore::request::Request;
 use kpreview::restore::run::run;
-
-use super::Invalid;
 
 const VELERO_HELP: &str = "\
 Examples:
@@ -104,17 +101,13 @@ fn velero(args: &VeleroArgs) -> anyhow::Result<()> {
 }
 
 fn clean(args: &CleanupArgs) -> anyhow::Result<()> {
-    for (flag, value) in [("--preview", &args.preview), ("--velero-namespace", &args.velero_namespace)] {
-        if !is_dns1123_label(value) {
-            return Err(Invalid(format!("{flag} `{value}` is not a namespace name (a DNS-1123 label)")).into());
-        }
-    }
+    let target = Target::new(&args.preview, &args.velero_namespace)?;
     // From Argo CD 3.3 a failed PostDelete hook blocks the Application's deletion, and with it
     // the preview's; what is left (labelled Restores, RBAC for a deleted ServiceAccount) grants
     // nothing and is removed by hand, so the cleanup reports and never fails the hook.
     let removed = match block_on(async {
         let client = client().await?;
-        cleanup(client, &args.preview, &args.velero_namespace, |line| eprintln!("{line}")).await
+        cleanup(client, &target, |line| eprintln!("{line}")).await
     }) {
         Ok(removed) => removed,
         Err(e) => {

@@ -11,16 +11,39 @@ use serde::de::DeserializeOwned;
 
 use super::crd::Restore;
 use super::error::{RestoreError, api_message};
+use crate::k8s::naming::is_dns1123_label;
 use crate::render::meta::{MANAGED_BY, PREVIEW};
 
-/// Deletes every Restore, Role and RoleBinding in `velero_namespace` that kpreview made for
-/// `preview`, returning how many it deleted. Tries them all before reporting what failed.
-pub async fn cleanup(
-    client: Client,
-    preview: &str,
-    velero_namespace: &str,
-    mut log: impl FnMut(String),
-) -> Result<usize, RestoreError> {
+/// `kpreview restore cleanup`'s arguments, checked: the preview's name goes into a label selector
+/// and Velero's namespace into the API's paths, so each must be a namespace name (a value such as
+/// `shop,app=x` would widen the selector to other objects).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The deleted preview's namespace.
+    pub preview: String,
+    /// Where Velero runs and Restores live.
+    pub velero_namespace: String,
+}
+
+impl Target {
+    /// Checks both names; the first that is not a namespace name is the error.
+    pub fn new(preview: &str, velero_namespace: &str) -> Result<Self, RestoreError> {
+        for (flag, value) in [("--preview", preview), ("--velero-namespace", velero_namespace)] {
+            if !is_dns1123_label(value) {
+                return Err(RestoreError::Invalid(format!(
+                    "{flag} `{value}` is not a namespace name (a DNS-1123 label)"
+                )));
+            }
+        }
+        Ok(Self { preview: preview.to_owned(), velero_namespace: velero_namespace.to_owned() })
+    }
+}
+
+/// Deletes every Restore, Role and RoleBinding in Velero's namespace that kpreview made for the
+/// preview of `target`, returning how many it deleted. Tries them all before reporting what
+/// failed.
+pub async fn cleanup(client: Client, target: &Target, mut log: impl FnMut(String)) -> Result<usize, RestoreError> {
+    let (preview, velero_namespace) = (target.preview.as_str(), target.velero_namespace.as_str());
     let selector = format!("{MANAGED_BY}=kpreview,{PREVIEW}={preview}");
     let mut failures = Vec::new();
     let mut removed = 0;
@@ -70,4 +93,23 @@ where
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::{Fault, HasFault};
+
+    #[test]
+    fn a_target_takes_namespace_names_only() {
+        let target = Target::new("shop-pr-42", "velero").unwrap();
+        assert_eq!((target.preview.as_str(), target.velero_namespace.as_str()), ("shop-pr-42", "velero"));
+        let err = Target::new("shop,app=x", "velero").unwrap_err();
+        assert_eq!(err.to_string(), "--preview `shop,app=x` is not a namespace name (a DNS-1123 label)");
+        assert_eq!(err.fault(), Fault::Input);
+        let err = Target::new("shop-pr-42", "Velero").unwrap_err();
+        assert_eq!(err.to_string(), "--velero-namespace `Velero` is not a namespace name (a DNS-1123 label)");
+        let err = Target::new("", "").unwrap_err();
+        assert!(err.to_string().starts_with("--preview ``"), "the first bad one: {err}");
+    }
 }

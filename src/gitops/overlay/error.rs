@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::policy::namespace::MissingField;
+
 /// An overlay that could not be built or read as one preview.
 #[derive(Debug, thiserror::Error)]
 pub enum OverlayError {
@@ -118,6 +120,41 @@ pub enum OverlayError {
         /// What the flag says.
         given: String,
     },
+    /// The overlay built a namespace other than the one the platform's template gives (SPEC §7).
+    #[error(transparent)]
+    MovedNamespace(Box<MovedNamespace>),
+    /// The platform's template needs a pull-request field the build did not carry.
+    #[error("{overlay}: {entry}: {missing}")]
+    NamespaceTemplate {
+        /// The overlay.
+        overlay: String,
+        /// How messages name the policy's entry.
+        entry: String,
+        /// The field the template needs.
+        missing: MissingField,
+    },
+}
+
+/// A kustomization's `namespace:` or a patch moved what the generator rendered.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{overlay}: the overlay renders namespace `{namespace}`, but {entry} (`{template}`) gives `{expected}` for app `{app}`, pull request {pr}; an overlay may not move a preview's namespace"
+)]
+pub struct MovedNamespace {
+    /// The overlay.
+    pub overlay: String,
+    /// The namespace it built.
+    pub namespace: String,
+    /// How messages name the policy's entry: `` `namespace` of the built-in policy ``.
+    pub entry: String,
+    /// The template as written.
+    pub template: String,
+    /// The namespace the template gives.
+    pub expected: String,
+    /// The app the build is the preview of.
+    pub app: String,
+    /// Its pull request.
+    pub pr: u64,
 }
 
 /// The overlay itself is at fault (exit 1), unless the machine could not run or read it (exit 2).
