@@ -148,8 +148,8 @@ pub struct PublishArgs {
     summary: Option<PathBuf>,
     /// Hold at most N live previews: the oldest by creation beyond N are taken down in the same
     /// commit (as gc's cap does); never this one, never a kept one.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    max: Option<u64>,
+    #[arg(long, value_name = "N", value_parser = parse_max)]
+    max: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -185,7 +185,7 @@ pub struct GcArgs {
     #[arg(long, value_name = "DURATION", value_parser = Duration::parse)]
     ttl: Option<Duration>,
     /// Keep at most N previews: beyond that, the first created go.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_max)]
     max: Option<usize>,
     /// The time to judge expiry at (default: now).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
@@ -251,11 +251,7 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
 }
 
 fn landing(args: &PublishArgs) -> Landing {
-    Landing {
-        now: args.now.unwrap_or_else(Timestamp::now),
-        force: args.force,
-        max: args.max.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-    }
+    Landing { now: args.now.unwrap_or_else(Timestamp::now), force: args.force, max: args.max }
 }
 
 /// Commits (and pushes) a rendered preview and says what happened on stderr.
@@ -313,4 +309,15 @@ pub fn gc(args: &GcArgs) -> anyhow::Result<()> {
     }
     std::io::stdout().lock().write_all(plan.to_json().as_bytes()).context("cannot write to stdout")?;
     Ok(())
+}
+
+/// `--max N` of publish and gc: how many live previews to hold, at least one.
+fn parse_max(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("0 would take down every preview; --max is how many to hold, at least 1 (to take them all \
+                      down, use gc --ttl 1s)"
+            .to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a count; --max takes a whole number of previews, such as 30")),
+    }
 }

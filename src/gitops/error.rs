@@ -81,9 +81,10 @@ pub enum GitOpsError {
     /// The preview was published (or removed) later than this publish or unpublish claims to be:
     /// a re-run of an old job.
     #[error(
-        "previews/{namespace} was {what} at {at} (sha {sha}), after this {command}'s --now {now}: going ahead \
+        "previews/{namespace} was {what} at {at} (sha {sha}), {} this {command}'s --now {now}: going ahead \
          would bring back an older state, as a re-run of an older CI job does; nothing was changed. Run it with a \
-         later --now, or pass --force to {command} it anyway"
+         later --now, or pass --force to {command} it anyway",
+        if .at == .now { "at the very time of" } else { "after" }
     )]
     Stale {
         /// The namespace.

@@ -334,7 +334,8 @@ impl Plan {
             let _ = writeln!(text, "{} (app {}, PR #{}): {}", r.namespace, r.app, r.pr, r.detail);
         }
         if n > 0 {
-            text.push_str("\nTheir manifests stay beside removed.json until a gc after --grace purges them.\n");
+            let whose = if n == 1 { "Its manifests stay" } else { "Their manifests stay" };
+            let _ = writeln!(text, "\n{whose} beside removed.json until a gc after --grace purges them.");
         }
         for p in &self.purge {
             let _ = writeln!(

@@ -134,9 +134,11 @@ pub fn collected(done: &Collected, branch: &str, push: Option<&Push>) -> String 
 pub fn gc_warnings(plan: &Plan) -> Vec<String> {
     let mut lines = Vec::new();
     if plan.over_max_kept > 0 {
+        let (previews, stay) = if plan.over_max_kept == 1 { ("preview", "stays") } else { ("previews", "stay") };
         lines.push(format!(
-            "warning: {} more previews than --max stay because they are kept (`kpreview keep`)",
-            plan.over_max_kept
+            "warning: {} more {previews} than --max {stay} because {} kept (`kpreview keep`)",
+            plan.over_max_kept,
+            if plan.over_max_kept == 1 { "it is" } else { "they are" }
         ));
     }
     lines.extend(plan.skipped.iter().map(|s| format!("warning: left {} alone: {}", s.path, s.reason)));
@@ -373,5 +375,33 @@ mod tests {
         assert_eq!(kept(until, &same, "main", None), "shop-pr-7 is already kept so; nothing to commit");
         assert_eq!(kept(Keep::No, &same, "main", None), "shop-pr-7 was not kept; nothing to commit");
         assert_eq!(woke(&same, "main", None), "shop-pr-7 is awake; nothing to commit");
+    }
+
+    #[test]
+    fn gc_warns_of_kept_previews_beyond_the_cap_in_the_right_number() {
+        let plan = |over_max_kept| Plan {
+            now: "2026-11-21T10:00:00Z".into(),
+            ttl: None,
+            max: Some(1),
+            grace: "24h".into(),
+            previews: 3,
+            kept: 3,
+            remove: Vec::new(),
+            purge: Vec::new(),
+            skipped: Vec::new(),
+            sleep_after: None,
+            keep: Vec::new(),
+            sleep: Vec::new(),
+            over_max_kept,
+        };
+        assert!(gc_warnings(&plan(0)).is_empty());
+        assert_eq!(
+            gc_warnings(&plan(1)),
+            ["warning: 1 more preview than --max stays because it is kept (`kpreview keep`)"]
+        );
+        assert_eq!(
+            gc_warnings(&plan(2)),
+            ["warning: 2 more previews than --max stay because they are kept (`kpreview keep`)"]
+        );
     }
 }

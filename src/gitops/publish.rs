@@ -247,7 +247,8 @@ fn message(
         );
     }
     if !evicted.is_empty() {
-        text.push_str("Their manifests stay beside removed.json until a gc after --grace purges them.\n");
+        let whose = if evicted.len() == 1 { "Its manifests stay" } else { "Their manifests stay" };
+        let _ = writeln!(text, "{whose} beside removed.json until a gc after --grace purges them.");
     }
     text
 }

@@ -142,8 +142,11 @@ fn a_kept_preview_outlives_its_ttl_and_the_cap_until_the_keep_ends() {
         plan["remove"].as_array().unwrap().iter().map(|r| r["namespace"].as_str().unwrap()).collect();
     assert_eq!(removed, ["shop-pr-4"], "past its TTL, only the unkept goes");
     // Beyond the cap with only kept previews left: the cap cannot hold, and says so.
-    let plan = dry(&at(5), "0");
-    assert_eq!(plan["overMaxKept"], 1);
+    world.ok(&["keep", "--repo", &repo.to_string_lossy(), "--pr", "4", "--now", &at(5)]);
+    let plan = dry(&at(5), "1");
+    assert_eq!(plan["overMaxKept"], 1, "{plan}");
+    assert!(plan["remove"].as_array().unwrap().is_empty(), "{plan}");
+    world.ok(&["keep", "--repo", &repo.to_string_lossy(), "--pr", "4", "--off"]);
 
     let until = at(60 * 72);
     world.ok(&["keep", "--repo", &repo.to_string_lossy(), "--pr", "1", "--until", &until, "--now", &at(5)]);

@@ -154,7 +154,11 @@ fn directories_kpreview_did_not_write_are_left_alone_with_a_warning() {
     crate::support::write(&repo, "previews/handmade/notes.txt", "mine\n");
     world.git(&repo, &["add", "previews"]);
     world.commit(&repo, "A hand-made directory");
-    let out = world.ok(&["gc", "--repo", &repo.to_string_lossy(), "--now", "2030-01-01T00:00:00Z", "--max", "0"]);
+    // `--max 0` would take down everything: refused as publish refuses it, with the way to do that.
+    let zero =
+        world.fails(2, &["gc", "--repo", &repo.to_string_lossy(), "--now", "2030-01-01T00:00:00Z", "--max", "0"]);
+    assert!(stderr(&zero).contains("--max is how many to hold, at least 1"), "{}", stderr(&zero));
+    let out = world.ok(&["gc", "--repo", &repo.to_string_lossy(), "--now", "2030-01-01T00:00:00Z", "--max", "1"]);
     assert!(
         stderr(&out).contains("warning: left previews/handmade alone: it holds neither preview.json nor removed.json"),
         "{}",
