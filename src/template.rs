@@ -220,10 +220,27 @@ fn undeclared(failure: &Failure, path: &str, context: &Context) -> String {
     }
     let mut known: Vec<String> = KNOWN.iter().map(|k| (*k).to_owned()).collect();
     leaves(context, "", &mut known);
-    let guess = crate::k8s::suggest::did_you_mean(path, known.iter().map(String::as_str))
-        .map(|g| format!("did you mean `{g}`? "))
-        .unwrap_or_default();
+    let guess =
+        guess(path, known.iter().map(String::as_str)).map(|g| format!("did you mean `{g}`? ")).unwrap_or_default();
     format!("{failure}; {guess}known: {}", KNOWN.join(", "))
+}
+
+/// The known variable `path` most likely meant: one spelled closely, or else one of the same group
+/// whose name holds the unknown one's (`pr.sha` is `pr.headSha`).
+fn guess<'a>(path: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    crate::k8s::suggest::did_you_mean(path, known.clone()).or_else(|| part_of(path, known))
+}
+
+fn part_of<'a>(path: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let (group, name) = path.rsplit_once('.').unwrap_or(("", path));
+    let name = name.to_ascii_lowercase();
+    if name.len() < 3 {
+        return None;
+    }
+    known.into_iter().find(|k| {
+        let (g, n) = k.rsplit_once('.').unwrap_or(("", k));
+        g == group && n.to_ascii_lowercase().contains(&name)
+    })
 }
 
 pub use crate::k8s::naming::slug;
@@ -284,6 +301,8 @@ mod tests {
         assert!(err.contains("`pr.headSah` is not a variable; did you mean `pr.headSha`?"), "{err}");
         let err = Templates::new().render("{{ nmae }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`nmae` is not a variable; did you mean `name`?"), "{err}");
+        let err = Templates::new().render("{{ pr.sha }}", &vars()).unwrap_err().to_string();
+        assert!(err.contains("`pr.sha` is not a variable; did you mean `pr.headSha`?"), "{err}");
         let err = Templates::new().render("{{ pr.branch }}", &vars()).unwrap_err().to_string();
         assert!(err.contains("`pr.branch` has no value: give `--branch`"), "{err}");
         let err = Templates::new().render("{{ pr.missing | default('d') }}", &vars()).unwrap_err().to_string();

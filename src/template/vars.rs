@@ -117,7 +117,7 @@ pub(super) fn unknown_variable(used: &[String], vars: &Vars) -> Option<String> {
                 if KNOWN.contains(&other) {
                     return None;
                 }
-                let guess = crate::k8s::suggest::did_you_mean(other, KNOWN.iter().copied())
+                let guess = super::guess(other, KNOWN.iter().copied())
                     .map(|g| format!("did you mean `{g}`? "))
                     .unwrap_or_default();
                 return Some(format!("`{other}` is not a variable; {guess}known: {}", KNOWN.join(", ")));
