@@ -21,7 +21,7 @@ use kpreview::spec::defaults::PrSources;
 use kpreview::{Manifests, render};
 
 use super::Invalid;
-use super::input::{PolicyArgs, env_fields, env_inputs, policy_from_env, preview_env, read_lock, read_spec, warn};
+use super::input::{LockBeside, PolicyArgs, env_fields, env_inputs, policy_from_env, preview_env, read_spec, warn};
 
 pub use kustomize::{InstallPluginArgs, as_kustomize_plugin, install_plugin};
 
@@ -127,10 +127,11 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
             args.spec.display()
         )
     })?;
-    let lock = read_lock(&spec.dir)?;
+    let lock = LockBeside::read(&spec.dir)?;
     super::input::absolute_policy(args.policy.policy.as_deref())?;
     let policy = args.policy.load()?;
-    let model = prepare(&spec.text, &spec.name, &env_inputs(PLUGIN_ENV, sources)?, lock.as_ref(), &policy)?;
+    let inputs = env_inputs(PLUGIN_ENV, sources)?;
+    let model = prepare(&spec.text, &spec.name, &inputs, lock.lock.as_ref(), &policy).map_err(|p| lock.explain(p))?;
     warn(&spec.name, &model.warnings);
     let destination = std::env::var("ARGOCD_APP_NAMESPACE").ok();
     if let Some(warning) = check_destination(&model, &spec.name, destination.as_deref())? {

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use kpreview::files::{self, Disk, ReadError};
-use kpreview::krm::locate::{LockFileError, read_beside};
+use kpreview::krm::locate::{LockFileError, Search, about_lock, read_beside};
 use kpreview::policy::{self, Policy};
 use kpreview::pr::parse_number;
 use kpreview::spec::defaults::{Inputs, PREVIEW_ENV, PrEnv, PrFields, PrSources};
 use kpreview::spec::lockfile::Lock;
 use kpreview::spec::model::Model;
-use kpreview::spec::problem::Problem;
+use kpreview::spec::problem::{Problem, Problems};
 
 use kpreview::fault::HasFault;
 
@@ -158,8 +158,9 @@ pub fn read_spec(path: &Path) -> Result<SpecFile, ReadError> {
 /// start from.
 pub fn load(path: &Path, inputs: &Inputs, policy: &Policy) -> anyhow::Result<(SpecFile, Model)> {
     let spec = read_spec(path)?;
-    let lock = read_lock(&spec.dir)?;
-    let model = policy::prepare(&spec.text, &spec.name, inputs, lock.as_ref(), policy)?;
+    let lock = LockBeside::read(&spec.dir)?;
+    let model =
+        policy::prepare(&spec.text, &spec.name, inputs, lock.lock.as_ref(), policy).map_err(|p| lock.explain(p))?;
     warn(&spec.name, &model.warnings);
     Ok((spec, model))
 }
@@ -174,4 +175,30 @@ pub fn warn(file: &str, warnings: &[Problem]) {
 /// Reads `preview.lock` from `dir` if there is one, as every mode does ([`read_beside`]).
 pub fn read_lock(dir: &Path) -> Result<Option<Lock>, LockFileError> {
     read_beside(&Disk, dir)
+}
+
+/// The lock beside a spec, and when there is none, where it was looked for: the spec's problems
+/// about the lock then say so, as the plugin's and the function's do.
+pub struct LockBeside {
+    /// The lock, if there is one.
+    pub lock: Option<Lock>,
+    missing: Option<String>,
+}
+
+impl LockBeside {
+    /// Reads the lock of the spec in `dir`.
+    pub fn read(dir: &Path) -> Result<Self, LockFileError> {
+        let mut search = Search::new();
+        let lock = search.look(&Disk, dir)?.map(|(_, lock)| lock);
+        let missing = lock.is_none().then(|| search.explain());
+        Ok(Self { lock, missing })
+    }
+
+    /// `problems`, those about the lock saying where it was looked for when there is none.
+    pub fn explain(&self, problems: Problems) -> Problems {
+        match &self.missing {
+            Some(explanation) => about_lock(problems, explanation),
+            None => problems,
+        }
+    }
 }

@@ -16,7 +16,7 @@ use kpreview::spec::problem::Problems;
 use kpreview::spec::reference;
 use kpreview::{output, render as render_model};
 
-use super::input::{PolicyArgs, PrArgs, SpecFile, load, read_lock, read_spec, warn};
+use super::input::{LockBeside, PolicyArgs, PrArgs, SpecFile, load, read_spec, warn};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -101,7 +101,8 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
     // whole run the environment's fault (exit 2) rather than the input's.
     let mut fault = Fault::Input;
     for path in &args.specs {
-        let read = read_spec(path).map_err(anyhow::Error::from).and_then(|spec| Ok((read_lock(&spec.dir)?, spec)));
+        let read =
+            read_spec(path).map_err(anyhow::Error::from).and_then(|spec| Ok((LockBeside::read(&spec.dir)?, spec)));
         let (lock, spec) = match read {
             Ok(read) => read,
             Err(e) if several => {
@@ -114,7 +115,7 @@ pub fn validate(args: &ValidateArgs) -> anyhow::Result<()> {
             }
             Err(e) => return Err(e),
         };
-        match check(&spec, &inputs, lock.as_ref(), &policy, args.strict) {
+        match check(&spec, &inputs, lock.lock.as_ref(), &policy, args.strict).map_err(|p| lock.explain(p)) {
             Ok(model) => {
                 warn(&spec.name, &model.warnings);
                 eprintln!("ok: {}", spec.name);

@@ -57,7 +57,7 @@ pub enum LockFileError {
         target: PathBuf,
     },
     /// A link that leads nowhere, or a path the system cannot resolve.
-    #[error("{}: cannot read it: {error}", .path.display())]
+    #[error("{}: {}", .path.display(), unresolved(.error))]
     Unresolved {
         /// The lock file.
         path: PathBuf,
@@ -109,6 +109,15 @@ impl HasFault for LockFileError {
             Self::Read { error, .. } => error.fault(),
             _ => Fault::Input,
         }
+    }
+}
+
+fn unresolved(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => {
+            "it is a symbolic link to nothing (its target does not exist); commit the lock file itself".to_owned()
+        }
+        _ => format!("cannot read it: {error}"),
     }
 }
 
