@@ -166,8 +166,13 @@ fn follow(
     let moved = repo
         .check_move(local, tip, &reach)
         .and_then(|()| advance(repo, local, tip, &reach, &format!("follow {name}/{}", repo.branch())));
-    if let Err(e) = moved {
-        report(&format!("note: {} stays behind {name}/{}: {e}", repo.branch(), repo.branch()));
+    match moved {
+        Ok(()) => report(&format!(
+            "moved {branch} to {name}/{branch} ({}), which already holds this change",
+            tip.short(),
+            branch = repo.branch()
+        )),
+        Err(e) => report(&format!("note: {} stays behind {name}/{}: {e}", repo.branch(), repo.branch())),
     }
 }
 

@@ -213,3 +213,24 @@ fn an_unreachable_remote_names_the_git_command_that_failed() {
     );
     assert!(stderr(&out).contains("has no remote `upstream`"), "{}", stderr(&out));
 }
+
+/// A clone behind a remote that already holds its change (another CI job's run of the same
+/// publish, or an earlier run killed after its push) commits nothing and catches up, saying so.
+#[test]
+fn a_clone_behind_a_remote_that_holds_its_change_catches_up_and_says_so() {
+    let world = World::new();
+    let spec = world.spec("shop", "48h");
+    let (first, second) = (world.clone("first"), world.clone("second"));
+    let publish = |repo: &std::path::Path| {
+        let repo = repo.to_string_lossy().into_owned();
+        let args = ["publish", &spec.to_string_lossy(), "--repo", &repo, "--pr", "7", "--sha", SHA];
+        world.ok(&[&args[..], &["--now", "2026-11-21T10:00:00Z", "--push"]].concat())
+    };
+    publish(&first);
+    let out = publish(&second);
+    let err = stderr(&out);
+    assert!(err.contains("moved main to origin/main (") && err.contains("which already holds this change"), "{err}");
+    assert!(err.contains("already holds exactly this; nothing to commit"), "{err}");
+    assert_eq!(world.git(&second, &["rev-parse", "HEAD"]), world.git(&world.remote(), &["rev-parse", "main"]));
+    assert_eq!(world.git(&second, &["status", "--porcelain"]), "", "{}", describe(&out));
+}
