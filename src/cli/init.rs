@@ -43,12 +43,13 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
     let made = if let Some(path) = &args.from {
         let directory =
             std::path::absolute(path).ok().and_then(|p| p.parent()?.file_name()?.to_str().map(str::to_owned));
-        let options = Options { name: args.name.clone(), directory, profiles: args.profiles.clone() };
+        let options =
+            Options { name: args.name.clone(), directory, profiles: args.profiles.clone(), output: output(args) };
         let text = files::read_path(path, files::SMALL)?;
         from_compose(&text, &path.display().to_string(), &options)?
     } else {
         let directory = std::env::current_dir().ok().and_then(|d| d.file_name()?.to_str().map(str::to_owned));
-        starter(&Options { name: args.name.clone(), directory, profiles: Vec::new() })?
+        starter(&Options { name: args.name.clone(), directory, profiles: Vec::new(), output: output(args) })?
     };
     for note in &made.notes {
         eprintln!("note: {note}");
@@ -77,4 +78,9 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+/// The file name the spec's header suggests commands for: `-o`'s, unless stdout.
+fn output(args: &InitArgs) -> Option<String> {
+    (args.output.as_os_str() != "-").then(|| args.output.display().to_string())
 }

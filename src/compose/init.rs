@@ -16,6 +16,15 @@ pub struct Options {
     pub directory: Option<String>,
     /// Profiles whose services are included (others with a `profiles:` are skipped).
     pub profiles: Vec<String>,
+    /// The file the spec is written to, for the commands its header suggests (`preview.yaml`).
+    pub output: Option<String>,
+}
+
+impl Options {
+    /// The spec's file name as the header's commands write it.
+    pub(super) fn output(&self) -> &str {
+        self.output.as_deref().unwrap_or("preview.yaml")
+    }
 }
 
 /// A spec `init` made.
@@ -40,7 +49,7 @@ pub fn from_compose(text: &str, file: &str, options: &Options) -> Result<Init, I
 pub fn starter(options: &Options) -> Result<Init, InitError> {
     let app = options.name.clone().or_else(|| options.directory.clone()).unwrap_or_else(|| "app".to_owned());
     let app = crate::k8s::naming::fit(&super::names::label(&app), 40).trim_end_matches('-').to_owned();
-    let text = minimal::text(&app);
+    let text = minimal::text(&app, options.output());
     check(&text, "nothing")?;
     Ok(Init { text, notes: Vec::new() })
 }

@@ -2,12 +2,12 @@
 //! needs, and the next ones as comments.
 
 /// The starter spec for application `app`.
-pub fn text(app: &str) -> String {
+pub fn text(app: &str, file: &str) -> String {
     format!(
         "\
 # A preview spec made by `kpreview init`. Every field: docs/reference.md (or `kpreview schema`).
-#   kpreview validate preview.yaml
-#   kpreview render preview.yaml --pr 1 --sha $(git rev-parse HEAD)
+#   kpreview validate {file}
+#   kpreview render {file} --pr 1 --sha $(git rev-parse HEAD)
 apiVersion: kpreview.dev/v1alpha1
 kind: Preview
 metadata:

@@ -72,12 +72,16 @@ pub fn translate(compose: &Value, file: &str, options: &Options) -> Result<Init,
         ));
     }
 
-    let app = options
+    let given = options
         .name
         .clone()
         .or_else(|| root.get("name").and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| options.directory.clone())
-        .map_or_else(|| "app".to_owned(), |n| fit(&label(&n), MAX_APP).trim_end_matches('-').to_owned());
+        .or_else(|| options.directory.clone());
+    let app =
+        given.as_deref().map_or_else(|| "app".to_owned(), |n| fit(&label(n), MAX_APP).trim_end_matches('-').to_owned());
+    if let Some(given) = given.filter(|n| *n != app) {
+        notes.push(("metadata.name".to_owned(), format!("`{given}` is `{app}` here: the app's name is a DNS label")));
+    }
     let mut names = Names::default();
     for (name, _, store) in &included {
         names.add(name, store.is_some());
@@ -100,7 +104,7 @@ pub fn translate(compose: &Value, file: &str, options: &Options) -> Result<Init,
     }
     break_cycles(&mut drafts, &mut notes);
 
-    let text = document(file, &app, &drafts, &stores);
+    let text = document(file, options.output(), &app, &drafts, &stores);
     Ok(Init { text, notes: notes.into_iter().map(|(path, note)| format!("{path}: {note}")).collect() })
 }
 
@@ -120,14 +124,14 @@ fn break_cycles(drafts: &mut [ServiceDraft], notes: &mut Vec<(String, String)>) 
     }
 }
 
-fn document(file: &str, app: &str, drafts: &[ServiceDraft], stores: &[StoreDraft]) -> String {
+fn document(file: &str, output: &str, app: &str, drafts: &[ServiceDraft], stores: &[StoreDraft]) -> String {
     let ports_field =
         crate::spec::load::known_fields(&[Seg::Key("spec".into()), Seg::Key("services".into()), Seg::Key("x".into())])
             .iter()
             .any(|f| f == "ports");
     let mut root = Map::default();
     root.comment(format!(
-        "Made by `kpreview init --from {file}`. Read every comment, then:\n  kpreview validate preview.yaml\n  kpreview render preview.yaml --pr 1 --sha $(git rev-parse HEAD)\nEvery field is in docs/reference.md of kpreview (or `kpreview schema`)."
+        "Made by `kpreview init --from {file}`. Read every comment, then:\n  kpreview validate {output}\n  kpreview render {output} --pr 1 --sha $(git rev-parse HEAD)\nEvery field is in docs/reference.md of kpreview (or `kpreview schema`)."
     ));
     root.entry("apiVersion", Node::Text(crate::spec::types::API_VERSION.to_owned()));
     root.entry("kind", Node::Text(crate::spec::types::KIND.to_owned()));

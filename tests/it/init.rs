@@ -183,3 +183,24 @@ fn a_file_that_is_not_compose_is_refused_naming_the_place() {
     }
     assert!(!dir.path().join("preview.yaml").exists());
 }
+
+/// The header's commands name the file written (`-o`), and a compose `name:` that is not a DNS
+/// label is renamed with a note, as a service's is.
+#[test]
+fn the_header_names_the_file_written_and_a_renamed_app_is_noted() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "compose.yml",
+        "name: My_App\nservices:\n  web_ui:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n",
+    );
+    let notes = init(dir.path(), &["--from", "compose.yml", "-o", "other.yaml"]);
+    assert!(notes.contains("note: metadata.name: `My_App` is `my-app` here"), "{notes}");
+    assert!(notes.contains("note: services.web_ui: named `web-ui` here"), "{notes}");
+    let text = std::fs::read_to_string(dir.path().join("other.yaml")).unwrap();
+    assert!(text.contains("#   kpreview validate other.yaml\n") && !text.contains("preview.yaml"), "{text}");
+    let starter = tempdir();
+    init(starter.path(), &["-o", "mine.yaml"]);
+    let text = std::fs::read_to_string(starter.path().join("mine.yaml")).unwrap();
+    assert!(text.contains("#   kpreview render mine.yaml --pr 1"), "{text}");
+}
