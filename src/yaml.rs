@@ -103,13 +103,14 @@ pub struct Tracked<T> {
 
 /// Reads one typed document, recording unknown keys instead of failing on the first.
 ///
-/// Booleans follow YAML 1.1 (`yes`, `on`) for boolean fields, as kubectl users expect; plain
-/// scalars read into string fields keep their exact text.
+/// Booleans are YAML 1.2's `true` and `false`: a `yes` or `on` reaches a boolean field as the
+/// string it is, which the field can refuse by name (kubectl would read it as a boolean, the
+/// schema as a string); plain scalars read into string fields keep their exact text.
 ///
 /// Unknown keys seen before a fatal error are returned with it, so they are reported too.
 pub fn from_str_tracked<T: DeserializeOwned>(text: &str, limits: Limits) -> Tracked<Result<T, ReadError>> {
     let mut unknown = Vec::new();
-    let value = read(text, limits, false, Some(&mut unknown));
+    let value = read(text, limits, true, Some(&mut unknown));
     Tracked { value, unknown }
 }
 
@@ -240,7 +241,7 @@ mod texts {
 /// Reads one typed document strictly: the first problem fails it. For files kpreview writes
 /// itself (lock files, metadata).
 pub fn from_str<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, ReadError> {
-    read(text, limits, false, None)
+    read(text, limits, true, None)
 }
 
 /// The one call into serde-saphyr. Errors carry the field path (serde_path_to_error) and the
