@@ -203,8 +203,10 @@ impl<'de, T: Scalar> Visitor<'de> for LenientVisitor<T> {
         Ok(Self::check(i64::try_from(v).ok().and_then(T::from_i64), v))
     }
 
+    /// Shown as a float (`8000.0`, not `8000`), so the message does not seem to refuse a whole
+    /// number.
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Lenient::Invalid(Found::scalar(&v.to_string())))
+        Ok(Lenient::Invalid(Found::scalar(&format!("{v:?}"))))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -318,6 +320,8 @@ mod tests {
         assert_eq!(shown(read("port: 70000").port), "`70000`");
         assert_eq!(shown(read("port: -1").port), "`-1`");
         assert_eq!(shown(read("port: 80.5").port), "`80.5`");
+        assert_eq!(shown(read("port: 8000.0").port), "`8000.0`");
+        assert_eq!(shown(read("port: 8e3").port), "`8000.0`");
         assert_eq!(shown(read("port: true").port), "`true`");
         assert_eq!(shown(read("port: [1, {a: b}]").port), "a list");
         assert_eq!(shown(read("port: {a: [b]}").port), "a mapping");
