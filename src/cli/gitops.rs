@@ -307,6 +307,15 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
         }
         Err(e) => return Err(Invalid(format!("{name}: {}: {e}", policy.entry("namespace"))).into()),
     }
+    if preview.ttl.seconds() > policy.limits.ttl.seconds() {
+        return Err(Invalid(format!(
+            "{name}: the overlay's Namespace asks for a TTL of `{}` (kpreview.dev/ttl), longer than {} allows, at most {}",
+            preview.ttl,
+            policy.entry("limits.ttl"),
+            policy.limits.ttl
+        ))
+        .into());
+    }
     let sha = preview.sha.clone().ok_or_else(|| {
         Invalid(format!(
             "{name}: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the generator writes it on the Namespace as kpreview.dev/head-sha)"

@@ -8,7 +8,7 @@ use super::model::{Gateway, Limits, Platform, Policy, Secrets};
 use super::namespace::NamespaceTemplate;
 use super::types::{API_VERSION, KIND, LimitsFile, PlatformFile, PolicyFile, SecretsFile};
 use crate::k8s::naming::is_dns1123_label;
-use crate::k8s::{Measure, Quantity};
+use crate::k8s::{Duration, Measure, Quantity};
 use crate::spec::problem::{Problem, Seg, did_you_mean, key_path, render_path};
 use crate::yaml::{self, Limits as Budget};
 
@@ -158,7 +158,13 @@ fn limits(written: LimitsFile, problems: &mut Vec<Problem>) -> Limits {
     let cpu = amount("cpu", written.cpu, builtin.cpu, Measure::Cpu);
     let memory = amount("memory", written.memory, builtin.memory, Measure::Bytes);
     let storage = amount("storage", written.storage, builtin.storage, Measure::Bytes);
-    Limits { services, replicas, cpu, memory, storage }
+    let ttl = written.ttl.map_or(builtin.ttl.clone(), |text| {
+        Duration::parse(&text).unwrap_or_else(|e| {
+            problems.push(Problem::error("limits.ttl", e.to_string()));
+            builtin.ttl
+        })
+    });
+    Limits { services, replicas, cpu, memory, storage, ttl }
 }
 
 fn labels_by_app(field: &str, map: &BTreeMap<String, Vec<String>>, problems: &mut Vec<Problem>) {
@@ -209,7 +215,7 @@ fn known(parent: &[Seg]) -> &'static [&'static str] {
         ["metadata"] => &["name"],
         ["platform"] => &["velero", "staging", "ingressController", "gateway"],
         ["platform", "gateway"] => &["name", "namespace"],
-        ["limits"] => &["services", "replicas", "cpu", "memory", "storage"],
+        ["limits"] => &["services", "replicas", "cpu", "memory", "storage", "ttl"],
         ["secrets"] => &["stores", "keys"],
         _ => &[],
     }

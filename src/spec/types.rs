@@ -116,8 +116,8 @@ pub struct PreviewSpec {
     /// service sets `expose`. A template.
     #[serde(default)]
     pub domain: Option<String>,
-    /// How long the preview lives after its last publish, a Go duration such as `48h` or `90m`.
-    /// Default `48h`.
+    /// How long the preview lives after its last publish, a Go duration such as `48h` or `90m`,
+    /// at most the platform policy's `limits.ttl` (built in `168h`). Default `48h`.
     #[serde(default)]
     #[schemars(schema_with = "duration_schema")]
     pub ttl: Option<String>,
