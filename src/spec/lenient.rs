@@ -60,25 +60,45 @@ impl<T> From<T> for Lenient<T> {
 /// A wrongly typed value, described for a message: a scalar quoted (its first characters, so a
 /// hostile value cannot make messages huge), or the kind of node (`a list`, `a mapping`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found(String);
+pub struct Found {
+    shown: String,
+    float: bool,
+}
 
 impl Found {
     /// How many bytes of a scalar a message shows.
     const SHOWN: usize = 40;
 
-    fn scalar(text: &str) -> Self {
+    /// A scalar as written.
+    pub(crate) fn scalar(text: &str) -> Self {
         let mut end = text.len().min(Self::SHOWN);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
         let cut = if end < text.len() { "…" } else { "" };
-        Self(format!("`{}{cut}`", &text[..end]))
+        Self { shown: format!("`{}{cut}`", &text[..end]), float: false }
+    }
+
+    /// A description such as `a list`.
+    fn described(shown: String) -> Self {
+        Self { shown, float: false }
+    }
+
+    /// A number YAML read as a float, shown as one (`8000.0`, not `8000`) until `load` puts back
+    /// its text as written (`8e3`).
+    fn float(value: f64) -> Self {
+        Self { float: true, ..Self::scalar(&format!("{value:?}")) }
+    }
+
+    /// Whether it is a float whose text may differ from what was written.
+    pub(crate) fn is_float(&self) -> bool {
+        self.float
     }
 }
 
 impl fmt::Display for Found {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.shown)
     }
 }
 
@@ -203,24 +223,22 @@ impl<'de, T: Scalar> Visitor<'de> for LenientVisitor<T> {
         Ok(Self::check(i64::try_from(v).ok().and_then(T::from_i64), v))
     }
 
-    /// Shown as a float (`8000.0`, not `8000`), so the message does not seem to refuse a whole
-    /// number.
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Lenient::Invalid(Found::scalar(&format!("{v:?}"))))
+        Ok(Lenient::Invalid(Found::float(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Lenient::Invalid(T::misread(v).map_or_else(|| Found::scalar(v), Found)))
+        Ok(Lenient::Invalid(T::misread(v).map_or_else(|| Found::scalar(v), Found::described)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<Discard>()?.is_some() {}
-        Ok(Lenient::Invalid(Found("a list".to_owned())))
+        Ok(Lenient::Invalid(Found::described("a list".to_owned())))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<Discard, Discard>()?.is_some() {}
-        Ok(Lenient::Invalid(Found("a mapping".to_owned())))
+        Ok(Lenient::Invalid(Found::described("a mapping".to_owned())))
     }
 }
 
