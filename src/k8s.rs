@@ -10,4 +10,4 @@ pub mod quantity;
 pub mod suggest;
 
 pub use duration::{Duration, DurationError};
-pub use quantity::{Quantity, QuantityError};
+pub use quantity::{Measure, Quantity, QuantityError};

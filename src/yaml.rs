@@ -103,13 +103,14 @@ pub struct Tracked<T> {
 
 /// Reads one typed document, recording unknown keys instead of failing on the first.
 ///
-/// Booleans follow YAML 1.1 (`yes`, `on`) for boolean fields, as kubectl users expect; plain
-/// scalars read into string fields keep their exact text.
+/// Booleans are YAML 1.2's `true` and `false`: a `yes` or `on` reaches a boolean field as the
+/// string it is, which the field can refuse by name (kubectl would read it as a boolean, the
+/// schema as a string); plain scalars read into string fields keep their exact text.
 ///
 /// Unknown keys seen before a fatal error are returned with it, so they are reported too.
 pub fn from_str_tracked<T: DeserializeOwned>(text: &str, limits: Limits) -> Tracked<Result<T, ReadError>> {
     let mut unknown = Vec::new();
-    let value = read(text, limits, false, Some(&mut unknown));
+    let value = read(text, limits, true, Some(&mut unknown));
     Tracked { value, unknown }
 }
 
@@ -132,7 +133,8 @@ pub fn values_from_stream(text: &str) -> Result<Vec<serde_json::Value>, ReadErro
     if let Some(budget) = options.budget.as_mut() {
         budget.max_documents = MAX_STREAM_DOCUMENTS;
     }
-    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| read_error(String::new(), &e, Limits::Stream))
+    serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| read_error(text, String::new(), &e, Limits::Stream))
 }
 
 /// The scalars of the one document `text` exactly as written, at the places where `shape` has a
@@ -146,7 +148,7 @@ pub fn texts_like(text: &str, shape: &serde_json::Value, limits: Limits) -> Resu
     serde_saphyr::with_deserializer_from_str_with_options(text, limits.options(false), |de| {
         texts::Like(shape).deserialize(de)
     })
-    .map_err(|e| read_error(String::new(), &e, limits))
+    .map_err(|e| read_error(text, String::new(), &e, limits))
 }
 
 mod texts {
@@ -240,7 +242,7 @@ mod texts {
 /// Reads one typed document strictly: the first problem fails it. For files kpreview writes
 /// itself (lock files, metadata).
 pub fn from_str<T: DeserializeOwned>(text: &str, limits: Limits) -> Result<T, ReadError> {
-    read(text, limits, false, None)
+    read(text, limits, true, None)
 }
 
 /// The one call into serde-saphyr. Errors carry the field path (serde_path_to_error) and the
@@ -267,7 +269,7 @@ fn read<T: DeserializeOwned>(
             e.into_inner()
         })
     });
-    result.map_err(|e| read_error(path, &e, limits))
+    result.map_err(|e| read_error(text, path, &e, limits))
 }
 
 /// Writes one document, without a leading `---`.
@@ -291,9 +293,31 @@ fn check_size(text: &str, limits: Limits) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn read_error(path: String, e: &serde_saphyr::Error, limits: Limits) -> ReadError {
+fn read_error(text: &str, path: String, e: &serde_saphyr::Error, limits: Limits) -> ReadError {
     let location = e.location().map(|l| (l.line(), l.column())).filter(|(l, _)| *l > 0);
-    ReadError { path, location, message: describe(e.without_snippet(), limits) }
+    let e = e.without_snippet();
+    let mentions_tab =
+        e.to_string().to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "tab" || w == "tabs");
+    if mentions_tab && let Some(at) = tab_indented_line(text, location.map_or(1, |(line, _)| line)) {
+        // The field being read when the scanner stopped is not where the tab is.
+        return ReadError { path: String::new(), location: Some(at), message: TAB_IN_INDENTATION.to_owned() };
+    }
+    ReadError { path, location, message: describe(e, limits) }
+}
+
+const TAB_IN_INDENTATION: &str =
+    "a tab indents this line; tabs are not allowed in YAML indentation, indent with spaces";
+
+/// Where a tab in indentation is: the scanner often notices it at the end of the line before
+/// ("while scanning a plain scalar, found a tab"), so this is the first line from `from_line` on
+/// whose indentation holds a tab, with the tab's column.
+fn tab_indented_line(text: &str, from_line: u64) -> Option<(u64, u64)> {
+    let skip = usize::try_from(from_line.saturating_sub(1)).unwrap_or(usize::MAX);
+    text.lines().enumerate().skip(skip).find_map(|(i, line)| {
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+        let column = indent.find('\t')?;
+        Some((u64::try_from(i + 1).ok()?, u64::try_from(column + 1).ok()?))
+    })
 }
 
 /// The parser's message in the words of a YAML file's author: what is wrong and what to do, never
@@ -344,7 +368,7 @@ fn describe(e: &serde_saphyr::Error, limits: Limits) -> String {
             } else if message.starts_with("tabs disallowed") {
                 // The scanner's own words ("within this context (block indentation)") do not say
                 // what to do.
-                "a tab indents this line; tabs are not allowed in YAML indentation, indent with spaces".to_owned()
+                TAB_IN_INDENTATION.to_owned()
             } else {
                 message
             }
@@ -444,6 +468,25 @@ mod tests {
     fn a_broken_document_names_its_line_in_the_stream() {
         let err = values_from_stream("kind: A\n---\nkind: [B\n").unwrap_err();
         assert_eq!(err.location.map(|(line, _)| line), Some(3), "{err}");
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_reported_at_its_own_line() {
+        for (text, at) in [
+            ("a:\n  b: 1\n\tc: 2\n", (3, 1)),
+            ("a:\n  b: x\n  \tc: 2\n", (3, 3)),
+            ("a:\n\tb: 1\n", (2, 1)),
+            ("kind: A\n---\nkind: B\nspec:\n  x: y\n\ty: z\n", (6, 1)),
+        ] {
+            let err = values_from_stream(text).unwrap_err();
+            assert_eq!(
+                (err.location, err.path.as_str(), err.message.as_str()),
+                (Some(at), "", TAB_IN_INDENTATION),
+                "{text:?}"
+            );
+        }
+        let err = from_str::<std::collections::BTreeMap<String, String>>("a: x\n\tb: y\n", Limits::Spec).unwrap_err();
+        assert_eq!(err.location, Some((2, 1)), "{err}");
     }
 
     #[test]

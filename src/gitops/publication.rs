@@ -141,6 +141,7 @@ impl FromOverlay {
     /// gives.
     pub fn new(overlay: Overlay, name: &str, policy: &Policy, landing: Landing) -> Result<Self, PublicationError> {
         overlay.check_namespace(name, policy)?;
+        overlay.check_ttl(name, policy)?;
         let sha = overlay
             .sha
             .clone()

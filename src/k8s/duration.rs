@@ -11,6 +11,10 @@ use crate::fault::{Fault, HasFault};
 /// The longest duration accepted: ten years.
 const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
 
+/// What [`Duration::parse`] reads, as a JSON Schema `pattern`: numbers, each with a unit. Whether
+/// it is at least a second and at most ten years is left to the parser.
+pub const PATTERN: &str = r"^(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|ms|s|m|h))+$";
+
 /// A duration of whole seconds and its text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Duration {

@@ -23,7 +23,7 @@ const SPEC: &str = "\
   spec:
     pullRequest: {number: 3, headSha: abc1234}
     services:
-      api: {image: 'registry.example.com/api:{{ pr.shortSha }}', port: 8080, expose: yes}
+      api: {image: 'registry.example.com/api:{{ pr.shortSha }}', port: 8080, expose: true}
     domain: preview.example.com
 ";
 

@@ -24,6 +24,9 @@ pub const CPU: &str = "16";
 pub const MEMORY: &str = "64Gi";
 /// See [`CPU`].
 pub const STORAGE: &str = "1Ti";
+/// `limits.ttl`: a week, a pull request's review with a weekend in it. A preview kept longer is
+/// kept on purpose with `kpreview keep`, not by the pull request.
+pub const TTL: &str = "168h";
 
 /// `limits` as built in.
 pub fn limits() -> Limits {
@@ -34,6 +37,7 @@ pub fn limits() -> Limits {
         cpu: amount(CPU),
         memory: amount(MEMORY),
         storage: amount(STORAGE),
+        ttl: crate::k8s::Duration::parse(TTL).expect("the built-in TTL limit is a duration"),
     }
 }
 

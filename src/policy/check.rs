@@ -121,6 +121,12 @@ fn limits(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
     over("CPU requests (replicas times each request)", "limits.cpu", sums.cpu, &limits.cpu, cores(sums.cpu));
     over("memory limits (replicas times each limit)", "limits.memory", sums.memory, &limits.memory, bytes(sums.memory));
     over("data store volumes", "limits.storage", sums.storage, &limits.storage, bytes(sums.storage));
+    if model.ttl.seconds() > limits.ttl.seconds() {
+        problems.push(Problem::error(
+            "spec.ttl",
+            format!("`{}` is longer than {} allows, at most {}", model.ttl, policy.entry("limits.ttl"), limits.ttl),
+        ));
+    }
     for service in &model.services {
         if u32::try_from(service.replicas).unwrap_or(0) > limits.replicas {
             problems.push(Problem::error(

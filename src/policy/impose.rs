@@ -29,6 +29,10 @@ pub fn impose(preview: &mut Preview, policy: &Policy) -> Vec<Problem> {
         ));
     }
     spec.namespace = Some(policy.namespace.text.clone());
+    // kpreview's default TTL is no reason to refuse a spec that never asked for one.
+    if spec.ttl.is_none() && policy.limits.ttl.seconds() < crate::spec::defaults::ttl().seconds() {
+        spec.ttl = Some(policy.limits.ttl.as_str().to_owned());
+    }
     let platform = &policy.platform;
     let mut pin = |path: &str, entry: &str, what: &str, written: &mut Option<String>, pinned: Option<&String>| {
         let Some(pinned) = pinned else { return };

@@ -7,8 +7,8 @@ use super::builtin;
 use super::model::{Gateway, Limits, Platform, Policy, Secrets};
 use super::namespace::NamespaceTemplate;
 use super::types::{API_VERSION, KIND, LimitsFile, PlatformFile, PolicyFile, SecretsFile};
-use crate::k8s::Quantity;
 use crate::k8s::naming::is_dns1123_label;
+use crate::k8s::{Duration, Measure, Quantity};
 use crate::spec::problem::{Problem, Seg, did_you_mean, key_path, render_path};
 use crate::yaml::{self, Limits as Budget};
 
@@ -141,9 +141,9 @@ fn limits(written: LimitsFile, problems: &mut Vec<Problem>) -> Limits {
     };
     let services = count("services", written.services, builtin.services);
     let replicas = count("replicas", written.replicas, builtin.replicas);
-    let mut amount = |field: &str, value: Option<String>, default: Quantity| {
+    let mut amount = |field: &str, value: Option<String>, default: Quantity, measure: Measure| {
         let Some(text) = value else { return default };
-        match Quantity::parse(&text) {
+        match Quantity::parse_as(&text, measure) {
             Ok(quantity) if quantity.value() > 0.0 => quantity,
             Ok(_) => {
                 problems.push(Problem::error(format!("limits.{field}"), format!("`{text}` is not above zero")));
@@ -155,10 +155,16 @@ fn limits(written: LimitsFile, problems: &mut Vec<Problem>) -> Limits {
             }
         }
     };
-    let cpu = amount("cpu", written.cpu, builtin.cpu);
-    let memory = amount("memory", written.memory, builtin.memory);
-    let storage = amount("storage", written.storage, builtin.storage);
-    Limits { services, replicas, cpu, memory, storage }
+    let cpu = amount("cpu", written.cpu, builtin.cpu, Measure::Cpu);
+    let memory = amount("memory", written.memory, builtin.memory, Measure::Bytes);
+    let storage = amount("storage", written.storage, builtin.storage, Measure::Bytes);
+    let ttl = written.ttl.map_or(builtin.ttl.clone(), |text| {
+        Duration::parse(&text).unwrap_or_else(|e| {
+            problems.push(Problem::error("limits.ttl", e.to_string()));
+            builtin.ttl
+        })
+    });
+    Limits { services, replicas, cpu, memory, storage, ttl }
 }
 
 fn labels_by_app(field: &str, map: &BTreeMap<String, Vec<String>>, problems: &mut Vec<Problem>) {
@@ -209,7 +215,7 @@ fn known(parent: &[Seg]) -> &'static [&'static str] {
         ["metadata"] => &["name"],
         ["platform"] => &["velero", "staging", "ingressController", "gateway"],
         ["platform", "gateway"] => &["name", "namespace"],
-        ["limits"] => &["services", "replicas", "cpu", "memory", "storage"],
+        ["limits"] => &["services", "replicas", "cpu", "memory", "storage", "ttl"],
         ["secrets"] => &["stores", "keys"],
         _ => &[],
     }
@@ -277,7 +283,7 @@ mod tests {
                 "namespace: `{{ name }}` does not hold `{{ pr.number }}`, so pull requests would share it; a namespace template is lowercase letters, digits and `-` with `{{ name }}`, `{{ pr.number }}`, `{{ pr.branchSlug }}` or `{{ pr.shortSha }}`, and must hold `{{ pr.number }}`, such as `{{ name }}-pr-{{ pr.number }}`",
                 "platform.staging: `Staging` is not a namespace name: lowercase letters, digits and `-`, at most 63 characters",
                 "limits.replicas: expected a whole number from 1",
-                "limits.cpu: `lots` is not a Kubernetes quantity; write one such as `100m`, `512Mi` or `2Gi`",
+                "limits.cpu: `lots` is not a Kubernetes quantity; write one such as `100m`, `0.5` or `2`",
                 "secrets.keys.shop[0]: `shop/../prod` is not a key prefix: a non-empty path without `.` or `..` segments, such as `shop/preview/`",
             ]
         );

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::namespace::NamespaceTemplate;
-use crate::k8s::Quantity;
+use crate::k8s::{Duration, Quantity};
 
 /// The platform's policy, ready to check specs against.
 #[derive(Debug, Clone)]
@@ -62,6 +62,8 @@ pub struct Limits {
     pub memory: Quantity,
     /// Most storage of its volumes, summed.
     pub storage: Quantity,
+    /// Longest `spec.ttl`; a spec without one gets the shorter of this and kpreview's default.
+    pub ttl: Duration,
 }
 
 /// `secrets`.

@@ -79,6 +79,8 @@ pub struct LimitsFile {
     pub memory: Option<String>,
     /// Most storage of the preview's volumes, summed.
     pub storage: Option<String>,
+    /// Longest `spec.ttl`, a Go duration.
+    pub ttl: Option<String>,
 }
 
 /// `secrets`.

@@ -60,38 +60,63 @@ impl<T> From<T> for Lenient<T> {
 /// A wrongly typed value, described for a message: a scalar quoted (its first characters, so a
 /// hostile value cannot make messages huge), or the kind of node (`a list`, `a mapping`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found(String);
+pub struct Found {
+    shown: String,
+    float: bool,
+}
 
 impl Found {
     /// How many bytes of a scalar a message shows.
     const SHOWN: usize = 40;
 
-    fn scalar(text: &str) -> Self {
+    /// A scalar as written.
+    pub(crate) fn scalar(text: &str) -> Self {
         let mut end = text.len().min(Self::SHOWN);
         while !text.is_char_boundary(end) {
             end -= 1;
         }
         let cut = if end < text.len() { "…" } else { "" };
-        Self(format!("`{}{cut}`", &text[..end]))
+        Self { shown: format!("`{}{cut}`", &text[..end]), float: false }
+    }
+
+    /// A description such as `a list`.
+    fn described(shown: String) -> Self {
+        Self { shown, float: false }
+    }
+
+    /// A number YAML read as a float, shown as one (`8000.0`, not `8000`) until `load` puts back
+    /// its text as written (`8e3`).
+    fn float(value: f64) -> Self {
+        Self { float: true, ..Self::scalar(&format!("{value:?}")) }
+    }
+
+    /// Whether it is a float whose text may differ from what was written.
+    pub(crate) fn is_float(&self) -> bool {
+        self.float
     }
 }
 
 impl fmt::Display for Found {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.shown)
     }
 }
 
 /// A type a [`Lenient`] can hold: how each kind of YAML scalar converts to it.
+///
+/// Only plain scalars of the type's own kind are taken: `kpreview schema` declares these fields
+/// integers and booleans, which editors and CI check the spec against, so a quoted `"8000"` or
+/// `"true"` that the reader took would pass here and fail there.
 pub trait Scalar: Sized + Copy {
     /// From a plain integer.
     fn from_u64(value: u64) -> Option<Self>;
     /// From a plain negative integer.
     fn from_i64(value: i64) -> Option<Self>;
-    /// From a boolean (`true`, and YAML 1.1's `yes`, `on`).
+    /// From a plain `true` or `false`.
     fn from_bool(value: bool) -> Option<Self>;
-    /// From a quoted or otherwise string-typed scalar.
-    fn from_text(text: &str) -> Option<Self>;
+    /// What a string meant as a value of this type is, and what to write instead; `None` when it
+    /// does not look like one.
+    fn misread(text: &str) -> Option<String>;
 }
 
 macro_rules! integer {
@@ -106,32 +131,17 @@ macro_rules! integer {
             fn from_bool(_: bool) -> Option<Self> {
                 None
             }
-            fn from_text(text: &str) -> Option<Self> {
-                text.trim().parse().ok()
+            fn misread(text: &str) -> Option<String> {
+                text.trim()
+                    .parse::<i128>()
+                    .is_ok()
+                    .then(|| format!("{} in quotes, a string; write it without quotes", Found::scalar(text)))
             }
         }
     )*};
 }
 
-integer!(u32, u64, i64);
-
-/// Ports only as plain numbers: `kpreview schema` declares them integers, which editors and CI
-/// check the spec against, so a quoted `"8000"` that the reader took would pass here and fail
-/// there.
-impl Scalar for u16 {
-    fn from_u64(value: u64) -> Option<Self> {
-        Self::try_from(value).ok()
-    }
-    fn from_i64(value: i64) -> Option<Self> {
-        Self::try_from(value).ok()
-    }
-    fn from_bool(_: bool) -> Option<Self> {
-        None
-    }
-    fn from_text(_: &str) -> Option<Self> {
-        None
-    }
-}
+integer!(u16, u32, u64, i64);
 
 impl Scalar for bool {
     fn from_u64(_: u64) -> Option<Self> {
@@ -143,14 +153,20 @@ impl Scalar for bool {
     fn from_bool(value: bool) -> Option<Self> {
         Some(value)
     }
-    /// A quoted `"true"` reads as the plain one did before values were lenient, YAML 1.1
-    /// spellings included, as kubectl users expect.
-    fn from_text(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "y" => Some(true),
-            "false" | "no" | "off" | "n" => Some(false),
-            _ => None,
-        }
+    /// YAML 1.1's spellings are refused, not read: kubectl and Argo CD (YAML 1.1) take `yes` for
+    /// true where YAML 1.2 and the schema see the string `"yes"`, so whichever way kpreview read
+    /// it, one of them would disagree with what the author sees.
+    fn misread(text: &str) -> Option<String> {
+        let shown = Found::scalar(text);
+        let meant = match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "false" => return Some(format!("{shown} in quotes, a string; write it without quotes")),
+            "yes" | "on" | "y" => "true",
+            "no" | "off" | "n" => "false",
+            _ => return None,
+        };
+        Some(format!(
+            "{shown}, which YAML 1.1 readers (kubectl, Argo CD) take for {meant} and YAML 1.2 for a string; write `{meant}`"
+        ))
     }
 }
 
@@ -208,25 +224,21 @@ impl<'de, T: Scalar> Visitor<'de> for LenientVisitor<T> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Lenient::Invalid(Found::scalar(&v.to_string())))
+        Ok(Lenient::Invalid(Found::float(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if T::from_text(v).is_none() && v.trim().parse::<i128>().is_ok() {
-            let Found(shown) = Found::scalar(v);
-            return Ok(Lenient::Invalid(Found(format!("{shown} in quotes, a string; write it without quotes"))));
-        }
-        Ok(Self::check(T::from_text(v), v))
+        Ok(Lenient::Invalid(T::misread(v).map_or_else(|| Found::scalar(v), Found::described)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<Discard>()?.is_some() {}
-        Ok(Lenient::Invalid(Found("a list".to_owned())))
+        Ok(Lenient::Invalid(Found::described("a list".to_owned())))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<Discard, Discard>()?.is_some() {}
-        Ok(Lenient::Invalid(Found("a mapping".to_owned())))
+        Ok(Lenient::Invalid(Found::described("a mapping".to_owned())))
     }
 }
 
@@ -313,8 +325,8 @@ mod tests {
             read("port: '8080'").port.invalid().map(ToString::to_string).as_deref(),
             Some("`8080` in quotes, a string; write it without quotes")
         );
-        assert_eq!(read("on: yes").on, Lenient::Value(true));
-        assert_eq!(read("on: 'false'").on, Lenient::Value(false));
+        assert_eq!(read("on: true").on, Lenient::Value(true));
+        assert_eq!(read("on: false").on, Lenient::Value(false));
         assert_eq!(read("port: ~").port, Lenient::Absent);
         assert_eq!(read("{}").port, Lenient::Absent);
     }
@@ -326,11 +338,32 @@ mod tests {
         assert_eq!(shown(read("port: 70000").port), "`70000`");
         assert_eq!(shown(read("port: -1").port), "`-1`");
         assert_eq!(shown(read("port: 80.5").port), "`80.5`");
+        assert_eq!(shown(read("port: 8000.0").port), "`8000.0`");
+        assert_eq!(shown(read("port: 8e3").port), "`8000.0`");
         assert_eq!(shown(read("port: true").port), "`true`");
         assert_eq!(shown(read("port: [1, {a: b}]").port), "a list");
         assert_eq!(shown(read("port: {a: [b]}").port), "a mapping");
         let long = format!("port: {}é", "x".repeat(39));
         assert_eq!(shown(read(&long).port), format!("`{}…`", "x".repeat(39)));
         assert_eq!(read("on: 1").on.invalid().map(ToString::to_string).as_deref(), Some("`1`"));
+    }
+
+    /// What the schema calls a string is refused where the field is a number or boolean, with
+    /// what to write instead: kubectl reads `yes` as true, the schema as a string.
+    #[test]
+    fn quoted_values_and_yaml_1_1_booleans_are_refused_with_what_to_write() {
+        let shown = |l: Lenient<bool>| l.invalid().map(ToString::to_string).unwrap_or_default();
+        assert_eq!(shown(read("on: 'true'").on), "`true` in quotes, a string; write it without quotes");
+        assert_eq!(shown(read("on: \"False\"").on), "`False` in quotes, a string; write it without quotes");
+        for (text, meant) in [("yes", "true"), ("on", "true"), ("Y", "true"), ("no", "false"), ("'off'", "false")] {
+            let message = shown(read(&format!("on: {text}")).on);
+            assert!(message.ends_with(&format!("YAML 1.2 for a string; write `{meant}`")), "{text}: {message}");
+        }
+        assert_eq!(read("on: True").on, Lenient::Value(true));
+        let replicas = yaml::from_str::<Lenient<u32>>("'2'", Limits::Spec).unwrap();
+        assert_eq!(
+            replicas.invalid().map(ToString::to_string).as_deref(),
+            Some("`2` in quotes, a string; write it without quotes")
+        );
     }
 }

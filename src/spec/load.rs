@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use serde_json::Value;
 
 use super::lenient::Found;
-use super::problem::{Problem, Problems, Seg, did_you_mean, key_path, render_path};
+use super::problem::{Problem, Problems, Seg, did_you_mean, render_path};
 use super::types::Preview;
 use crate::yaml::{self, Limits};
 
@@ -37,7 +37,7 @@ pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
     }
     match tracked.value {
         Ok(mut preview) => {
-            problems.extend(wrong_types(&preview));
+            problems.extend(wrong_types(&preview, text));
             restore_env_texts(text, &mut preview);
             Ok(Loaded { preview, problems })
         }
@@ -54,35 +54,66 @@ pub fn load(text: &str, file: &str) -> Result<Loaded, Problems> {
 }
 
 /// Every number or boolean that was given with the wrong type, at its path.
-fn wrong_types(preview: &Preview) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let mut check = |path: String, found: Option<&Found>, expected: &str| {
-        if let Some(found) = found {
-            out.push(Problem::error(path, format!("expected {expected}, found {found}")));
+fn wrong_types(preview: &Preview, text: &str) -> Vec<Problem> {
+    let mut found: Vec<(Vec<Seg>, Found, &str)> = Vec::new();
+    let mut check = |path: &[&str], value: Option<&Found>, expected: &'static str| {
+        if let Some(value) = value {
+            found.push((path.iter().map(|k| Seg::Key((*k).to_owned())).collect(), value.clone(), expected));
         }
     };
     let spec = &preview.spec;
     if let Some(pr) = &spec.pull_request {
-        check("spec.pullRequest.number".to_owned(), pr.number.invalid(), PR_NUMBER);
+        check(&["spec", "pullRequest", "number"], pr.number.invalid(), PR_NUMBER);
     }
     for (name, service) in &spec.services {
-        let path = key_path("spec.services", name);
-        check(format!("{path}.port"), service.port.invalid(), "a port, a whole number from 1 to 65535");
-        check(format!("{path}.expose"), service.expose.invalid(), "true or false");
-        check(format!("{path}.replicas"), service.replicas.invalid(), "a whole number from 0 to 20");
-        check(format!("{path}.runAsUser"), service.run_as_user.invalid(), "a user id, a whole number above 0");
+        let at = |field| ["spec", "services", name.as_str(), field];
+        check(&at("port"), service.port.invalid(), PORT);
+        check(&at("expose"), service.expose.invalid(), "true or false");
+        check(&at("replicas"), service.replicas.invalid(), "a whole number from 0 to 20");
+        check(&at("runAsUser"), service.run_as_user.invalid(), "a user id, a whole number above 0");
     }
     for (name, service) in &spec.services {
         for (port_name, port) in &service.ports {
-            let at = key_path(&format!("{}.ports", key_path("spec.services", name)), port_name);
-            let at = if port.short { at } else { format!("{at}.port") };
-            check(at, port.port.invalid(), "a port, a whole number from 1 to 65535");
+            let at = ["spec", "services", name.as_str(), "ports", port_name.as_str(), "port"];
+            check(if port.short { &at[..5] } else { &at }, port.port.invalid(), PORT);
         }
     }
     for (name, dependency) in &spec.dependencies {
-        check(format!("{}.preview", key_path("spec.dependencies", name)), dependency.preview.invalid(), PR_NUMBER);
+        check(&["spec", "dependencies", name.as_str(), "preview"], dependency.preview.invalid(), PR_NUMBER);
     }
-    out
+    floats_as_written(text, &mut found);
+    found
+        .into_iter()
+        .map(|(path, value, expected)| {
+            Problem::error(render_path(&path), format!("expected {expected}, found {value}"))
+        })
+        .collect()
+}
+
+/// Shows each float as the author wrote it (`8e3`, `8000.00`), not as the number YAML read.
+fn floats_as_written(text: &str, found: &mut [(Vec<Seg>, Found, &str)]) {
+    let mut shape = Value::Object(serde_json::Map::new());
+    for (path, _, _) in found.iter().filter(|(_, value, _)| value.is_float()) {
+        let mut node = &mut shape;
+        for (i, seg) in path.iter().enumerate() {
+            let (Seg::Key(key), Some(map)) = (seg, node.as_object_mut()) else { return };
+            let leaf = if i + 1 == path.len() { Value::String(String::new()) } else { serde_json::json!({}) };
+            node = map.entry(key.clone()).or_insert(leaf);
+        }
+    }
+    if shape.as_object().is_none_or(serde_json::Map::is_empty) {
+        return;
+    }
+    let Ok(texts) = yaml::texts_like(text, &shape, Limits::Spec) else { return };
+    for (path, value, _) in found.iter_mut().filter(|(_, value, _)| value.is_float()) {
+        let written = path.iter().try_fold(&texts, |node, seg| match seg {
+            Seg::Key(key) => node.get(key),
+            Seg::Index(_) => None,
+        });
+        if let Some(written) = written.and_then(Value::as_str) {
+            *value = Found::scalar(written);
+        }
+    }
 }
 
 /// Puts back the text of every `env` value that YAML read as a number or boolean (`1.10`, `on`),
@@ -120,6 +151,7 @@ fn restore_env_texts(text: &str, preview: &mut Preview) {
 }
 
 const PR_NUMBER: &str = "a pull request number, a whole number from 1";
+const PORT: &str = "a port, a whole number from 1 to 65535";
 
 fn unknown_field(path: &[Seg]) -> Problem {
     let (name, parent) = match path.split_last() {
@@ -258,6 +290,23 @@ mod tests {
                 "spec.services.api.replicas: expected a whole number from 0 to 20, found `many`",
                 "spec.services.api.runAsUser: expected a user id, a whole number above 0, found a list",
                 "spec.dependencies.b.preview: expected a pull request number, a whole number from 1, found `-3`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_float_is_shown_as_written() {
+        let text = "spec:\n  pullRequest: {number: 5.0}\n  services:\n    api:\n      port: 8000.0\n      replicas: 2e0\n      ports: {m: 9090.00, n: {port: 1.5e3}}\n    \"we.b\": {port: .5}\n";
+        let loaded = load(text, "p.yaml").unwrap();
+        assert_eq!(
+            messages(&loaded.problems),
+            [
+                "spec.pullRequest.number: expected a pull request number, a whole number from 1, found `5.0`",
+                "spec.services.api.port: expected a port, a whole number from 1 to 65535, found `8000.0`",
+                "spec.services.api.replicas: expected a whole number from 0 to 20, found `2e0`",
+                "spec.services[\"we.b\"].port: expected a port, a whole number from 1 to 65535, found `.5`",
+                "spec.services.api.ports.m: expected a port, a whole number from 1 to 65535, found `9090.00`",
+                "spec.services.api.ports.n.port: expected a port, a whole number from 1 to 65535, found `1.5e3`",
             ]
         );
     }

@@ -156,6 +156,12 @@ fn accepted(node: &Value) -> Option<String> {
             values.iter().map(|v| format!("`{}`", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", "),
         );
     }
+    if let Some(pattern) = node.get("pattern").and_then(Value::as_str) {
+        return Some(match node.get("minimum").and_then(Value::as_i64) {
+            Some(min) => format!("text matching `{pattern}`, or a number of at least {min}"),
+            None => format!("text matching `{pattern}`"),
+        });
+    }
     match (node.get("minimum").and_then(Value::as_i64), node.get("maximum").and_then(Value::as_i64)) {
         (Some(min), Some(max)) => Some(format!("{min} to {max}")),
         (Some(min), None) => Some(format!("at least {min}")),

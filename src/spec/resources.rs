@@ -9,7 +9,7 @@ use super::defaults;
 use super::model::Resources;
 use super::types::ResourcesSpec;
 use super::validate::Ctx;
-use crate::k8s::Quantity;
+use crate::k8s::{Measure, Quantity};
 
 /// A bound on a quantity: its value in base units and as written.
 #[derive(Debug, Clone, Copy)]
@@ -18,18 +18,21 @@ pub struct Bound {
     pub value: f64,
     /// As a Kubernetes quantity.
     pub text: &'static str,
+    /// What it measures.
+    pub measure: Measure,
 }
 
 /// The most CPU a container may request or be limited to.
-pub const MAX_CPU: Bound = Bound { value: 8.0, text: "8" };
+pub const MAX_CPU: Bound = Bound { value: 8.0, text: "8", measure: Measure::Cpu };
 /// The most memory a container may request or be limited to.
-pub const MAX_MEMORY: Bound = Bound { value: 32.0 * 1024.0 * 1024.0 * 1024.0, text: "32Gi" };
+pub const MAX_MEMORY: Bound = Bound { value: 32.0 * 1024.0 * 1024.0 * 1024.0, text: "32Gi", measure: Measure::Bytes };
 /// The largest data store volume.
-pub const MAX_STORAGE: Bound = Bound { value: 2.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0, text: "2Ti" };
+pub const MAX_STORAGE: Bound =
+    Bound { value: 2.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0, text: "2Ti", measure: Measure::Bytes };
 
 /// Parses the quantity `text` at `path` and checks it against `max`, recording what is wrong.
 pub(crate) fn bounded(ctx: &mut Ctx<'_>, path: &str, text: &str, max: Bound) -> Option<Quantity> {
-    match Quantity::parse(text) {
+    match Quantity::parse_as(text, max.measure) {
         Ok(quantity) if quantity.value() <= max.value => Some(quantity),
         Ok(_) => {
             ctx.problems.error(path, format!("`{text}` is more than a preview may use; at most {}", max.text));

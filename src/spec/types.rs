@@ -51,6 +51,34 @@ fn require_header(schema: &mut schemars::Schema) {
     schema.insert("required".to_owned(), serde_json::json!(["apiVersion", "kind", "metadata", "spec"]));
 }
 
+/// A quantity of CPU: a string in Kubernetes' notation or, as Kubernetes takes it, a number. The
+/// pattern checks the form; kpreview's bounds are its own.
+fn cpu_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "number", "null"],
+        "pattern": crate::k8s::quantity::cpu_pattern(),
+        "minimum": 0,
+    })
+}
+
+/// A quantity of bytes (memory, storage): whole ones, so no `m` (milli).
+fn bytes_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "number", "null"],
+        "pattern": crate::k8s::quantity::bytes_pattern(),
+        "minimum": 1,
+    })
+}
+
+/// A Go duration (`48h`, `1h30m`).
+fn duration_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["string", "null"],
+        "pattern": crate::k8s::duration::PATTERN,
+        "maxLength": 64,
+    })
+}
+
 /// Object metadata. Only `name` matters to kpreview; labels and annotations are accepted so the
 /// spec can live in kustomize and kpt packages.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -88,9 +116,10 @@ pub struct PreviewSpec {
     /// service sets `expose`. A template.
     #[serde(default)]
     pub domain: Option<String>,
-    /// How long the preview lives after its last publish, a Go duration such as `48h` or `90m`.
-    /// Default `48h`.
+    /// How long the preview lives after its last publish, a Go duration such as `48h` or `90m`,
+    /// at most the platform policy's `limits.ttl` (built in `168h`). Default `48h`.
     #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
     pub ttl: Option<String>,
     /// How exposed services get their Ingress.
     #[serde(default)]
@@ -238,6 +267,7 @@ pub struct SecretSpec {
     pub data_from: Vec<String>,
     /// How often External Secrets reads the store again, a Go duration. Default `1h`.
     #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
     pub refresh_interval: Option<String>,
 }
 
@@ -474,9 +504,11 @@ pub struct ResourcesSpec {
 pub struct ResourceAmounts {
     /// CPU, such as `100m` or `1`.
     #[serde(default)]
+    #[schemars(schema_with = "cpu_schema")]
     pub cpu: Option<String>,
     /// Memory, such as `256Mi` or `1Gi`.
     #[serde(default)]
+    #[schemars(schema_with = "bytes_schema")]
     pub memory: Option<String>,
 }
 
@@ -531,6 +563,7 @@ pub struct DataStoreSpec {
     /// Size of the `data` volume. Default `1Gi`, at most `2Ti`; at least the size of a snapshot it
     /// restores.
     #[serde(default)]
+    #[schemars(schema_with = "bytes_schema")]
     pub storage: Option<String>,
     /// Storage class of the `data` volume; unset uses the cluster default.
     #[serde(default)]
@@ -648,5 +681,6 @@ pub struct RestoreSpec {
     pub velero_namespace: Option<String>,
     /// How long a restore may take before the Job fails, a Go duration. Default `15m`.
     #[serde(default)]
+    #[schemars(schema_with = "duration_schema")]
     pub timeout: Option<String>,
 }

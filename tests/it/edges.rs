@@ -84,6 +84,35 @@ fn a_tab_in_indentation_is_reported_at_its_line_and_named() {
     assert!(err.contains("tabs are not allowed in YAML indentation") && err.contains("line 8"), "{err}");
 }
 
+/// Wherever the tab is, the report names its line, not the line where the scanner noticed it
+/// (often the one before, "while scanning a plain scalar, found a tab").
+#[test]
+fn every_tab_in_indentation_is_reported_at_the_line_that_holds_it() {
+    let shop = std::fs::read_to_string(crate::support::root().join("examples/shop/preview.yaml")).expect("shop");
+    let line_of = |text: &str| shop.lines().position(|l| l == text).expect("line") + 1;
+    let dir = tempdir();
+    for (line, tabbed, column) in [
+        ("      port: 8000", "\tport: 8000", 1),
+        ("      port: 8000", "    \tport: 8000", 5),
+        ("      port: 8000", "      \tport: 8000", 7),
+        ("      expose: true", "\t  expose: true", 1),
+        ("  services:", "\tservices:", 1),
+        ("spec:", "\tspec:", 1),
+        ("  pullRequest:", "\tpullRequest:", 1),
+    ] {
+        let at = line_of(line);
+        let text: Vec<&str> = shop.lines().enumerate().map(|(i, l)| if i + 1 == at { tabbed } else { l }).collect();
+        let path = write(dir.path(), "preview.yaml", &(text.join("\n") + "\n"));
+        let out = validate(&path);
+        assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+        let err = stderr(&out);
+        let expected = format!(
+            "preview.yaml: a tab indents this line; tabs are not allowed in YAML indentation, indent with spaces (line {at}, column {column})"
+        );
+        assert!(err.contains(&expected) && !err.contains("scanning"), "{tabbed:?}: {err}");
+    }
+}
+
 #[test]
 fn metadata_namespace_on_the_spec_is_a_warning_not_silence() {
     let dir = tempdir();

@@ -20,4 +20,5 @@ mod podman;
 mod policy;
 mod reference;
 mod restore;
+mod schema;
 mod standalone;

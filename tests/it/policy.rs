@@ -229,6 +229,30 @@ fn limits_refuse_a_spec_and_cap_the_quota() {
 }
 
 #[test]
+fn the_ttl_is_capped_by_the_policy() {
+    let asks = |ttl: &str| spec(&format!("  ttl: {ttl}\n{API}"));
+    refused(
+        &render(&asks("10000h"), &["--pr", "1"], None),
+        &["spec.ttl: `10000h` is longer than `limits.ttl` of the built-in policy allows, at most 168h"],
+    );
+    let ttl = |output: &Output| {
+        find(&objects(output), "Namespace")["metadata"]["annotations"]["kpreview.dev/ttl"].as_str().map(str::to_owned)
+    };
+    assert_eq!(ttl(&render(&asks("168h"), &["--pr", "1"], None)).as_deref(), Some("168h"));
+    let short = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nlimits: {ttl: 24h}\n";
+    refused(
+        &render(&asks("25h"), &["--pr", "1"], Some(short)),
+        &["spec.ttl: `25h` is longer than `limits.ttl` of the policy policy.yaml allows, at most 24h"],
+    );
+    // A spec that never asked for a TTL is not refused for kpreview's default (48h): it gets the cap.
+    assert_eq!(ttl(&render(&spec(API), &["--pr", "1"], Some(short))).as_deref(), Some("24h"));
+    assert_eq!(ttl(&render(&spec(API), &["--pr", "1"], None)).as_deref(), Some("48h"));
+    let bad = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nlimits: {ttl: 2d}\n";
+    let output = render(&spec(API), &["--pr", "1"], Some(bad));
+    assert!(stderr(&output).contains("limits.ttl: `2d`: Go durations have no `d`"), "{}", describe(&output));
+}
+
+#[test]
 fn images_come_from_the_allowed_registries() {
     let text = spec(
         "  services:\n    api: {image: evil.io/registry.example.com/x:1}\n    web: {image: registry.example.com.evil.io/web:1}\n  dataStores:\n    db: {engine: postgres}\n    cache: {engine: postgres, seed: {image: quay.io/x/postgres-seed:1}}\n",
@@ -451,6 +475,16 @@ fn publish_overlay_passes_the_policy_to_the_plugin() {
     let args = args(&policy);
     let out = world.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
+
+    // A patch in the overlay, the pull request's too, cannot lift the policy's TTL cap.
+    let patch = "generators: [preview.yaml]\npatches:\n- target: {kind: Namespace}\n  patch: |-\n    - op: replace\n      path: /metadata/annotations/kpreview.dev~1ttl\n      value: 1000h\n";
+    write(&app, "kustomization.yaml", patch);
+    let out = world.fails(1, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr(&out).contains("asks for a TTL of `1000h` (kpreview.dev/ttl), longer than `limits.ttl` of the policy"),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// The policy the Argo CD sidecar mounts is valid, and the bundled examples stay within it.

@@ -133,6 +133,21 @@ pub enum OverlayError {
         /// The field the template needs.
         missing: MissingField,
     },
+    /// The build asks for a longer life than the platform allows (a patch may raise what the
+    /// generator wrote).
+    #[error(
+        "{overlay}: the overlay's Namespace asks for a TTL of `{ttl}` (kpreview.dev/ttl), longer than {entry} allows, at most {limit}"
+    )]
+    TtlOverLimit {
+        /// The overlay.
+        overlay: String,
+        /// The TTL it built.
+        ttl: String,
+        /// How messages name the policy's entry.
+        entry: String,
+        /// The most the policy allows.
+        limit: String,
+    },
 }
 
 /// A kustomization's `namespace:` or a patch moved what the generator rendered.

@@ -1,7 +1,7 @@
 //! The overlay's namespace against the platform's (SPEC §7). The overlay is the pull request's
 //! too: a kustomization's `namespace:` or a patch could move what the generator rendered, so the
 //! namespace a build holds must be the one the policy's template gives for its app and pull
-//! request, however the generator got there.
+//! request, however the generator got there; and its TTL within the policy's `limits.ttl`.
 
 use super::error::{MovedNamespace, OverlayError};
 use super::objects::Overlay;
@@ -29,6 +29,19 @@ impl Overlay {
                 missing,
             }),
         }
+    }
+
+    /// Refuses a build whose TTL is longer than `policy`'s `limits.ttl`.
+    pub fn check_ttl(&self, overlay: &str, policy: &Policy) -> Result<(), OverlayError> {
+        if self.ttl.seconds() <= policy.limits.ttl.seconds() {
+            return Ok(());
+        }
+        Err(OverlayError::TtlOverLimit {
+            overlay: overlay.to_owned(),
+            ttl: self.ttl.to_string(),
+            entry: policy.entry("limits.ttl"),
+            limit: policy.limits.ttl.to_string(),
+        })
     }
 }
 
@@ -84,5 +97,17 @@ mod tests {
             "deploy/preview: `namespace` of the policy platform.yaml: `{{ name }}-{{ pr.number }}-{{ pr.branchSlug }}` \
              needs the pull request's branch"
         );
+    }
+
+    #[test]
+    fn a_ttl_beyond_the_policy_s_limit_is_refused() {
+        assert!(built("shop-pr-7").check_ttl("deploy/preview", &Policy::default()).is_ok(), "24h within 168h");
+        let text = "apiVersion: kpreview.dev/v1alpha1\nkind: PreviewPolicy\nlimits: {ttl: 12h}\n";
+        let short = crate::policy::read(text, "platform.yaml").unwrap();
+        let error = built("shop-pr-7").check_ttl("deploy/preview", &short).unwrap_err();
+        assert_eq!(error.fault(), Fault::Input);
+        let message = error.to_string();
+        assert!(message.starts_with("deploy/preview: the overlay's Namespace asks for a TTL of `24h`"), "{message}");
+        assert!(message.ends_with("at most 12h"), "{message}");
     }
 }
