@@ -32,7 +32,8 @@ Examples:
   check-jsonschema --schemafile preview.schema.json preview.yaml
   kpreview schema --format markdown > reference.md  # the field reference (docs/reference.md)
 
-The schema and kpreview agree: what one refuses, the other refuses too.";
+The schema and kpreview agree on every field's type and form; kpreview also checks what a schema
+cannot (bounds, references between fields, the platform's policy).";
 
 pub const VALIDATE_AFTER_HELP: &str = "\
 Examples:
