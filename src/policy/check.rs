@@ -147,8 +147,11 @@ fn cores(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// Bytes in the largest binary unit that shows them as at least 1 (`31Gi`, `4.5Gi`, `512Mi`).
 fn bytes(value: f64) -> String {
-    format!("{}Mi", cores(value / (1024.0 * 1024.0)))
+    let units = [("Ti", 4), ("Gi", 3), ("Mi", 2), ("Ki", 1)];
+    let (unit, power) = units.into_iter().find(|(_, p)| value >= 1024f64.powi(*p)).unwrap_or(("", 0));
+    format!("{}{unit}", cores(value / 1024f64.powi(power)))
 }
 
 fn images(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
@@ -233,5 +236,20 @@ fn seed_bases(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
                 ),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bytes;
+
+    #[test]
+    fn sums_of_bytes_are_shown_in_the_largest_unit_that_fits() {
+        let mi = 1024.0 * 1024.0;
+        assert_eq!(bytes(31744.0 * mi), "31Gi");
+        assert_eq!(bytes(4608.0 * mi), "4.5Gi");
+        assert_eq!(bytes(512.0 * mi), "512Mi");
+        assert_eq!(bytes(3.0 * 1024.0 * 1024.0 * mi), "3Ti");
+        assert_eq!(bytes(100.0), "100");
     }
 }

@@ -214,7 +214,7 @@ fn limits_refuse_a_spec_and_cap_the_quota() {
         &[
             "spec.services.api.replicas: 3 replicas; `limits.replicas` of the policy policy.yaml allows at most 2",
             "add up to 1.55; `limits.cpu` of the policy policy.yaml allows at most 1 per preview",
-            "spec: the preview's data store volumes add up to 30720Mi; `limits.storage`",
+            "spec: the preview's data store volumes add up to 30Gi; `limits.storage`",
         ],
     );
     // Within the limits, the quota is the smaller of what the spec asks for and the policy.
