@@ -10,10 +10,11 @@ use serde_json::Value;
 use super::types::Preview;
 
 /// The example specs whose values illustrate the fields.
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 4] = [
     include_str!("../../examples/shop/preview.yaml"),
     include_str!("../../examples/storefront/preview.yaml"),
     include_str!("../../examples/blog/preview.yaml"),
+    include_str!("../../examples/marketplace/preview.yaml"),
 ];
 
 /// `kpreview schema`: the JSON Schema of the spec.
@@ -105,7 +106,9 @@ fn field(out: &mut String, root: &Value, path: &str, written: &Value, required: 
     } else {
         let _ = writeln!(out, "- **Default:** {}", default_of(&description));
     }
-    let example = example(path, &description, node, examples).unwrap_or_else(|| made_up(path, node));
+    let curated = CURATED.iter().find(|(p, _)| *p == path).map(|(_, text)| format!("`{text}`"));
+    let example =
+        curated.or_else(|| example(path, &description, node, examples)).unwrap_or_else(|| made_up(path, node));
     let _ = writeln!(out, "- **Example:** {example}");
     let _ = writeln!(out, "\n{description}\n");
 }
@@ -204,6 +207,36 @@ fn example(path: &str, description: &str, node: &Value, examples: &[Value]) -> O
     Some(format!("`{key}: {first}`"))
 }
 
+/// Examples of the fields no example spec uses, as a user would write them.
+const CURATED: &[(&str, &str)] = &[
+    ("metadata.namespace", "namespace: shop-pr-7"),
+    ("metadata.labels", "labels: {team: payments}"),
+    ("metadata.annotations", "annotations: {config.kubernetes.io/local-config: \"true\"}"),
+    ("spec.namespace", "namespace: \"{{ name }}-pr-{{ pr.number }}\""),
+    ("spec.ingress.annotations", "annotations: {nginx.ingress.kubernetes.io/proxy-body-size: 8m}"),
+    ("spec.ingress.controllerNamespace", "controllerNamespace: ingress-nginx"),
+    ("spec.ingress.sourceCIDRs", "sourceCIDRs: [10.0.0.0/16]"),
+    ("spec.secrets.<name>.refreshInterval", "refreshInterval: 1h"),
+    ("spec.staging", "staging: {namespace: staging, url: \"https://{{ service }}.staging.example.com\"}"),
+    ("spec.staging.namespace", "namespace: staging"),
+    ("spec.staging.url", "url: \"https://{{ service }}.staging.example.com\""),
+    ("spec.services.<name>.args", "args: [--port, \"8000\"]"),
+    ("spec.services.<name>.envFrom[].configMap", "configMap: api-settings"),
+    ("spec.services.<name>.ports.<name>.port", "port: 9125"),
+    ("spec.services.<name>.ports.<name>.protocol", "protocol: UDP"),
+    ("spec.dataStores.<name>.image", "image: mirror.example.com/library/postgres:16.4"),
+    ("spec.dataStores.<name>.seed.snapshot.driver", "driver: ebs.csi.aws.com"),
+    ("spec.dataStores.<name>.seed.snapshot.snapshotClass", "snapshotClass: ebs-snapshots"),
+    ("spec.dataStores.<name>.seed.image", "image: \"registry.example.com/shop/db-seed:{{ pr.headSha }}\""),
+    ("spec.dataStores.<name>.credentials.passwordKey", "passwordKey: postgres-password"),
+    ("spec.dataStores.<name>.resources", "resources: {requests: {cpu: 100m, memory: 256Mi}, limits: {memory: 1Gi}}"),
+    ("spec.dataStores.<name>.resources.requests", "requests: {cpu: 100m, memory: 256Mi}"),
+    ("spec.dataStores.<name>.resources.limits", "limits: {cpu: \"1\", memory: 1Gi}"),
+    ("spec.restore", "restore: {veleroNamespace: velero, timeout: 10m}"),
+    ("spec.restore.veleroNamespace", "veleroNamespace: velero"),
+    ("spec.restore.timeout", "timeout: 10m"),
+];
+
 /// An example from the type alone, for fields no example spec uses and no description shows.
 fn made_up(path: &str, node: &Value) -> String {
     let key = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
@@ -222,18 +255,42 @@ fn made_up(path: &str, node: &Value) -> String {
     format!("`{key}: {value}`")
 }
 
-/// The value at `path` in an example spec, `<name>` matching the first key there.
+/// The value at `path` in an example spec, `<name>` matching the first key there that leads to a
+/// value.
 fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut node = value;
-    for segment in path.split('.') {
-        let (key, list) = match segment.strip_suffix("[]") {
-            Some(key) => (key, true),
-            None => (segment, false),
-        };
-        node = if key == "<name>" { node.as_object()?.values().next()? } else { node.get(key)? };
-        if list {
-            node = node.as_array()?.first()?;
+    let Some((segment, rest)) = path.split_once('.').map_or(Some((path, None)), |(s, r)| Some((s, Some(r)))) else {
+        return None;
+    };
+    let (key, list) = match segment.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (segment, false),
+    };
+    let candidates: Vec<&Value> =
+        if key == "<name>" { value.as_object()?.values().collect() } else { vec![value.get(key)?] };
+    candidates.into_iter().find_map(|node| {
+        let node = if list { node.as_array()?.first()? } else { node };
+        match rest {
+            Some(rest) => lookup(node, rest),
+            None => Some(node),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_a_real_example() {
+        let text = markdown();
+        for placeholder in [": example`", "{example: value}", "[example]"] {
+            assert!(!text.contains(placeholder), "a field's example is made up ({placeholder}): add it to CURATED");
+        }
+        for (path, example) in CURATED {
+            let value: Value = crate::yaml::value_from_str(example, crate::yaml::Limits::Spec).expect(path);
+            let key = path.rsplit('.').next().unwrap().trim_end_matches("[]");
+            assert_eq!(value.as_object().map(|o| o.keys().collect::<Vec<_>>()), Some(vec![&key.to_owned()]), "{path}");
+            assert!(text.contains(&format!("## `{path}`")), "{path} is not a field");
         }
     }
-    Some(node)
 }
