@@ -258,9 +258,7 @@ fn made_up(path: &str, node: &Value) -> String {
 /// The value at `path` in an example spec, `<name>` matching the first key there that leads to a
 /// value.
 fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    let Some((segment, rest)) = path.split_once('.').map_or(Some((path, None)), |(s, r)| Some((s, Some(r)))) else {
-        return None;
-    };
+    let (segment, rest) = path.split_once('.').map_or((path, None), |(s, r)| (s, Some(r)));
     let (key, list) = match segment.strip_suffix("[]") {
         Some(key) => (key, true),
         None => (segment, false),
