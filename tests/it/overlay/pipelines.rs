@@ -122,7 +122,7 @@ const COST_FLAGS: [(&str, &str); 1] = [("publish", "--max")];
 fn the_scripts_parse_take_no_expressions_and_use_only_flags_kpreview_has() {
     let github = github_scripts();
     let gitlab = gitlab_scripts();
-    assert!(github.len() == 6 && gitlab.len() == 5, "{:?} {:?}", github.keys(), gitlab.keys());
+    assert!(github.len() == 7 && gitlab.len() == 5, "{:?} {:?}", github.keys(), gitlab.keys());
     let mut all: Vec<(String, &str, &str)> = Vec::new();
     for ((job, step), script) in &github {
         // `${{ }}` in a script is pasted in as shell text (script injection): values go via env.
@@ -257,6 +257,38 @@ fn app(dir: &Path) {
     write(dir, "deploy/base/kustomization.yaml", "generators:\n- spec\n");
     write(dir, "deploy/base/spec/kustomization.yaml", "resources:\n- preview.yaml\n");
     std::fs::copy(dir.join("preview.yaml"), dir.join("deploy/base/spec/preview.yaml")).unwrap();
+}
+
+/// Another app's preview of pull request `pr` in the GitOps repository, published at `now` by
+/// its own pipeline, and a summary comment with its marker on this repository's pull request
+/// `pr` in the stand-ins' store (`state`): when a cap takes that preview down, telling its pull
+/// request is not this pipeline's job, and this `pr` is someone else's. Returns the comment.
+fn other_apps_preview(world: &World, state: &Path, pr: u64, now: &str) -> String {
+    let clone = world.clone(&format!("blog-{pr}"));
+    let spec = world.spec("blog", "48h");
+    let number = pr.to_string();
+    world.ok(&[
+        "publish",
+        &spec.to_string_lossy(),
+        "--repo",
+        &clone.to_string_lossy(),
+        "--pr",
+        &number,
+        "--sha",
+        SHA,
+        "--now",
+        now,
+        "--push",
+    ]);
+    let body = format!("{}\n### Preview\n\nblog's own", kpreview::gitops::summary::marker(&format!("blog-pr-{pr}")));
+    let store = state.join("comments.json");
+    let mut all: Value =
+        serde_json::from_str(&std::fs::read_to_string(&store).unwrap_or_else(|_| "[]".into())).unwrap();
+    all.as_array_mut().unwrap().push(serde_json::json!({
+        "id": 1000 + pr, "issue": pr, "user": {"login": "github-actions[bot]"}, "author": {"id": 42}, "body": body
+    }));
+    std::fs::write(&store, all.to_string()).unwrap();
+    body
 }
 
 /// Runs a pipeline script as the platform would: its shell, in `cwd`, with the pipeline's
