@@ -370,6 +370,9 @@ fn the_action_builds_publishes_and_unpublishes_and_refuses_older_runs() {
         let meta = world.show(&remote, "main", &format!("previews/{namespace}/preview.json"));
         assert!(meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"branch\": \"feature/x\""), "{meta}");
         assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the event's time: {meta}");
+        let evicted = std::fs::read_to_string(workspace.join(&set["evicted"])).expect("the evicted file");
+        let evicted: Value = serde_json::from_str(&evicted).unwrap();
+        assert_eq!(evicted["remove"], serde_json::json!([]), "nothing over the cap: {evicted}");
         let summary = std::fs::read_to_string(workspace.join(&set["comment"])).expect("the summary file");
         assert!(summary.starts_with(&kpreview::gitops::summary::marker(&namespace)), "{summary}");
         assert_eq!(world.git(&remote, &["log", "-1", "--format=%an", "main"]), "github-actions[bot]");
@@ -383,6 +386,7 @@ fn the_action_builds_publishes_and_unpublishes_and_refuses_older_runs() {
         let (out, set) =
             run_action(&world, &workspace, &with(&[("KP_COMMAND", "publish"), ("KP_NOW", "2026-11-20T10:00:00Z")]));
         assert!(out.status.success() && set["result"] == "superseded", "{}", describe(&out));
+        assert!(!set.contains_key("evicted"), "a superseded publish names no evicted file: {set:?}");
         let (out, set) = run_action(
             &world,
             &workspace,
