@@ -43,6 +43,10 @@ last publish (re-running a job after gc does not bring an expired preview back).
 expiry is already past is a warning. --max N takes down the oldest live previews beyond N in the
 same commit (never this one, never a kept one; a kept preview keeps its keep across publishes);
 a sleeping preview is woken by its publish. The Markdown summary for a PR comment goes to stdout.
+--evicted FILE writes what the cap took down as JSON, once the commit landed (also when nothing
+was: \"remove\": []), with the keys of gc's plan: {now, max, remove: [{namespace, app, pr,
+reason, detail, created, updated, ttl, expires}]}, reason `over-max`, so the pipeline that tells
+pull requests about gc's removals tells the evicted ones too.
 
 --overlay DIR publishes what kustomize builds from DIR instead of a bare spec: DIR's
 kustomization uses the spec as a generator and adds its own patches. kpreview's kustomize plugin
@@ -150,6 +154,11 @@ pub struct PublishArgs {
     /// commit (as gc's cap does); never this one, never a kept one.
     #[arg(long, value_name = "N", value_parser = parse_max)]
     max: Option<usize>,
+    /// Once the commit landed, write the previews it took down (--max) to FILE as JSON in gc's
+    /// plan's shape, `{"now", "max", "remove": [{namespace, app, pr, reason: "over-max", …}]}`;
+    /// also when none were (`"remove": []`). Not written when the publish fails.
+    #[arg(long, value_name = "FILE")]
+    evicted: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +270,12 @@ fn land_publication(args: &PublishArgs, publication: &Publication) -> anyhow::Re
     let done = publish_preview(&repo, publication, push.as_ref(), &mut say)?;
     for line in narrate::published(publication, &done, repo.branch(), push.as_ref(), Timestamp::now()) {
         say(&line);
+    }
+    if let Some(path) = &args.evicted {
+        let json = done.evictions(publication).to_json();
+        kpreview::output::replace_file(path, |file| file.write_all(json.as_bytes())).with_context(|| {
+            format!("the preview is published, but what it took down could not be written to {}", path.display())
+        })?;
     }
     Ok(done)
 }

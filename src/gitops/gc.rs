@@ -227,9 +227,7 @@ pub fn plan(dirs: &BTreeMap<String, Dir>, policy: &Policy) -> Plan {
         over_max_kept = cap.unmet;
         let gone: Vec<&str> = cap.evicted.iter().map(|m| m.namespace.as_str()).collect();
         for m in cap.evicted {
-            let ttl = policy.ttl.as_ref().unwrap_or(&m.ttl);
-            let detail = format!("oldest beyond --max {max} (created {})", format_time(m.created));
-            remove.push(removal(m, ttl, Reason::OverMax, detail));
+            remove.push(Removal::over_max(m, policy.ttl.as_ref().unwrap_or(&m.ttl), max));
         }
         live.retain(|(m, _)| !gone.contains(&m.namespace.as_str()));
     }
@@ -278,6 +276,15 @@ fn put_to_sleep(repo: &Repo, meta: &PreviewMeta, manifests: &Oid) -> Result<Oid,
         Entry::tree(sleep::AWAKE, manifests.clone()),
         Entry::file(super::meta::FILE_NAME, blob),
     ])
+}
+
+impl Removal {
+    /// `m` taken down as among the oldest beyond `--max max`, under `ttl`: gc's cap and
+    /// publish's (`publish --evicted`) say it alike.
+    pub fn over_max(m: &PreviewMeta, ttl: &Duration, max: usize) -> Self {
+        let detail = format!("oldest beyond --max {max} (created {})", format_time(m.created));
+        removal(m, ttl, Reason::OverMax, detail)
+    }
 }
 
 fn removal(m: &PreviewMeta, ttl: &Duration, reason: Reason, detail: String) -> Removal {

@@ -5,10 +5,11 @@
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
+use serde::Serialize;
 
 use super::cap::evictions;
 use super::error::GitOpsError;
-use super::gc::Reason;
+use super::gc::{Reason, Removal};
 use super::land::{Prepared, Push, land};
 use super::meta::{self, Keep, PreviewMeta, Tombstone, UNPUBLISHED, format_time};
 use super::repo::{Entry, Oid, Repo};
@@ -58,6 +59,40 @@ pub struct Published {
     pub over_max_kept: usize,
     /// Since when the preview slept, when this publish woke it.
     pub woke: Option<Timestamp>,
+}
+
+/// What a publish took down, as `publish --evicted FILE` writes it: gc's plan's `now`, `max` and
+/// `remove` (reason `over-max`), so one piece of CI shell tells the pull requests of either.
+/// Keys and order are part of the interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evicted {
+    /// The time of the publish, which is the time of the takedown.
+    pub now: String,
+    /// `--max`, when given.
+    pub max: Option<usize>,
+    /// The previews taken down, oldest first; empty when none were.
+    pub remove: Vec<Removal>,
+}
+
+impl Evicted {
+    /// Pretty JSON ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+impl Published {
+    /// What publishing `p` took down, in gc's plan's shape.
+    pub fn evictions(&self, p: &Publication) -> Evicted {
+        let max = p.max.unwrap_or_default();
+        Evicted {
+            now: format_time(p.now),
+            max: p.max,
+            remove: self.evicted.iter().map(|m| Removal::over_max(m, &m.ttl, max)).collect(),
+        }
+    }
 }
 
 /// Publishes `publication` on the repository's branch (and, with `push`, its remote).

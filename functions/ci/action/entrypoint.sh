@@ -11,7 +11,8 @@
 #
 # The GitOps token never reaches a file: git reads the Authorization header from GIT_CONFIG_*
 # variables of this process, so no .git/config holds it. Outputs (GITHUB_OUTPUT): result
-# (ok | superseded | failed), comment (a Markdown file for the PR comment, when there is one).
+# (ok | superseded | failed), comment (a Markdown file for the PR comment, when there is one),
+# plan (gc) and evicted (publish): JSON files whose `remove` lists the previews taken down.
 set -euo pipefail
 
 say() { printf 'kpreview-action: %s\n' "$*" >&2; }
@@ -23,7 +24,8 @@ out_dir=${KP_OUTPUT_DIR:-kpreview-out}
 mkdir -p "$out_dir"
 comment="$out_dir/comment.md"
 errors="$out_dir/errors.txt"
-rm -f "$comment" "$errors"
+evicted="$out_dir/evicted.json"
+rm -f "$comment" "$errors" "$evicted"
 
 # The commits' author: the workflow's bot unless the caller says otherwise.
 export GIT_AUTHOR_NAME="${KP_GIT_NAME:-github-actions[bot]}" GIT_COMMITTER_NAME="${KP_GIT_NAME:-github-actions[bot]}"
@@ -44,7 +46,12 @@ run() {
 finish() {
   local status=$1
   if [ -f "$comment" ]; then output comment "$comment"; fi
-  if [ "$status" = 0 ]; then output result ok; exit 0; fi
+  if [ "$status" = 0 ]; then
+    # Written by publish only once its commit landed.
+    if [ -f "$evicted" ]; then output evicted "$evicted"; fi
+    output result ok
+    exit 0
+  fi
   if [ "$status" = 3 ]; then
     say "superseded: a newer run already published or removed this preview; nothing changed"
     output result superseded
@@ -124,7 +131,7 @@ publish() {
   if [ -n "${KP_MAX:-}" ]; then more+=(--max "$KP_MAX"); fi
   if [ -n "${KP_BRANCH:-}" ]; then more+=(--branch "$KP_BRANCH"); fi
   run kpreview publish "${source[@]}" --repo "$gitops" --pr "$(pr)" --sha "${KP_SHA:?the input sha is required}" \
-    --now "$(now)" "${more[@]}" --push --summary "$comment" > /dev/null
+    --now "$(now)" "${more[@]}" --push --summary "$comment" --evicted "$evicted" > /dev/null
 }
 
 unpublish() {

@@ -300,3 +300,67 @@ fn keep_and_wake_name_the_app_when_apps_share_a_number_and_push() {
     assert_eq!(meta(&world, &world.remote(), "main", "blog-pr-7")["sleeping"], "");
     assert_eq!(world.git(&world.remote(), &["rev-parse", "main"]), world.git(&other, &["rev-parse", "HEAD"]));
 }
+
+/// `publish --evicted FILE`: exactly the previews that commit took down, with the keys of gc's
+/// plan's removals, `"remove": []` when it took none, and the file left alone when the publish
+/// fails.
+#[test]
+fn publish_writes_what_it_evicted_in_gcs_plan_shape() {
+    let world = World::new();
+    let repo = world.clone("ops");
+    let r = repo.to_string_lossy().to_string();
+    let file = world.root().join("out/evicted.json");
+    let f = file.to_string_lossy().to_string();
+    let read = || -> Value { serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap() };
+    let evicted = |value: &Value| -> Vec<(String, u64)> {
+        value["remove"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["namespace"].as_str().unwrap().to_owned(), r["pr"].as_u64().unwrap()))
+            .collect()
+    };
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let shop = world.spec("shop", "48h");
+    let blog = world.spec("blog", "48h");
+    publish(&world, &shop, &repo, "1", &at(0), &["--max", "3", "--evicted", &f, "--push"]);
+    assert_eq!(read(), serde_json::json!({"now": at(0), "max": 3, "remove": []}), "none taken: still written");
+    publish(&world, &blog, &repo, "2", &at(1), &["--push"]);
+    publish(&world, &shop, &repo, "3", &at(2), &["--push"]);
+    // Without --max: nothing can be taken down, and the file says so.
+    publish(&world, &shop, &repo, "4", &at(3), &["--evicted", &f, "--push"]);
+    assert_eq!(read(), serde_json::json!({"now": at(3), "max": null, "remove": []}));
+
+    // A cap of 3 over five: the two oldest go, whatever their app, oldest first.
+    publish(&world, &shop, &repo, "5", &at(4), &["--max", "3", "--evicted", &f, "--push"]);
+    let first = read();
+    assert_eq!(evicted(&first), [("shop-pr-1".to_owned(), 1), ("blog-pr-2".to_owned(), 2)], "{first}");
+    assert_eq!(live(&world, &world.remote(), "main"), ["shop-pr-3", "shop-pr-4", "shop-pr-5"]);
+    let one = &first["remove"][1];
+    assert_eq!((one["app"].as_str(), one["reason"].as_str()), (Some("blog"), Some("over-max")), "{one}");
+    assert_eq!(one["detail"], format!("oldest beyond --max 3 (created {})", at(1)));
+    assert_eq!((one["created"].as_str(), one["ttl"].as_str()), (Some(at(1).as_str()), Some("48h")));
+
+    // gc's plan lists an over-max removal with the same keys in the same order.
+    let out = world.ok(&["gc", "--repo", &r, "--now", &at(5), "--max", "2", "--dry-run"]);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gc_removal = &plan["remove"][0];
+    assert_eq!(gc_removal["reason"], "over-max", "{plan}");
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(one), keys(gc_removal));
+    assert_eq!(keys(&first), ["now", "max", "remove"]);
+
+    // A publish that fails (a re-run of an older job) leaves the file as it was.
+    let out = world.fails(
+        3,
+        &["publish", &shop.to_string_lossy(), "--repo", &r, "--pr", "5", "--sha", SHA, "--now", &at(0)]
+            .into_iter()
+            .chain(["--max", "1", "--evicted", &f, "--push"])
+            .collect::<Vec<_>>(),
+    );
+    assert!(stderr(&out).contains("nothing was changed"), "{}", stderr(&out));
+    assert_eq!(read(), first);
+    // The same content again: nothing committed, nothing taken.
+    publish(&world, &shop, &repo, "5", &at(4), &["--max", "3", "--evicted", &f, "--push"]);
+    assert_eq!(evicted(&read()), []);
+}

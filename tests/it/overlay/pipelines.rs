@@ -122,7 +122,7 @@ const COST_FLAGS: [(&str, &str); 1] = [("publish", "--max")];
 fn the_scripts_parse_take_no_expressions_and_use_only_flags_kpreview_has() {
     let github = github_scripts();
     let gitlab = gitlab_scripts();
-    assert!(github.len() == 6 && gitlab.len() == 5, "{:?} {:?}", github.keys(), gitlab.keys());
+    assert!(github.len() == 7 && gitlab.len() == 5, "{:?} {:?}", github.keys(), gitlab.keys());
     let mut all: Vec<(String, &str, &str)> = Vec::new();
     for ((job, step), script) in &github {
         // `${{ }}` in a script is pasted in as shell text (script injection): values go via env.
@@ -259,6 +259,38 @@ fn app(dir: &Path) {
     std::fs::copy(dir.join("preview.yaml"), dir.join("deploy/base/spec/preview.yaml")).unwrap();
 }
 
+/// Another app's preview of pull request `pr` in the GitOps repository, published at `now` by
+/// its own pipeline, and a summary comment with its marker on this repository's pull request
+/// `pr` in the stand-ins' store (`state`): when a cap takes that preview down, telling its pull
+/// request is not this pipeline's job, and this `pr` is someone else's. Returns the comment.
+fn other_apps_preview(world: &World, state: &Path, pr: u64, now: &str) -> String {
+    let clone = world.clone(&format!("blog-{pr}"));
+    let spec = world.spec("blog", "48h");
+    let number = pr.to_string();
+    world.ok(&[
+        "publish",
+        &spec.to_string_lossy(),
+        "--repo",
+        &clone.to_string_lossy(),
+        "--pr",
+        &number,
+        "--sha",
+        SHA,
+        "--now",
+        now,
+        "--push",
+    ]);
+    let body = format!("{}\n### Preview\n\nblog's own", kpreview::gitops::summary::marker(&format!("blog-pr-{pr}")));
+    let store = state.join("comments.json");
+    let mut all: Value =
+        serde_json::from_str(&std::fs::read_to_string(&store).unwrap_or_else(|_| "[]".into())).unwrap();
+    all.as_array_mut().unwrap().push(serde_json::json!({
+        "id": 1000 + pr, "issue": pr, "user": {"login": "github-actions[bot]"}, "author": {"id": 42}, "body": body
+    }));
+    std::fs::write(&store, all.to_string()).unwrap();
+    body
+}
+
 /// Runs a pipeline script as the platform would: its shell, in `cwd`, with the pipeline's
 /// variables and `env`, kpreview on PATH and git isolated in the world.
 fn run_script(world: &World, shell: &[&str], script: &str, cwd: &Path, vars: &[(String, String)]) -> Output {
@@ -338,6 +370,9 @@ fn the_action_builds_publishes_and_unpublishes_and_refuses_older_runs() {
         let meta = world.show(&remote, "main", &format!("previews/{namespace}/preview.json"));
         assert!(meta.contains(&format!("\"sha\": \"{SHA}\"")) && meta.contains("\"branch\": \"feature/x\""), "{meta}");
         assert!(meta.contains("\"updated\": \"2026-11-21T10:00:00Z\""), "the event's time: {meta}");
+        let evicted = std::fs::read_to_string(workspace.join(&set["evicted"])).expect("the evicted file");
+        let evicted: Value = serde_json::from_str(&evicted).unwrap();
+        assert_eq!(evicted["remove"], serde_json::json!([]), "nothing over the cap: {evicted}");
         let summary = std::fs::read_to_string(workspace.join(&set["comment"])).expect("the summary file");
         assert!(summary.starts_with(&kpreview::gitops::summary::marker(&namespace)), "{summary}");
         assert_eq!(world.git(&remote, &["log", "-1", "--format=%an", "main"]), "github-actions[bot]");
@@ -351,6 +386,7 @@ fn the_action_builds_publishes_and_unpublishes_and_refuses_older_runs() {
         let (out, set) =
             run_action(&world, &workspace, &with(&[("KP_COMMAND", "publish"), ("KP_NOW", "2026-11-20T10:00:00Z")]));
         assert!(out.status.success() && set["result"] == "superseded", "{}", describe(&out));
+        assert!(!set.contains_key("evicted"), "a superseded publish names no evicted file: {set:?}");
         let (out, set) = run_action(
             &world,
             &workspace,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::expr::{self, Status};
-use super::{SHA, apis, app, entrypoint, github, load, run_script};
+use super::{SHA, apis, app, entrypoint, github, load, other_apps_preview, run_script};
 use crate::gitops::fixture::World;
 use crate::support::{describe, tempdir, write};
 
@@ -455,4 +455,43 @@ fn keep_sleep_and_wake_show_in_the_comment() {
     sim.run("pull_request", &e);
     assert_eq!(sim.results["keep"], "success", "{:?}", sim.results);
     assert!(sim.comment(11).lines().nth(1).unwrap().starts_with("> **No longer kept**"), "{}", sim.comment(11));
+}
+
+#[test]
+fn a_publish_over_the_cap_tells_the_pull_request_it_evicted() {
+    let mut sim = Sim::new();
+    sim.workflow["env"]["PREVIEW_MAX"] = json!("2");
+    let at = sim.tick(60);
+    let blog = other_apps_preview(&sim.world, &sim.state(), 5, &at);
+    for n in [21, 22] {
+        let e = sim.pr_event("labeled", &labelled(n), Some("preview"));
+        sim.run("pull_request", &e);
+        assert_eq!(sim.results["publish"], "success", "{:?}", sim.results);
+    }
+    let kept = sim.comment(22);
+    // A third: the two oldest go in its commit, another app's and #21.
+    let e = sim.pr_event("labeled", &labelled(23), Some("preview"));
+    sim.run("pull_request", &e);
+    assert_eq!(sim.results["publish"], "success", "{:?}", sim.results);
+    assert!(sim.meta("blog-pr-5").is_none() && sim.meta("shop-pr-21").is_none(), "evicted");
+    assert!(sim.meta("shop-pr-22").is_some() && sim.meta("shop-pr-23").is_some());
+    let evicted = sim.comment(21);
+    assert!(
+        evicted.starts_with("<!-- kpreview:summary shop-pr-21 -->\n### Preview evicted\n"),
+        "the comment no longer says the preview is live: {evicted}"
+    );
+    assert!(evicted.contains("more previews than the cap allows") && evicted.contains("Push again"), "{evicted}");
+    assert!(
+        sim.comment(23).starts_with("<!-- kpreview:summary shop-pr-23 -->\n") && sim.comment(23).contains("took down")
+    );
+    assert_eq!(sim.comment(22), kept, "a preview that stays keeps its comment");
+    assert_eq!(sim.comment(5), blog, "another app's preview is its own pipeline's to tell");
+
+    // #21 pushed again: back, its comment says so, and now #22 is the oldest and goes.
+    let e = sim.pr_event("synchronize", &labelled(21), None);
+    sim.run("pull_request", &e);
+    assert_eq!(sim.results["publish"], "success", "{:?}", sim.results);
+    assert!(sim.meta("shop-pr-21").is_some() && sim.meta("shop-pr-22").is_none());
+    assert!(!sim.comment(21).contains("### Preview evicted") && sim.comment(21).contains("took down"));
+    assert!(sim.comment(22).contains("### Preview evicted"), "{}", sim.comment(22));
 }

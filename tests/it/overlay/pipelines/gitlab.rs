@@ -10,7 +10,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::{SHA, apis, app, gitlab, load, run_script, string_map};
+use super::{SHA, apis, app, gitlab, load, other_apps_preview, run_script, string_map};
 use crate::gitops::fixture::World;
 use crate::support::{describe, tempdir, write};
 
@@ -266,4 +266,38 @@ fn a_merge_requests_life_on_gitlab_ends_with_the_right_preview_and_a_true_note()
     assert_eq!(sim.results["preview:gc"], "success", "{:?}", sim.results);
     assert!(sim.meta("shop-pr-14").is_none());
     assert!(sim.note(14).contains("### Preview expired"), "{}", sim.note(14));
+}
+
+#[test]
+fn a_publish_over_the_cap_tells_the_merge_request_it_evicted() {
+    let mut sim = Sim::new();
+    let capped = |iid: u64, sha: &str| {
+        let mut vars = mr(iid, "preview", sha, 9, 9);
+        vars.push(("PREVIEW_MAX".to_owned(), "2".to_owned()));
+        vars
+    };
+    let at = sim.tick(60);
+    let blog = other_apps_preview(&sim.world, sim.dir.path(), 5, &at);
+    sim.pipeline(&capped(21, SHA));
+    sim.pipeline(&capped(22, SHA));
+    let kept = sim.note(22);
+    // A third: the two oldest go in its commit, another app's and !21.
+    sim.pipeline(&capped(23, SHA));
+    assert_eq!(sim.results["preview"], "success", "{:?}", sim.results);
+    assert!(sim.meta("blog-pr-5").is_none() && sim.meta("shop-pr-21").is_none(), "evicted");
+    assert!(sim.meta("shop-pr-22").is_some() && sim.meta("shop-pr-23").is_some());
+    let evicted = sim.note(21);
+    assert!(
+        evicted.starts_with("<!-- kpreview:summary shop-pr-21 -->\n### Preview evicted\n"),
+        "the note no longer says the preview is live: {evicted}"
+    );
+    assert!(evicted.contains("more previews than the cap allows"), "{evicted}");
+    assert!(sim.note(23).contains("took down"), "{}", sim.note(23));
+    assert_eq!(sim.note(22), kept, "a preview that stays keeps its note");
+    assert_eq!(sim.note(5), blog, "another app's preview is its own pipeline's to tell");
+    // !21 pushed again: back, its note says so, and now !22 is the oldest and goes.
+    sim.pipeline(&capped(21, SHA2));
+    assert!(sim.meta("shop-pr-21").is_some() && sim.meta("shop-pr-22").is_none());
+    assert!(!sim.note(21).contains("### Preview evicted") && sim.note(21).contains("took down"), "{}", sim.note(21));
+    assert!(sim.note(22).contains("### Preview evicted"), "{}", sim.note(22));
 }
