@@ -33,6 +33,11 @@ impl Names {
     pub fn get(&self, compose: &str) -> Option<&str> {
         self.by_compose.get(compose).map(String::as_str)
     }
+
+    /// The compose name of the service or store named `spec` in the spec.
+    pub fn compose(&self, spec: &str) -> Option<&str> {
+        self.by_compose.iter().find(|(_, s)| *s == spec).map(|(c, _)| c.as_str())
+    }
 }
 
 /// `text` as a DNS-1035 label: lowercase, every run of other characters one `-`, starting with a

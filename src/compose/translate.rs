@@ -103,9 +103,45 @@ pub fn translate(compose: &Value, file: &str, options: &Options) -> Result<Init,
         notes.extend(own.into_iter().map(|n| (path.clone(), n)));
     }
     break_cycles(&mut drafts, &mut notes);
+    internal_urls(&mut drafts, &names, &mut notes);
 
     let text = document(file, options.output(), &app, &drafts, &stores);
     Ok(Init { text, notes: notes.into_iter().map(|(path, note)| format!("{path}: {note}")).collect() })
+}
+
+/// Rewrites `http://` URLs in `env` that reach another service the way Compose does (its compose
+/// name and container port, `http://api:8000/v1`) to the way a preview does: that service's
+/// Service on port 80, `{{ services.api.internalUrl }}/v1`. A URL that already works (port 80 of
+/// a service whose name did not change) stays as written.
+fn internal_urls(drafts: &mut [ServiceDraft], names: &Names, notes: &mut Vec<(String, String)>) {
+    let ports: BTreeMap<String, u16> = drafts.iter().filter_map(|d| Some((d.name.clone(), d.port?))).collect();
+    for draft in drafts.iter_mut() {
+        for (variable, value, comment) in &mut draft.env {
+            let Some(variable) = variable.as_deref() else { continue };
+            let Some(rest) = value.strip_prefix("http://") else { continue };
+            let (authority, path) = rest.find(['/', '?', '#']).map_or((rest, ""), |at| rest.split_at(at));
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) => (host, port.parse::<u16>().ok()),
+                None => (authority, Some(80)),
+            };
+            let Some(target) = names.get(host).or_else(|| ports.contains_key(host).then_some(host)) else { continue };
+            let Some(&listens) = ports.get(target) else { continue };
+            let renamed = target != host;
+            if port != Some(listens) || (!renamed && port == Some(80) && !authority.contains(':')) {
+                continue;
+            }
+            let why = if listens == 80 {
+                format!("`{host}` is `{target}` in a preview")
+            } else {
+                format!("a preview reaches `{target}` on port 80 of its Service, not at container port {listens}")
+            };
+            let note =
+                format!("`{variable}`: {why}; `{value}` is written as `{{{{ services.{target}.internalUrl }}}}`");
+            *value = format!("{{{{ services.{target}.internalUrl }}}}{path}");
+            comment.get_or_insert_with(|| note.clone());
+            notes.push((format!("services.{}", names.compose(&draft.name).unwrap_or(&draft.name)), note));
+        }
+    }
 }
 
 /// Removes `dependsOn` entries until the services form no cycle, which Compose refuses too but

@@ -204,3 +204,34 @@ fn the_header_names_the_file_written_and_a_renamed_app_is_noted() {
     let text = std::fs::read_to_string(starter.path().join("mine.yaml")).unwrap();
     assert!(text.contains("#   kpreview render mine.yaml --pr 1"), "{text}");
 }
+
+/// A URL that reaches another service the Compose way (its name and container port) is
+/// rewritten to reach it the preview's way (its Service, port 80): the rendered variable is a URL
+/// the pod can use. URLs elsewhere stay as written.
+#[test]
+fn urls_that_name_a_container_port_reach_the_preview_s_service() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "compose.yml",
+        "services:\n  web_ui:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    environment:\n      API_URL: http://api:8000/v1\n      SELF: http://web_ui/health\n      EXTERNAL: http://example.com:8000/\n  api:\n    image: registry.example.com/shop/api:1\n    expose: [\"8000\"]\n",
+    );
+    let notes = init(dir.path(), &["--from", "compose.yml"]);
+    assert!(notes.contains("not at container port 8000"), "{notes}");
+    let manifests = kpreview::yaml::values_from_stream(&render(dir.path())).expect("YAML");
+    let deployment =
+        manifests.iter().find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "web-ui").expect("web-ui");
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"].as_array().expect("env");
+    let value = |name: &str| env.iter().find(|e| e["name"] == name).map(|e| e["value"].clone()).expect(name);
+    assert_eq!(value("API_URL"), "http://api/v1", "api's Service, port 80");
+    assert_eq!(value("SELF"), "http://web-ui/health", "the renamed service");
+    assert_eq!(value("EXTERNAL"), "http://example.com:8000/");
+    let service = manifests.iter().find(|o| o["kind"] == "Service" && o["metadata"]["name"] == "api").expect("api");
+    assert_eq!(service["spec"]["ports"][0]["port"], 80);
+    // Port 80 of the Service is the container's 8000, where the api listens.
+    let api = manifests.iter().find(|o| o["kind"] == "Deployment" && o["metadata"]["name"] == "api").expect("api");
+    let target = &service["spec"]["ports"][0]["targetPort"];
+    let ports = api["spec"]["template"]["spec"]["containers"][0]["ports"].as_array().expect("ports");
+    let port = ports.iter().find(|p| &p["name"] == target || &p["containerPort"] == target).expect("target port");
+    assert_eq!(port["containerPort"], 8000);
+}
