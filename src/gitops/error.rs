@@ -81,7 +81,7 @@ pub enum GitOpsError {
     /// The preview was published (or removed) later than this publish or unpublish claims to be:
     /// a re-run of an old job.
     #[error(
-        "previews/{namespace} was {what} at {at} (sha {sha}), {} this {command}'s --now {now}: going ahead \
+        "previews/{namespace} was {what} at {at} (sha {sha}), {} this {command}'s --now {now}{since}: going ahead \
          would bring back an older state, as a re-run of an older CI job does; nothing was changed. Run it with a \
          later --now, or pass --force to {command} it anyway",
         if .at == .now { "at the very time of" } else { "after" }
@@ -99,6 +99,8 @@ pub enum GitOpsError {
         now: String,
         /// `publish` or `unpublish`.
         command: StaleCommand,
+        /// What became of it since, when that matters (`, and gc took it down since (over-max at …)`).
+        since: String,
     },
     /// Unpublishing a pull request number that previews of several apps share, without `--app`.
     #[error(

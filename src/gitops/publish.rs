@@ -132,8 +132,9 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
                 .map_or_else(|| Status::Unreadable("it cannot be read".into()), |dir| dir.status),
         ),
     };
-    let stale = |what, at: Timestamp, m: &PreviewMeta| {
+    let stale = |what, at: Timestamp, m: &PreviewMeta, since: String| {
         Err(GitOpsError::Stale {
+            since,
             namespace: ns.to_owned(),
             what,
             at: format_time(at),
@@ -158,20 +159,21 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
         // gc expired or evicted may come back with any push newer than its last publish: that
         // push's job may well have been queued before the gc ran.
         Some(Status::Removed(t)) if t.meta.pr == p.pr && t.reason == UNPUBLISHED && t.removed > p.now && !p.force => {
-            return stale("removed", t.removed, &t.meta);
+            return stale("removed", t.removed, &t.meta, String::new());
         }
         Some(Status::Removed(t)) if t.meta.pr == p.pr && t.meta.updated >= p.now && !p.force => {
             // Not newer than what was taken down: the same job run again.
-            return stale("last published", t.meta.updated, &t.meta);
+            let since = format!(", and was taken down since ({} at {})", t.reason, format_time(t.removed));
+            return stale("last published", t.meta.updated, &t.meta, since);
         }
         Some(Status::Removed(t)) if t.meta.pr == p.pr && taken_down_after(t, p) && !p.force => {
-            return stale("taken down by gc", t.removed, &t.meta);
+            return stale("taken down by gc", t.removed, &t.meta, String::new());
         }
         // Nothing there, or this app's removed preview: a new life.
         None | Some(Status::Removed(_)) => (p.now, false, Keep::No, None),
         Some(Status::Live(m)) if m.app == p.app && m.pr == p.pr => {
             if m.updated > p.now && !p.force {
-                return stale("last published", m.updated, m);
+                return stale("last published", m.updated, m, String::new());
             }
             (m.created, true, m.kept, m.sleeping)
         }

@@ -69,6 +69,7 @@ pub fn unpublish(
                         sha: meta.sha,
                         now: format_time(now),
                         command: super::error::StaleCommand::Unpublish,
+                        since: String::new(),
                     });
                 }
                 Status::Live(meta) if matches(&meta) => {

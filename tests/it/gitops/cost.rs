@@ -269,6 +269,12 @@ fn a_rerun_after_gc_does_not_bring_the_preview_back() {
         let a = args(&now);
         let out = world.fails(3, &a.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(stderr(&out).contains("nothing was changed"), "{now}: {}", stderr(&out));
+        if now == at(0) {
+            // The same job run again: the message says what became of the preview since.
+            let expected =
+                format!("at the very time of this publish's --now {now}, and was taken down since (expired at");
+            assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+        }
     }
     assert!(live(&world, &repo, "HEAD").is_empty());
     // Queued before the gc and still alive at it: it may come back.
