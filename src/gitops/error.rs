@@ -80,28 +80,8 @@ pub enum GitOpsError {
     },
     /// The preview was published (or removed) later than this publish or unpublish claims to be:
     /// a re-run of an old job.
-    #[error(
-        "previews/{namespace} was {what} at {at} (sha {sha}), {} this {command}'s --now {now}{since}: going ahead \
-         would bring back an older state, as a re-run of an older CI job does; nothing was changed. Run it with a \
-         later --now, or pass --force to {command} it anyway",
-        if .at == .now { "at the very time of" } else { "after" }
-    )]
-    Stale {
-        /// The namespace.
-        namespace: String,
-        /// `last published` or `removed`.
-        what: &'static str,
-        /// When.
-        at: String,
-        /// The sha published then.
-        sha: String,
-        /// This command's time.
-        now: String,
-        /// `publish` or `unpublish`.
-        command: StaleCommand,
-        /// What became of it since, when that matters (`, and gc took it down since (over-max at …)`).
-        since: String,
-    },
+    #[error(transparent)]
+    Stale(Box<Stale>),
     /// Unpublishing a pull request number that previews of several apps share, without `--app`.
     #[error(
         "PR #{pr} has previews of several apps: {}; pull-request numbers are per repository, so name the app \
@@ -219,11 +199,36 @@ pub enum GitOpsError {
 impl crate::fault::HasFault for GitOpsError {
     fn fault(&self) -> crate::fault::Fault {
         match self {
-            Self::Stale { .. } => crate::fault::Fault::Superseded,
+            Self::Stale(_) => crate::fault::Fault::Superseded,
             Self::NoPreview { .. } => crate::fault::Fault::Input,
             _ => crate::fault::Fault::Environment,
         }
     }
+}
+
+/// What a [`GitOpsError::Stale`] found: boxed, so every other error stays small.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "previews/{namespace} was {what} at {at} (sha {sha}), {} this {command}'s --now {now}{since}: going ahead \
+     would bring back an older state, as a re-run of an older CI job does; nothing was changed. Run it with a \
+     later --now, or pass --force to {command} it anyway",
+    if .at == .now { "at the very time of" } else { "after" }
+)]
+pub struct Stale {
+    /// The namespace.
+    pub namespace: String,
+    /// `last published` or `removed`.
+    pub what: &'static str,
+    /// When.
+    pub at: String,
+    /// The sha published then.
+    pub sha: String,
+    /// This command's time.
+    pub now: String,
+    /// `publish` or `unpublish`.
+    pub command: StaleCommand,
+    /// What became of it since, when that matters (`, and was taken down since (over-max at …)`).
+    pub since: String,
 }
 
 /// The command a [`GitOpsError::Stale`] refused: one byte, so the error stays small.

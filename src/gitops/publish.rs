@@ -133,7 +133,7 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
         ),
     };
     let stale = |what, at: Timestamp, m: &PreviewMeta, since: String| {
-        Err(GitOpsError::Stale {
+        Err(GitOpsError::Stale(Box::new(super::error::Stale {
             since,
             namespace: ns.to_owned(),
             what,
@@ -141,7 +141,7 @@ fn prepare(repo: &Repo, p: &Publication, manifests: &Oid, snapshot: &Snapshot) -
             sha: m.sha.clone(),
             now: format_time(p.now),
             command: super::error::StaleCommand::Publish,
-        })
+        })))
     };
     let taken =
         |holder: String| Err(GitOpsError::Taken { namespace: ns.to_owned(), holder, app: p.app.clone(), pr: p.pr });

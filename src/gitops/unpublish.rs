@@ -62,7 +62,7 @@ pub fn unpublish(
         for (namespace, dir) in snapshot.all_dirs(repo)? {
             match dir.status {
                 Status::Live(meta) if matches(&meta) && meta.updated > now && !force => {
-                    return Err(GitOpsError::Stale {
+                    return Err(GitOpsError::Stale(Box::new(super::error::Stale {
                         namespace,
                         what: "last published",
                         at: format_time(meta.updated),
@@ -70,7 +70,7 @@ pub fn unpublish(
                         now: format_time(now),
                         command: super::error::StaleCommand::Unpublish,
                         since: String::new(),
-                    });
+                    })));
                 }
                 Status::Live(meta) if matches(&meta) => {
                     retirees.push((Tombstone { meta, removed: now, reason: UNPUBLISHED.into() }, dir.manifests));
