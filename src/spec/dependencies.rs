@@ -73,8 +73,9 @@ pub(crate) fn external(ctx: &mut Ctx<'_>, spec: &PreviewSpec, own_pr: u64) -> Ex
 /// pull request N, reached in-cluster on port 80 like every preview Service. Never through the
 /// staging URL template, which may point outside the cluster.
 ///
-/// With `app` (another application family), the namespace is that app's default one
-/// (`<app>-pr-<N>`): this spec's namespace template is its own app's business, not the other's.
+/// With `app` (another application family), the namespace is the one the same template gives
+/// that app: the namespace template is the platform's (the policy imposes it on every spec), so
+/// it names every app's previews alike.
 fn other_preview(
     ctx: &mut Ctx<'_>,
     path: &str,
@@ -93,7 +94,7 @@ fn other_preview(
             let vars = crate::template::Vars { name: app.to_owned(), ..ctx.vars.clone() };
             let pr = PrVars { number: pr, ..PrVars::default() };
             let vars = crate::template::Vars { namespace: None, pr, service: None, ..vars };
-            ctx.templates.render(super::defaults::NAMESPACE, &vars).map(|ns| fit(&ns, MAX_LABEL))
+            ctx.templates.render(&ctx.namespace_template, &vars).map(|ns| fit(&ns, MAX_LABEL))
         }
         None => ctx.namespace_for(PrVars { number: pr, ..PrVars::default() }),
     };
@@ -276,16 +277,16 @@ mod tests {
     }
 
     #[test]
-    fn another_app_s_preview_is_in_that_app_s_default_namespace() {
+    fn another_app_s_preview_is_where_the_platform_s_template_puts_it() {
         let m = model(
-            "  namespace: 'team-{{ pr.number }}'\n  services:\n    api: {image: a, dependsOn: [auth, own]}\n  dependencies:\n    auth: {preview: 3, app: accounts}\n    own: {preview: 4, app: app}\n",
+            "  namespace: 'team-{{ name }}-{{ pr.number }}'\n  services:\n    api: {image: a, dependsOn: [auth, own]}\n  dependencies:\n    auth: {preview: 3, app: accounts}\n    own: {preview: 4, app: app}\n",
         );
         let deps = &m.service("api").unwrap().depends_on;
         assert_eq!(
             deps[0].target,
-            Target::OtherPreview { app: Some("accounts".into()), pr: 3, namespace: "accounts-pr-3".into() }
+            Target::OtherPreview { app: Some("accounts".into()), pr: 3, namespace: "team-accounts-3".into() }
         );
-        assert_eq!(deps[1].target, Target::OtherPreview { app: None, pr: 4, namespace: "team-4".into() });
+        assert_eq!(deps[1].target, Target::OtherPreview { app: None, pr: 4, namespace: "team-app-4".into() });
     }
 
     #[test]
