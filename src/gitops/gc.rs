@@ -282,7 +282,7 @@ impl Removal {
     /// `m` taken down as among the oldest beyond `--max max`, under `ttl`: gc's cap and
     /// publish's (`publish --evicted`) say it alike.
     pub fn over_max(m: &PreviewMeta, ttl: &Duration, max: usize) -> Self {
-        let detail = format!("oldest beyond --max {max} (created {})", format_time(m.created));
+        let detail = format!("oldest unkept beyond --max {max} (created {})", format_time(m.created));
         removal(m, ttl, Reason::OverMax, detail)
     }
 }

@@ -54,7 +54,7 @@ pub fn published(
     let max = p.max.unwrap_or_default();
     for m in &done.evicted {
         lines.push(format!(
-            "took down previews/{} (app {}, PR #{}, created {}): oldest beyond --max {max}",
+            "took down previews/{} (app {}, PR #{}, created {}): oldest unkept beyond --max {max}",
             m.namespace,
             m.app,
             m.pr,
@@ -64,7 +64,9 @@ pub fn published(
     if done.over_max_kept > 0 {
         let one = done.over_max_kept == 1;
         lines.push(format!(
-            "warning: {} more preview{} than --max {max} stay{}: kept previews and this one are never taken down",
+            "warning: {} more preview{} than --max {max} stay{}: kept previews are never taken down, nor by a \
+             publish its own preview (the next `gc --max {max}` takes down the oldest unkept ones, this one too \
+             if it is among them)",
             done.over_max_kept,
             if one { "" } else { "s" },
             if one { "s" } else { "" }
@@ -267,15 +269,15 @@ mod tests {
             lines[1..],
             [
                 "woke previews/shop-pr-7: it slept since 2026-11-20T20:00:00Z",
-                "took down previews/shop-pr-1 (app shop, PR #1, created 2026-11-01T00:00:00Z): oldest beyond --max 2",
-                "warning: 1 more preview than --max 2 stays: kept previews and this one are never taken down",
+                "took down previews/shop-pr-1 (app shop, PR #1, created 2026-11-01T00:00:00Z): oldest unkept beyond --max 2",
+                "warning: 1 more preview than --max 2 stays: kept previews are never taken down, nor by a publish its own preview (the next `gc --max 2` takes down the oldest unkept ones, this one too if it is among them)",
             ]
         );
         let two = Published { over_max_kept: 2, ..done };
         let lines = published(&publication(Some(2)), &two, "main", None, time(BEFORE));
         assert_eq!(
             lines.last().unwrap(),
-            "warning: 2 more previews than --max 2 stay: kept previews and this one are never taken down"
+            "warning: 2 more previews than --max 2 stay: kept previews are never taken down, nor by a publish its own preview (the next `gc --max 2` takes down the oldest unkept ones, this one too if it is among them)"
         );
     }
 

@@ -275,7 +275,7 @@ fn message(
     for m in evicted {
         let _ = writeln!(
             text,
-            "evicted {} (app {}, PR #{}): oldest beyond --max {} (created {})",
+            "evicted {} (app {}, PR #{}): oldest unkept beyond --max {} (created {})",
             m.namespace,
             m.app,
             m.pr,

@@ -344,7 +344,7 @@ fn publish_writes_what_it_evicted_in_gcs_plan_shape() {
     assert_eq!(live(&world, &world.remote(), "main"), ["shop-pr-3", "shop-pr-4", "shop-pr-5"]);
     let one = &first["remove"][1];
     assert_eq!((one["app"].as_str(), one["reason"].as_str()), (Some("blog"), Some("over-max")), "{one}");
-    assert_eq!(one["detail"], format!("oldest beyond --max 3 (created {})", at(1)));
+    assert_eq!(one["detail"], format!("oldest unkept beyond --max 3 (created {})", at(1)));
     assert_eq!((one["created"].as_str(), one["ttl"].as_str()), (Some(at(1).as_str()), Some("48h")));
 
     // gc's plan lists an over-max removal with the same keys in the same order.

@@ -61,7 +61,7 @@ const PLAN: &str = r#"{
       "app": "shop",
       "pr": 2,
       "reason": "over-max",
-      "detail": "oldest beyond --max 3 (created 2026-11-20T00:00:00Z)",
+      "detail": "oldest unkept beyond --max 3 (created 2026-11-20T00:00:00Z)",
       "created": "2026-11-20T00:00:00Z",
       "updated": "2026-11-20T00:00:00Z",
       "ttl": "48h",
@@ -104,7 +104,7 @@ fn gc_removes_what_the_plan_says_in_one_commit_that_says_why() {
     let body = world.git(&repo, &["log", "-1", "--format=%b"]);
     assert!(body.contains("shop-pr-1 (app shop, PR #1): expired at 2026-11-19T00:00:00Z (latest publish 2026-11-18T00:00:00Z + ttl 24h)"), "{body}");
     assert!(
-        body.contains("shop-pr-2 (app shop, PR #2): oldest beyond --max 3 (created 2026-11-20T00:00:00Z)"),
+        body.contains("shop-pr-2 (app shop, PR #2): oldest unkept beyond --max 3 (created 2026-11-20T00:00:00Z)"),
         "{body}"
     );
     let previews = world.previews(&repo, "HEAD");
