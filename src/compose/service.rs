@@ -154,6 +154,8 @@ pub fn service(
     }
     derived_env(&mut draft);
     draft.comments.clone_from(notes);
+    // What `env` leaves out is a comment there; it is a note on stderr too.
+    notes.extend(draft.env.iter().filter(|(name, _, _)| name.is_none()).map(|(_, why, _)| why.clone()));
     draft
 }
 
@@ -236,7 +238,7 @@ fn environment(value: &Value, notes: &mut Vec<String>) -> Vec<(Option<String>, S
             return Vec::new();
         }
     };
-    entries
+    let env: Vec<(Option<String>, String, Option<String>)> = entries
         .into_iter()
         .map(|(name, entry)| {
             if !crate::spec::check::is_env_name(&name) {
@@ -267,7 +269,8 @@ fn environment(value: &Value, notes: &mut Vec<String>) -> Vec<(Option<String>, S
                 ),
             }
         })
-        .collect()
+        .collect();
+    env
 }
 
 fn volume(text: &str) -> String {

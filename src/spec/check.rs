@@ -245,6 +245,30 @@ fn check_digest(digest: &str) -> Result<(), ImagePart> {
     Err(ImagePart::Digest(digest.to_owned()))
 }
 
+/// Why an environment variable looks like it holds a secret, if it does: a name that says so
+/// with a value that is more than a reference to another variable, or a URL with a password in
+/// it. A warning, not an error: a preview's throwaway test key is the team's call.
+pub fn secret_literal(name: &str, value: &str) -> Option<String> {
+    const SECRET_WORDS: [&str; 9] =
+        ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "CREDENTIAL"];
+    let upper = name.to_ascii_uppercase();
+    let only_reference = value.starts_with("$(") && value.ends_with(')') && value.matches("$(").count() == 1;
+    if !value.is_empty() && !only_reference && SECRET_WORDS.iter().any(|w| upper.contains(w)) {
+        return Some(format!("`{name}` looks like a secret"));
+    }
+    let userinfo = value.split_once("://").and_then(|(_, rest)| rest.split(['/', '?', '#']).next()?.rsplit_once('@'));
+    match userinfo {
+        Some((user, _))
+            if user
+                .split_once(':')
+                .is_some_and(|(_, password)| !password.is_empty() && !password.starts_with("$(")) =>
+        {
+            Some(format!("the value of `{name}` holds a password in its URL"))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

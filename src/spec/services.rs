@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::check::{check_image_template, floating_warning, is_env_name, is_floating};
+use super::check::{check_image_template, floating_warning, is_env_name, is_floating, secret_literal};
 use super::defaults::{MAX_REPLICAS, PROTOCOL, REPLICAS, SERVICE_RESOURCES};
 use super::dependencies::{External, derived_env, external, resolve};
 use super::envvalue::EnvValueSpec;
@@ -360,29 +360,5 @@ fn layer(ctx: &mut Ctx<'_>, spec: &PreviewSpec, services: &mut [Service]) {
                 format!("dependency cycle {cycle}: services of a preview must start in some order; break the cycle or move one side to `dependencies`"),
             );
         }
-    }
-}
-
-/// Why an environment variable looks like it holds a secret, if it does: a name that says so
-/// with a value that is more than a reference to another variable, or a URL with a password in
-/// it. A warning, not an error: a preview's throwaway test key is the team's call.
-fn secret_literal(name: &str, value: &str) -> Option<String> {
-    const SECRET_WORDS: [&str; 9] =
-        ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "CREDENTIAL"];
-    let upper = name.to_ascii_uppercase();
-    let only_reference = value.starts_with("$(") && value.ends_with(')') && value.matches("$(").count() == 1;
-    if !value.is_empty() && !only_reference && SECRET_WORDS.iter().any(|w| upper.contains(w)) {
-        return Some(format!("`{name}` looks like a secret"));
-    }
-    let userinfo = value.split_once("://").and_then(|(_, rest)| rest.split(['/', '?', '#']).next()?.rsplit_once('@'));
-    match userinfo {
-        Some((user, _))
-            if user
-                .split_once(':')
-                .is_some_and(|(_, password)| !password.is_empty() && !password.starts_with("$(")) =>
-        {
-            Some(format!("the value of `{name}` holds a password in its URL"))
-        }
-        _ => None,
     }
 }

@@ -235,3 +235,23 @@ fn urls_that_name_a_container_port_reach_the_preview_s_service() {
     let port = ports.iter().find(|p| &p["name"] == target || &p["containerPort"] == target).expect("target port");
     assert_eq!(port["containerPort"], 8000);
 }
+
+/// What `validate` would call a secret, `init` leaves out, and says so on stderr as well as in a
+/// comment: the spec it writes validates without a secret warning.
+#[test]
+fn init_leaves_out_what_validate_calls_a_secret_and_says_so() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "compose.yml",
+        "services:\n  api:\n    image: registry.example.com/shop/api:1\n    environment:\n      AWS_ACCESS_KEY_ID: AKIA123\n      PLAIN: ok\n",
+    );
+    let notes = init(dir.path(), &["--from", "compose.yml"]);
+    assert!(notes.contains("note: services.api: `AWS_ACCESS_KEY_ID` is left out"), "{notes}");
+    let text = std::fs::read_to_string(dir.path().join("preview.yaml")).unwrap();
+    assert!(!text.contains("AKIA123") && text.contains("PLAIN: ok"), "{text}");
+    let output = kpreview().current_dir(dir.path()).args(["validate", "preview.yaml"]).output().unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("looks like a secret"), "{stderr}");
+}
