@@ -39,7 +39,11 @@ pub enum GitOpsError {
         paths: Vec<String>,
     },
     /// The work tree cannot take the new commit for another reason git names.
-    #[error("the checkout in {dir} cannot be updated to the new commit: {reason}")]
+    #[error(
+        "the checkout in {dir} cannot be updated to the new commit, so nothing was committed or pushed: {}; \
+         commit, stash or discard the local changes git names, then run again",
+        .reason.trim_end()
+    )]
     Checkout {
         /// The repository.
         dir: PathBuf,

@@ -88,7 +88,8 @@ pub struct Metadata {
     /// The application family, a DNS-1123 label such as `shop`. Part of the default namespace.
     #[schemars(with = "String")]
     pub name: Option<String>,
-    /// Ignored; accepted for package tooling.
+    /// Ignored, with a warning: a preview's namespace is the platform policy's template. Accepted
+    /// because package tools write it.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Ignored; accepted for package tooling.
@@ -109,7 +110,8 @@ pub struct PreviewSpec {
     /// lose).
     #[serde(default)]
     pub pull_request: Option<PullRequest>,
-    /// Namespace of the preview, a template. Default `{{ name }}-pr-{{ pr.number }}`.
+    /// Namespace of the preview: only the platform policy's namespace template (`{{ name }}-pr-{{
+    /// pr.number }}` under the built-in policy) may be written here; leave it out.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Base domain of Ingress hosts, which are `<service>-<namespace>.<domain>`. Required when a

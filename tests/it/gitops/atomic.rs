@@ -205,6 +205,8 @@ fn a_remote_change_outside_previews_that_local_work_is_in_the_way_of_is_refused_
     args.push("--push".into());
     let out = world.fails(2, &strs(&args));
     assert!(stderr(&out).contains("README.md"), "git names the file in the way:\n{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was committed or pushed"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("commit, stash or discard the local changes"), "{}", stderr(&out));
     assert_same(&before, &state(&repo), "a refused publish");
     assert_eq!(world.git(&world.remote(), &["for-each-ref"]), remote_before, "nothing was pushed");
 
