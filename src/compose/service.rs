@@ -177,8 +177,13 @@ fn derived_env(draft: &mut ServiceDraft) {
 }
 
 fn image(scope: &Scope<'_>, name: &str, service: &JsonMap<String, Value>) -> (String, Option<String>) {
-    let placeholder = format!("registry.example.com/{}/{name}:{{{{ pr.headSha }}}}", scope.app);
     let written = service.get("image").and_then(Value::as_str);
+    // Named after the image Compose pulls, when it names one (`${REGISTRY}/api:${TAG}` is `api`), so
+    // services that share an image share the placeholder; else (a local build's tag is Compose's
+    // own name) after the service.
+    let pulled = written.filter(|_| !service.contains_key("build"));
+    let repository = pulled.and_then(repository_name).unwrap_or_else(|| name.to_owned());
+    let placeholder = format!("registry.example.com/{}/{repository}:{{{{ pr.headSha }}}}", scope.app);
     if service.contains_key("build") {
         let built = written.map(|w| format!(" (tagged `{w}` there)")).unwrap_or_default();
         return (
@@ -202,6 +207,15 @@ fn image(scope: &Scope<'_>, name: &str, service: &JsonMap<String, Value>) -> (St
             Some(format!("`{written}` is not an image reference without its variables; name the image here")),
         ),
     }
+}
+
+/// The last part of an image reference's repository, as a DNS label (`${REGISTRY}/api:${TAG}` is
+/// `api`), when it holds no variable.
+fn repository_name(image: &str) -> Option<String> {
+    let last = image.split('@').next()?.rsplit('/').next()?;
+    let repository = last.split(':').next()?;
+    let label = super::names::label(repository);
+    (!repository.contains('$') && !label.is_empty()).then_some(label)
 }
 
 fn words(key: &str, value: &Value, notes: &mut Vec<String>) -> Option<Vec<String>> {

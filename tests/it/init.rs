@@ -255,3 +255,21 @@ fn init_leaves_out_what_validate_calls_a_secret_and_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("looks like a secret"), "{stderr}");
 }
+
+/// Services that run one image (a worker beside its API) get one placeholder image, named after
+/// the image Compose names, not one made up per service.
+#[test]
+fn services_that_share_an_image_share_its_placeholder() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "compose.yml",
+        "services:\n  api:\n    image: \"${REGISTRY}/api:${TAG:-latest}\"\n  worker:\n    image: \"${REGISTRY}/api:${TAG:-latest}\"\n    command: celery -A app worker\n",
+    );
+    init(dir.path(), &["--from", "compose.yml", "--name", "shop"]);
+    let text = std::fs::read_to_string(dir.path().join("preview.yaml")).unwrap();
+    let spec = kpreview::yaml::value_from_str(&text, kpreview::yaml::Limits::Spec).unwrap();
+    let image = |s: &str| spec["spec"]["services"][s]["image"].as_str().unwrap().to_owned();
+    assert_eq!(image("api"), "registry.example.com/shop/api:{{ pr.headSha }}");
+    assert_eq!(image("worker"), image("api"));
+}
