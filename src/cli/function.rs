@@ -130,6 +130,13 @@ pub fn cmp(args: &CmpArgs) -> anyhow::Result<()> {
     let lock = LockBeside::read(&spec.dir)?;
     super::input::absolute_policy(args.policy.policy.as_deref())?;
     let policy = args.policy.load()?;
+    if args.policy.policy.as_deref().is_none_or(|p| p.as_os_str().is_empty()) {
+        // A sidecar that forgot to mount the platform's policy should not pass unnoticed.
+        eprintln!(
+            "note: KPREVIEW_POLICY is not set in the plugin's sidecar: the built-in policy applies (any image \
+             registry, no secret stores; docs/policy.md)"
+        );
+    }
     let inputs = env_inputs(PLUGIN_ENV, sources)?;
     let model = prepare(&spec.text, &spec.name, &inputs, lock.lock.as_ref(), &policy).map_err(|p| lock.explain(p))?;
     warn(&spec.name, &model.warnings);

@@ -124,6 +124,8 @@ fn cmp_refuses_a_namespace_that_is_not_its_application_s() {
     let outside = cmp(None);
     assert!(outside.status.success(), "{}", describe(&outside));
     assert!(stderr(&outside).contains("ARGOCD_APP_NAMESPACE is not set"), "{}", describe(&outside));
+    // A sidecar without the platform's policy says so.
+    assert!(stderr(&outside).contains("note: KPREVIEW_POLICY is not set"), "{}", describe(&outside));
 
     // metadata.name is the pull request's too: another app's name renders another namespace.
     write(dir.path(), "preview.yaml", &spec(API).replace("name: shop", "name: billing"));
