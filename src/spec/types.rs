@@ -143,6 +143,7 @@ pub struct PreviewSpec {
     /// The services this pull request changes, by name. Names are DNS-1035 labels; they become
     /// Deployment and Service names.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}))]
     pub services: BTreeMap<String, ServiceSpec>,
     /// Services that are not part of this preview but are reached differently from staging: in
     /// another pull request's preview or at a fixed URL. Any other `dependsOn` name that is neither
@@ -152,6 +153,7 @@ pub struct PreviewSpec {
     /// Data stores that run inside the preview, by name (DNS-1035 labels of at most 52
     /// characters: they become StatefulSet names).
     #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$", "maxLength": 52}))]
     pub data_stores: BTreeMap<String, DataStoreSpec>,
     /// How `velero` seeds are restored.
     #[serde(default)]
@@ -450,6 +452,7 @@ pub struct ServiceSpec {
     /// Secret) or `{configMap: C, key: K}`. A name that `dependsOn` also derives (`<DEP>_URL`)
     /// takes this value instead, with a warning.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$", "maxLength": 256}))]
     pub env: BTreeMap<String, EnvValueSpec>,
     /// Every key of Secrets or ConfigMaps as variables: `[{secret: S}, {configMap: C}]`.
     #[serde(default)]
@@ -475,6 +478,7 @@ pub struct ServiceSpec {
     pub replicas: Lenient<u32>,
     /// Path of an HTTP readiness check on `port`; without it readiness is a TCP check.
     #[serde(default)]
+    #[schemars(regex(pattern = "^/"))]
     pub health_path: Option<String>,
     /// Container resources, each at most `cpu: 8`, `memory: 32Gi`. Default requests `cpu: 10m`,
     /// `memory: 64Mi`; limit `memory: 512Mi`.
@@ -482,7 +486,7 @@ pub struct ServiceSpec {
     pub resources: Option<ResourcesSpec>,
     /// User id to run as, for images whose `USER` is not numeric. Must not be 0.
     #[serde(default)]
-    #[schemars(with = "Option<i64>", range(min = 1))]
+    #[schemars(with = "Option<i64>", range(min = 1, max = 2_147_483_647))]
     pub run_as_user: Lenient<i64>,
 }
 

@@ -17,11 +17,14 @@ spec:
   domain: preview.example.com
   ttl: TTL
   services:
-    api:
+    SERVICE:
       image: registry.example.com/shop/api:1.0
       port: PORT
       expose: EXPOSE
       replicas: REPLICAS
+      healthPath: HEALTH
+      runAsUser: USER
+      env: {ENVNAME: x}
       resources: {requests: {cpu: CPU, memory: MEMORY}, limits: {memory: 8Gi}}
   dataStores:
     db: {engine: postgres, storage: STORAGE}
@@ -35,6 +38,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("CPU", "100m"),
     ("MEMORY", "256Mi"),
     ("STORAGE", "1Gi"),
+    ("SERVICE", "api"),
+    ("HEALTH", "/healthz"),
+    ("USER", "1000"),
+    ("ENVNAME", "MODE"),
 ];
 
 /// The placeholder, the value as written, and whether kpreview takes it (and so must the schema).
@@ -91,6 +98,18 @@ const CASES: &[(&str, &str, bool)] = &[
     ("TTL", "48", false),
     ("TTL", "48 h", false),
     ("TTL", "forever", false),
+    ("SERVICE", "web-2", true),
+    ("SERVICE", "API", false),
+    ("SERVICE", "2web", false),
+    ("SERVICE", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+    ("ENVNAME", "LOG_LEVEL", true),
+    ("ENVNAME", "my.var-x", true),
+    ("ENVNAME", "\"1BAD\"", false),
+    ("HEALTH", "/ready", true),
+    ("HEALTH", "healthz", false),
+    ("USER", "65534", true),
+    ("USER", "0", false),
+    ("USER", "4294967296", false),
 ];
 
 /// What a JSON Schema cannot say, with what each side does: kpreview refuses them.
