@@ -138,15 +138,21 @@ pub struct FromOverlay {
 
 impl FromOverlay {
     /// The publication of what the overlay `name` built, once its namespace is the one `policy`
-    /// gives and its objects stay within `policy`.
-    pub fn new(overlay: Overlay, name: &str, policy: &Policy, landing: Landing) -> Result<Self, PublicationError> {
+    /// gives and its objects stay within `policy` (`platform_image`, the restore and cleanup Jobs'
+    /// kpreview image, is the platform's and passes).
+    pub fn new(
+        overlay: Overlay,
+        name: &str,
+        (policy, platform_image): (&Policy, &str),
+        landing: Landing,
+    ) -> Result<Self, PublicationError> {
         overlay.check_namespace(name, policy)?;
         overlay.check_ttl(name, policy)?;
         let sha = overlay
             .sha
             .clone()
             .ok_or_else(|| PublicationError::NoHeadSha { name: name.to_owned(), hint: OVERLAY_SHA_HINT.to_owned() })?;
-        overlay.police(name, policy)?;
+        overlay.police(name, policy, platform_image)?;
         let publication = Publication {
             app: overlay.app.clone(),
             namespace: overlay.namespace.clone(),
@@ -284,6 +290,7 @@ mod tests {
     }
 
     const SHA: &str = "    kpreview.dev/head-sha: abc1234\n";
+    const IMAGE: &str = crate::spec::defaults::IMAGE;
     /// The ResourceQuota as the generator renders it, within the built-in policy.
     const QUOTA: &str = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: preview}\nspec: {hard: {requests.cpu: \"1\", requests.memory: 1Gi, limits.memory: 1Gi, pods: \"6\", persistentvolumeclaims: \"0\", services.loadbalancers: \"0\", services.nodeports: \"0\"}}\n";
 
@@ -291,7 +298,7 @@ mod tests {
     fn an_overlay_publishes_what_it_built_and_comments_from_its_objects() {
         let built = overlay("shop-pr-7", SHA);
         let files = built.files().unwrap();
-        let prepared = FromOverlay::new(built, "deploy/preview", &Policy::default(), landing()).unwrap();
+        let prepared = FromOverlay::new(built, "deploy/preview", (&Policy::default(), IMAGE), landing()).unwrap();
         let p = &prepared.publication;
         assert_eq!((p.namespace.as_str(), p.sha.as_str(), p.ttl.as_str()), ("shop-pr-7", "abc1234", "24h"));
         assert_eq!(p.files, files);
@@ -302,12 +309,12 @@ mod tests {
 
     #[test]
     fn an_overlay_that_moved_its_namespace_or_lacks_a_head_commit_is_refused() {
-        let err =
-            FromOverlay::new(overlay("staging", SHA), "deploy/preview", &Policy::default(), landing()).unwrap_err();
+        let err = FromOverlay::new(overlay("staging", SHA), "deploy/preview", (&Policy::default(), IMAGE), landing())
+            .unwrap_err();
         assert!(matches!(err, PublicationError::Overlay(OverlayError::MovedNamespace(_))), "{err}");
         assert_eq!(err.fault(), Fault::Input);
-        let err =
-            FromOverlay::new(overlay("shop-pr-7", ""), "deploy/preview", &Policy::default(), landing()).unwrap_err();
+        let err = FromOverlay::new(overlay("shop-pr-7", ""), "deploy/preview", (&Policy::default(), IMAGE), landing())
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "deploy/preview: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the \
@@ -322,8 +329,9 @@ mod tests {
         let web = objects.iter_mut().find(|o| o["kind"] == "Deployment").unwrap();
         web["spec"]["replicas"] = 500.into();
         web["spec"]["template"]["spec"]["hostNetwork"] = true.into();
-        let err = FromOverlay::new(Overlay { objects, ..built }, "deploy/preview", &Policy::default(), landing())
-            .unwrap_err();
+        let err =
+            FromOverlay::new(Overlay { objects, ..built }, "deploy/preview", (&Policy::default(), IMAGE), landing())
+                .unwrap_err();
         assert_eq!(err.fault(), Fault::Input);
         let PublicationError::Overlay(OverlayError::Policed { violations, .. }) = &err else { panic!("{err}") };
         let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();

@@ -60,8 +60,10 @@ const QUOTA_CAPS: [(&str, &str); 3] =
 
 impl Overlay {
     /// Refuses a build with any object beyond `policy`, naming every violation; `overlay` names it.
-    pub fn police(&self, overlay: &str, policy: &Policy) -> Result<(), OverlayError> {
-        let violations = violations(&self.objects, &self.namespace, policy);
+    /// `platform_image` is the kpreview image of the restore and cleanup Jobs (`KPREVIEW_IMAGE`),
+    /// the platform's, which passes as it does in a spec's render.
+    pub fn police(&self, overlay: &str, policy: &Policy, platform_image: &str) -> Result<(), OverlayError> {
+        let violations = violations(&self.objects, &self.namespace, policy, platform_image);
         if violations.is_empty() {
             return Ok(());
         }
@@ -69,8 +71,9 @@ impl Overlay {
     }
 }
 
-/// Every way `objects`, the build of the preview in `namespace`, go beyond `policy`.
-pub fn violations(objects: &[Value], namespace: &str, policy: &Policy) -> Vec<Violation> {
+/// Every way `objects`, the build of the preview in `namespace`, go beyond `policy`;
+/// `platform_image` is the platform's kpreview image, which any `images` allows.
+pub fn violations(objects: &[Value], namespace: &str, policy: &Policy, platform_image: &str) -> Vec<Violation> {
     let mut out = Vecs { all: Vec::new() };
     for object in objects {
         let Some(map) = object.as_object() else { continue };
@@ -90,7 +93,7 @@ pub fn violations(objects: &[Value], namespace: &str, policy: &Policy) -> Vec<Vi
             _ => {}
         }
         if let Some((path, pod)) = pod_spec(object) {
-            pod_checks(&at, path, pod, policy, &mut out);
+            pod_checks(&at, path, pod, (policy, platform_image), &mut out);
             if !in_preview(object, namespace) && text(pod, "/serviceAccountName") != CLEANUP_ACCOUNT {
                 out.push(
                     &at,
@@ -281,7 +284,7 @@ fn pod_spec(object: &Value) -> Option<(&'static str, &Value)> {
     object.pointer(&pointer).map(|pod| (path, pod))
 }
 
-fn pod_checks(at: &At<'_>, path: &str, pod: &Value, policy: &Policy, out: &mut Vecs) {
+fn pod_checks(at: &At<'_>, path: &str, pod: &Value, (policy, platform_image): (&Policy, &str), out: &mut Vecs) {
     for field in ["hostNetwork", "hostPID", "hostIPC"] {
         if is_true(pod, &format!("/{field}")) {
             out.push(
@@ -303,7 +306,8 @@ fn pod_checks(at: &At<'_>, path: &str, pod: &Value, policy: &Policy, out: &mut V
     for list in ["initContainers", "containers", "ephemeralContainers"] {
         for (i, container) in items(pod, &format!("/{list}")).iter().enumerate() {
             let at_container = format!("{path}.{list}[{i}]");
-            if let Some(why) = image_refusal(policy, text(container, "/image")) {
+            let image = text(container, "/image");
+            if let Some(why) = image_refusal(policy, image).filter(|_| image != platform_image) {
                 out.push(at, &format!("{at_container}.image"), why);
             }
             if is_true(container, "/securityContext/privileged") {
@@ -416,6 +420,8 @@ mod tests {
     use super::*;
 
     const NS: &str = "shop-pr-7";
+    /// The platform's kpreview image in these tests.
+    const IMAGE: &str = "mirror.example.com/kpreview:1";
 
     fn objects(stream: &str) -> Vec<Value> {
         crate::yaml::values_from_stream(stream).unwrap()
@@ -428,7 +434,7 @@ mod tests {
     /// The violations of `extra` next to a Namespace and quota that pass, as `Kind/name path`.
     fn found(extra: &str, policy: &Policy) -> Vec<String> {
         let stream = format!("{NAMESPACE}---\n{QUOTA}---\n{extra}");
-        violations(&objects(&stream), NS, policy).iter().map(|v| format!("{} {}", v.object, v.path)).collect()
+        violations(&objects(&stream), NS, policy, IMAGE).iter().map(|v| format!("{} {}", v.object, v.path)).collect()
     }
 
     fn policy(text: &str) -> Policy {
@@ -444,7 +450,7 @@ mod tests {
             "images: [registry.example.com/]\nplatform: {gateway: {name: previews, namespace: gateway-system}}\n",
         );
         let extra = format!(
-            "{DEPLOYMENT}---\napiVersion: v1\nkind: Service\nmetadata: {{name: api}}\nspec: {{clusterIP: None}}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: api, annotations: {{argocd.argoproj.io/sync-wave: \"3\", cert-manager.io/cluster-issuer: x}}}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: api}}\nspec: {{parentRefs: [{{group: gateway.networking.k8s.io, kind: Gateway, name: previews, namespace: gateway-system}}]}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: velero}}\nrules: [{{apiGroups: [velero.io], resources: [restores], verbs: [create]}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: r, namespace: velero}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: c, namespace: velero}}\nspec: {{template: {{spec: {{serviceAccountName: kpreview-cleanup, containers: [{{name: c, image: registry.example.com/kpreview:1}}]}}}}}}\n---\napiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshotContent\nmetadata: {{name: s}}\nspec: {{volumeSnapshotRef: {{name: s, namespace: shop-pr-7}}}}\n"
+            "{DEPLOYMENT}---\napiVersion: v1\nkind: Service\nmetadata: {{name: api}}\nspec: {{clusterIP: None}}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: api, annotations: {{argocd.argoproj.io/sync-wave: \"3\", cert-manager.io/cluster-issuer: x}}}}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: api}}\nspec: {{parentRefs: [{{group: gateway.networking.k8s.io, kind: Gateway, name: previews, namespace: gateway-system}}]}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: velero}}\nrules: [{{apiGroups: [velero.io], resources: [restores], verbs: [create]}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: r, namespace: velero}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: c, namespace: velero}}\nspec: {{template: {{spec: {{serviceAccountName: kpreview-cleanup, containers: [{{name: c, image: mirror.example.com/kpreview:1}}]}}}}}}\n---\napiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshotContent\nmetadata: {{name: s}}\nspec: {{volumeSnapshotRef: {{name: s, namespace: shop-pr-7}}}}\n"
         );
         assert_eq!(found(&extra, &p), Vec::<String>::new());
     }
@@ -462,7 +468,7 @@ mod tests {
             ]
         );
         let stream = format!("{NAMESPACE}---\n{QUOTA}---\n{cron}");
-        let why = &violations(&objects(&stream), NS, &p)[0].why;
+        let why = &violations(&objects(&stream), NS, &p, IMAGE)[0].why;
         assert_eq!(
             why,
             "`evil.io/miner` is not from a registry the platform allows: `images` of the policy p.yaml accepts images starting with `registry.example.com/`"
@@ -527,7 +533,7 @@ mod tests {
     #[test]
     fn the_namespace_keeps_pod_security_restricted() {
         let stream = format!("{}---\n{QUOTA}", NAMESPACE.replace("enforce: restricted", "enforce: privileged"));
-        let got = violations(&objects(&stream), NS, &Policy::default());
+        let got = violations(&objects(&stream), NS, &Policy::default(), IMAGE);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].path, "metadata.labels.pod-security.kubernetes.io/enforce");
         assert!(got[0].why.starts_with("is `privileged`"), "{}", got[0].why);
@@ -543,7 +549,7 @@ mod tests {
     fn the_quota_keeps_the_generator_s_caps() {
         let check = |quota: &str, policy: &Policy| -> Vec<String> {
             let stream = format!("{NAMESPACE}---\n{quota}");
-            violations(&objects(&stream), NS, policy).iter().map(|v| v.path.clone()).collect()
+            violations(&objects(&stream), NS, policy, IMAGE).iter().map(|v| v.path.clone()).collect()
         };
         assert!(check(QUOTA, &Policy::default()).is_empty());
         let gutted = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: preview}\nspec: {hard: {pods: \"1000\"}}\n";
