@@ -568,6 +568,38 @@ fn publish_overlay_refuses_a_build_patched_beyond_the_policy_naming_every_violat
     crate::gitops::fixture::assert_same(&before, &crate::gitops::fixture::state(&repo), "a refused overlay");
 }
 
+/// The shipped overlay (`overlays/pr-42`: a Velero seed, so restore RBAC and the cleanup Job in
+/// Velero's namespace) publishes under the shipped policy: nothing the generator renders is
+/// refused by the check of the built objects, and the platform's kpreview image passes even when
+/// it is a mirror the policy's `images` do not list.
+#[test]
+fn the_shipped_overlay_publishes_under_the_shipped_policy() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let root = crate::support::root();
+    let overlay = root.join("overlays/pr-42");
+    let policy = root.join("functions/argocd/policy.yaml");
+    let mut cmd = world.kpreview();
+    cmd.env("KPREVIEW_IMAGE", "mirror.internal.example/kpreview:1")
+        .args(["publish", "--overlay"])
+        .arg(&overlay)
+        .arg("--repo")
+        .arg(&repo)
+        .args(["--sha", "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d", "--now", "2026-11-21T10:00:00Z", "--policy"])
+        .arg(&policy);
+    let out = cmd.output().expect("run kpreview");
+    assert!(out.status.success(), "{}", describe(&out));
+    let manifests = repo.join("previews/shop-pr-42/manifests");
+    let files: Vec<String> = std::fs::read_dir(&manifests)
+        .expect("published")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.contains("namespace: velero") && f.contains("mirror.internal.example/kpreview:1")),
+        "the cleanup Job in Velero's namespace, on the platform's image"
+    );
+}
+
 /// The policy the Argo CD sidecar mounts is valid, and the bundled examples stay within it.
 #[test]
 fn the_shipped_policy_is_valid_and_admits_the_examples() {
