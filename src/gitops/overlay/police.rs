@@ -329,14 +329,17 @@ fn pod_checks(at: &At<'_>, path: &str, pod: &Value, (policy, platform_image): (&
 }
 
 fn replicas(at: &At<'_>, object: &Value, policy: &Policy, out: &mut Vecs) {
-    if !matches!(at.kind, "Deployment" | "StatefulSet" | "ReplicaSet") {
-        return;
-    }
-    let Some(replicas) = object.pointer("/spec/replicas").and_then(Value::as_i64) else { return };
+    // An autoscaler would scale past the limit what the overlay wrote within it.
+    let field = match at.kind {
+        "Deployment" | "StatefulSet" | "ReplicaSet" => "replicas",
+        "HorizontalPodAutoscaler" => "maxReplicas",
+        _ => return,
+    };
+    let Some(replicas) = object.pointer(&format!("/spec/{field}")).and_then(Value::as_i64) else { return };
     if replicas > i64::from(policy.limits.replicas) {
         out.push(
             at,
-            "spec.replicas",
+            &format!("spec.{field}"),
             format!(
                 "{replicas} replicas; {} allows at most {} of one service",
                 policy.entry("limits.replicas"),
@@ -543,6 +546,9 @@ mod tests {
     fn replicas_stay_within_the_limit() {
         let got = found(&DEPLOYMENT.replace("replicas: 2", "replicas: 500"), &policy("limits: {replicas: 3}\n"));
         assert_eq!(got, ["Deployment/api spec.replicas"]);
+        let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: api}\nspec: {minReplicas: 1, maxReplicas: 50}\n";
+        assert_eq!(found(hpa, &policy("limits: {replicas: 3}\n")), ["HorizontalPodAutoscaler/api spec.maxReplicas"]);
+        assert!(found(hpa, &policy("limits: {replicas: 50}\n")).is_empty());
     }
 
     #[test]
