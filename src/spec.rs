@@ -21,3 +21,5 @@ mod services;
 mod stores;
 pub mod types;
 pub mod validate;
+
+pub use annotations::problem as annotation_problem;

@@ -254,7 +254,8 @@ fn publish_overlay(args: &PublishArgs, dir: &Path) -> anyhow::Result<()> {
     }
     let name = dir.display().to_string();
     let preview = overlay::read(&built.stream, &name, &given)?;
-    let prepared = FromOverlay::new(preview, &name, &policy, landing(args))?;
+    let image = super::input::image().unwrap_or_else(|| kpreview::spec::defaults::IMAGE.to_owned());
+    let prepared = FromOverlay::new(preview, &name, (&policy, &image), landing(args))?;
     let done = land_publication(args, &prepared.publication)?;
     emit_summary(args, &prepared.comment(&done))
 }

@@ -138,14 +138,21 @@ pub struct FromOverlay {
 
 impl FromOverlay {
     /// The publication of what the overlay `name` built, once its namespace is the one `policy`
-    /// gives.
-    pub fn new(overlay: Overlay, name: &str, policy: &Policy, landing: Landing) -> Result<Self, PublicationError> {
+    /// gives and its objects stay within `policy` (`platform_image`, the restore and cleanup Jobs'
+    /// kpreview image, is the platform's and passes).
+    pub fn new(
+        overlay: Overlay,
+        name: &str,
+        (policy, platform_image): (&Policy, &str),
+        landing: Landing,
+    ) -> Result<Self, PublicationError> {
         overlay.check_namespace(name, policy)?;
         overlay.check_ttl(name, policy)?;
         let sha = overlay
             .sha
             .clone()
             .ok_or_else(|| PublicationError::NoHeadSha { name: name.to_owned(), hint: OVERLAY_SHA_HINT.to_owned() })?;
+        overlay.police(name, policy, platform_image)?;
         let publication = Publication {
             app: overlay.app.clone(),
             namespace: overlay.namespace.clone(),
@@ -277,38 +284,63 @@ mod tests {
 
     fn overlay(namespace: &str, sha: &str) -> Overlay {
         let stream = format!(
-            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n  labels:\n    kpreview.dev/preview: {namespace}\n    kpreview.dev/app: shop\n    kpreview.dev/pr: \"7\"\n  annotations:\n    kpreview.dev/ttl: 24h\n{sha}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {namespace}}}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{{name: web, image: w, resources: {{requests: {{cpu: 250m}}}}}}]\n"
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n  labels:\n    kpreview.dev/preview: {namespace}\n    kpreview.dev/app: shop\n    kpreview.dev/pr: \"7\"\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    pod-security.kubernetes.io/warn: restricted\n  annotations:\n    kpreview.dev/ttl: 24h\n{sha}---\n{QUOTA}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {namespace}}}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{{name: web, image: w, resources: {{requests: {{cpu: 250m}}}}}}]\n"
         );
         super::super::overlay::read(&stream, "deploy/preview", &crate::spec::defaults::PrFields::default()).unwrap()
     }
 
     const SHA: &str = "    kpreview.dev/head-sha: abc1234\n";
+    const IMAGE: &str = crate::spec::defaults::IMAGE;
+    /// The ResourceQuota as the generator renders it, within the built-in policy.
+    const QUOTA: &str = "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: preview}\nspec: {hard: {requests.cpu: \"1\", requests.memory: 1Gi, limits.memory: 1Gi, pods: \"6\", persistentvolumeclaims: \"0\", services.loadbalancers: \"0\", services.nodeports: \"0\"}}\n";
 
     #[test]
     fn an_overlay_publishes_what_it_built_and_comments_from_its_objects() {
         let built = overlay("shop-pr-7", SHA);
         let files = built.files().unwrap();
-        let prepared = FromOverlay::new(built, "deploy/preview", &Policy::default(), landing()).unwrap();
+        let prepared = FromOverlay::new(built, "deploy/preview", (&Policy::default(), IMAGE), landing()).unwrap();
         let p = &prepared.publication;
         assert_eq!((p.namespace.as_str(), p.sha.as_str(), p.ttl.as_str()), ("shop-pr-7", "abc1234", "24h"));
         assert_eq!(p.files, files);
         let md = prepared.comment(&done(p));
-        assert!(md.contains("**Requests:** 0.5 CPU, 0 memory, 0 storage, 2 pods.\n"), "{md}");
+        assert!(md.contains("**Requests:** 0.5 CPU, 0 memory, 0 storage, 2 pods (quota: at most requests.cpu 1, requests.memory 1Gi, pods 6).\n"), "{md}");
         assert!(md.ends_with("<!-- kpreview:sync-plan -->\n"), "no plan without a model: {md}");
     }
 
     #[test]
     fn an_overlay_that_moved_its_namespace_or_lacks_a_head_commit_is_refused() {
-        let err =
-            FromOverlay::new(overlay("staging", SHA), "deploy/preview", &Policy::default(), landing()).unwrap_err();
+        let err = FromOverlay::new(overlay("staging", SHA), "deploy/preview", (&Policy::default(), IMAGE), landing())
+            .unwrap_err();
         assert!(matches!(err, PublicationError::Overlay(OverlayError::MovedNamespace(_))), "{err}");
         assert_eq!(err.fault(), Fault::Input);
-        let err =
-            FromOverlay::new(overlay("shop-pr-7", ""), "deploy/preview", &Policy::default(), landing()).unwrap_err();
+        let err = FromOverlay::new(overlay("shop-pr-7", ""), "deploy/preview", (&Policy::default(), IMAGE), landing())
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "deploy/preview: publish records the head commit: give it with --sha or spec.pullRequest.headSha (the \
              generator writes it on the Namespace as kpreview.dev/head-sha)"
+        );
+    }
+
+    #[test]
+    fn an_overlay_beyond_the_policy_is_refused_with_every_violation() {
+        let built = overlay("shop-pr-7", SHA);
+        let mut objects = built.objects.clone();
+        let web = objects.iter_mut().find(|o| o["kind"] == "Deployment").unwrap();
+        web["spec"]["replicas"] = 500.into();
+        web["spec"]["template"]["spec"]["hostNetwork"] = true.into();
+        let err =
+            FromOverlay::new(Overlay { objects, ..built }, "deploy/preview", (&Policy::default(), IMAGE), landing())
+                .unwrap_err();
+        assert_eq!(err.fault(), Fault::Input);
+        let PublicationError::Overlay(OverlayError::Policed { violations, .. }) = &err else { panic!("{err}") };
+        let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["spec.template.spec.hostNetwork", "spec.replicas"], "{err}");
+        assert!(
+            err.to_string().contains(
+                "Deployment/web: spec.replicas: 500 replicas; `limits.replicas` of the built-in policy allows at most 5"
+            ),
+            "{err}"
         );
     }
 }

@@ -155,54 +155,62 @@ fn bytes(value: f64) -> String {
 }
 
 fn images(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
-    let refuse = |path: String, image: &str, problems: &mut Vec<Problem>| {
-        let prefixes: Vec<String> = policy.images.iter().map(|p| format!("`{p}`")).collect();
-        problems.push(Problem::error(
-            path,
-            format!(
-                "`{image}` is not from a registry the platform allows: {} accepts images starting with {}",
-                policy.entry("images"),
-                prefixes.join(", ")
-            ),
-        ));
+    let mut refuse = |path: String, image: &str| {
+        if let Some(why) = image_refusal(policy, image) {
+            problems.push(Problem::error(path, why));
+        }
     };
     for service in &model.services {
-        if !policy.allows_image(&service.image) {
-            refuse(format!("{}.image", key_path("spec.services", &service.name)), &service.image, problems);
-        }
+        refuse(format!("{}.image", key_path("spec.services", &service.name)), &service.image);
     }
     for store in &model.stores {
-        if !policy.allows_image(&store.image) {
-            let path = key_path("spec.dataStores", &store.name);
-            let path = if matches!(store.seed, Seed::Image { .. }) {
-                format!("{path}.seed.image")
-            } else {
-                format!("{path}.image")
-            };
-            refuse(path, &store.image, problems);
+        let path = key_path("spec.dataStores", &store.name);
+        let path = if matches!(store.seed, Seed::Image { .. }) {
+            format!("{path}.seed.image")
+        } else {
+            format!("{path}.image")
+        };
+        refuse(path, &store.image);
+    }
+}
+
+/// Why `policy` refuses `image` (its `images` prefixes), or `None` when it allows it.
+pub fn image_refusal(policy: &Policy, image: &str) -> Option<String> {
+    if policy.allows_image(image) {
+        return None;
+    }
+    let prefixes: Vec<String> = policy.images.iter().map(|p| format!("`{p}`")).collect();
+    Some(format!(
+        "`{image}` is not from a registry the platform allows: {} accepts images starting with {}",
+        policy.entry("images"),
+        prefixes.join(", ")
+    ))
+}
+
+fn annotations(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
+    for key in model.ingress.annotations.keys() {
+        if let Some(why) = annotation_refusal(policy, key) {
+            problems.push(Problem::error(key_path("spec.ingress.annotations", key), why));
         }
     }
 }
 
-fn annotations(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {
-    let Some(allowed) = &policy.ingress_annotations else { return };
-    for key in model.ingress.annotations.keys() {
-        if !allowed.iter().any(|a| a == key) {
-            let accepted = if allowed.is_empty() {
-                "it allows none".to_owned()
-            } else {
-                format!("it allows {}", allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
-            };
-            problems.push(Problem::error(
-                key_path("spec.ingress.annotations", key),
-                format!(
-                    "`{key}` is not an annotation the platform allows on a preview's Ingresses: {} lists them, and \
-                     {accepted}",
-                    policy.entry("ingressAnnotations")
-                ),
-            ));
-        }
+/// Why `policy`'s `ingressAnnotations` allowlist refuses `key` on a preview's Ingress, or `None`
+/// when it allows it (or lists none). kpreview's own denylist is [`crate::spec::annotation_problem`].
+pub fn annotation_refusal(policy: &Policy, key: &str) -> Option<String> {
+    let allowed = policy.ingress_annotations.as_ref()?;
+    if allowed.iter().any(|a| a == key) {
+        return None;
     }
+    let accepted = if allowed.is_empty() {
+        "it allows none".to_owned()
+    } else {
+        format!("it allows {}", allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+    };
+    Some(format!(
+        "`{key}` is not an annotation the platform allows on a preview's Ingresses: {} lists them, and {accepted}",
+        policy.entry("ingressAnnotations")
+    ))
 }
 
 fn seed_bases(model: &Model, policy: &Policy, problems: &mut Vec<Problem>) {

@@ -28,7 +28,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, path: &str, annotations: &BTreeMap<String
 }
 
 /// Why `key` cannot be an annotation of a preview's Ingress.
-fn problem(key: &str) -> Option<String> {
+pub fn problem(key: &str) -> Option<String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),

@@ -489,6 +489,120 @@ fn publish_overlay_passes_the_policy_to_the_plugin() {
     );
 }
 
+/// The security trial's overlay: the generator renders the spec under the policy, then the pull
+/// request's kustomization swaps the image, adds a snippet annotation, guts the ResourceQuota and
+/// asks for host networking, 500 replicas and a load balancer. The build is refused naming every
+/// one, and the GitOps repository is left as it was.
+#[test]
+fn publish_overlay_refuses_a_build_patched_beyond_the_policy_naming_every_violation() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let app = world.root().join("app");
+    write(&app, "preview.yaml", &spec(API));
+    write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
+    let policy = write(&world.root(), "platform/policy.yaml", POLICY);
+    let args = [
+        "publish".to_owned(),
+        "--overlay".to_owned(),
+        app.display().to_string(),
+        "--repo".to_owned(),
+        repo.display().to_string(),
+        "--pr".to_owned(),
+        "42".to_owned(),
+        "--sha".to_owned(),
+        SHA.to_owned(),
+        "--policy".to_owned(),
+        policy.display().to_string(),
+        "--now".to_owned(),
+        "2026-11-21T10:00:00Z".to_owned(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    world.ok(&args);
+    let before = crate::gitops::fixture::state(&repo);
+
+    let patch = |kind: &str, ops: &str| format!("- target: {{kind: {kind}}}\n  patch: |-\n{ops}");
+    let op = |op: &str, path: &str, value: &str| format!("    - op: {op}\n      path: {path}\n      value: {value}\n");
+    let hostile = format!(
+        "generators: [preview.yaml]\nimages:\n- name: registry.example.com/shop/api\n  newName: evil.io/miner\npatches:\n{}{}{}{}",
+        patch(
+            "Ingress",
+            &op(
+                "add",
+                "/metadata/annotations/nginx.ingress.kubernetes.io~1configuration-snippet",
+                "\"more_set_headers x\""
+            ),
+        ),
+        patch("ResourceQuota", &op("replace", "/spec/hard", "{pods: \"1000\"}")),
+        patch(
+            "Deployment",
+            &format!(
+                "{}{}",
+                op("add", "/spec/template/spec/hostNetwork", "true"),
+                op("replace", "/spec/replicas", "500")
+            ),
+        ),
+        patch("Service", &op("add", "/spec/type", "LoadBalancer")),
+    );
+    write(&app, "kustomization.yaml", &hostile);
+    let out = world.fails(1, &args);
+    let stderr = stderr(&out);
+    let policy_name = format!("the policy {}", policy.display());
+    for expected in [
+        format!(
+            "Deployment/api: spec.template.spec.containers[0].image: `evil.io/miner:1` is not from a registry the \
+             platform allows: `images` of {policy_name} accepts images starting with `registry.example.com/`, \
+             `docker.io/library/`"
+        ),
+        "Ingress/api: metadata.annotations.nginx.ingress.kubernetes.io/configuration-snippet: `nginx.ingress.kubernetes.io/configuration-snippet` pastes raw configuration".to_owned(),
+        format!("ResourceQuota/preview: spec.hard.requests.cpu: is missing; the generator caps it at most at 1 (`limits.cpu` of {policy_name})"),
+        "ResourceQuota/preview: spec.hard.requests.memory: is missing".to_owned(),
+        "ResourceQuota/preview: spec.hard.limits.memory: is missing".to_owned(),
+        "ResourceQuota/preview: spec.hard.pods: is `1000`, above the 34".to_owned(),
+        "ResourceQuota/preview: spec.hard.services.loadbalancers: must stay `0`".to_owned(),
+        "ResourceQuota/preview: spec.hard.services.nodeports: must stay `0`".to_owned(),
+        "Deployment/api: spec.template.spec.hostNetwork: shares the node's namespaces".to_owned(),
+        format!("Deployment/api: spec.replicas: 500 replicas; `limits.replicas` of {policy_name} allows at most 2"),
+        "Service/api: spec.type: is `LoadBalancer`".to_owned(),
+    ] {
+        assert!(stderr.contains(&expected), "expected {expected:?} in\n{stderr}");
+    }
+    // Those and the quota's `persistentvolumeclaims`: every one at once, none more.
+    assert!(stderr.contains(&format!("goes beyond the platform's policy ({policy_name}) in 12 places")), "{stderr}");
+    crate::gitops::fixture::assert_same(&before, &crate::gitops::fixture::state(&repo), "a refused overlay");
+}
+
+/// The shipped overlay (`overlays/pr-42`: a Velero seed, so restore RBAC and the cleanup Job in
+/// Velero's namespace) publishes under the shipped policy: nothing the generator renders is
+/// refused by the check of the built objects, and the platform's kpreview image passes even when
+/// it is a mirror the policy's `images` do not list.
+#[test]
+fn the_shipped_overlay_publishes_under_the_shipped_policy() {
+    let world = World::new();
+    let repo = world.clone("ci");
+    let root = crate::support::root();
+    let overlay = root.join("overlays/pr-42");
+    let policy = root.join("functions/argocd/policy.yaml");
+    let mut cmd = world.kpreview();
+    cmd.env("KPREVIEW_IMAGE", "mirror.internal.example/kpreview:1")
+        .args(["publish", "--overlay"])
+        .arg(&overlay)
+        .arg("--repo")
+        .arg(&repo)
+        .args(["--sha", "4f9c2d1e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d", "--now", "2026-11-21T10:00:00Z", "--policy"])
+        .arg(&policy);
+    let out = cmd.output().expect("run kpreview");
+    assert!(out.status.success(), "{}", describe(&out));
+    let manifests = repo.join("previews/shop-pr-42/manifests");
+    let files: Vec<String> = std::fs::read_dir(&manifests)
+        .expect("published")
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.contains("namespace: velero") && f.contains("mirror.internal.example/kpreview:1")),
+        "the cleanup Job in Velero's namespace, on the platform's image"
+    );
+}
+
 /// The policy the Argo CD sidecar mounts is valid, and the bundled examples stay within it.
 #[test]
 fn the_shipped_policy_is_valid_and_admits_the_examples() {

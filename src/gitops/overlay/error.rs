@@ -148,6 +148,22 @@ pub enum OverlayError {
         /// The most the policy allows.
         limit: String,
     },
+    /// The build goes beyond the platform's policy: a patch or an object of the overlay's own
+    /// undid what the generator rendered under it (SPEC §7). Every violation, at once.
+    #[error(
+        "{overlay}: the overlay's build goes beyond the platform's policy ({policy}) in {count} place{s}; an overlay is policed as a spec is, whatever its patches change:{list}",
+        count = .violations.len(),
+        s = if .violations.len() == 1 { "" } else { "s" },
+        list = bullets(.violations)
+    )]
+    Policed {
+        /// The overlay.
+        overlay: String,
+        /// How messages name the policy: `the built-in policy`, `the policy p.yaml`.
+        policy: String,
+        /// What goes beyond it, in the order of the objects.
+        violations: Vec<Violation>,
+    },
 }
 
 /// A kustomization's `namespace:` or a patch moved what the generator rendered.
@@ -170,6 +186,27 @@ pub struct MovedNamespace {
     pub app: String,
     /// Its pull request.
     pub pr: u64,
+}
+
+/// One way a built object goes beyond the policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{object}: {path}: {why}")]
+pub struct Violation {
+    /// `Kind/name`.
+    pub object: String,
+    /// The field, as a path in the object (`spec.template.spec.containers[0].image`).
+    pub path: String,
+    /// Why, naming the policy entry where one decides.
+    pub why: String,
+}
+
+/// One line per violation, each after a newline.
+fn bullets(violations: &[Violation]) -> String {
+    violations.iter().fold(String::new(), |mut out, v| {
+        use std::fmt::Write;
+        let _ = write!(out, "\n  - {v}");
+        out
+    })
 }
 
 /// The overlay itself is at fault (exit 1), unless the machine could not run or read it (exit 2).
