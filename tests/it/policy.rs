@@ -447,6 +447,15 @@ fn a_lock_file_is_read_bounded_and_never_through_a_link_out_of_the_spec_s_direct
     );
 }
 
+/// `publish --overlay APP` of PR 42 into `repo` under `policy`, at a fixed time.
+fn overlay_publish(app: &Path, repo: &Path, policy: &Path) -> Vec<String> {
+    let (app, repo, policy) = (app.display().to_string(), repo.display().to_string(), policy.display().to_string());
+    ["publish", "--overlay", &app, "--repo", &repo, "--pr", "42", "--sha", SHA, "--policy", &policy]
+        .into_iter()
+        .chain(["--now", "2026-11-21T10:00:00Z"])
+        .map(str::to_owned)
+        .collect()
+}
 /// `publish --overlay` hands `--policy` to the plugin kustomize runs, so the overlay renders the
 /// policy's namespace too.
 #[test]
@@ -457,24 +466,7 @@ fn publish_overlay_passes_the_policy_to_the_plugin() {
     write(&app, "preview.yaml", &spec(API));
     write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
     let policy = write(&world.root(), "platform/policy.yaml", POLICY);
-    let args = |policy: &Path| {
-        vec![
-            "publish".to_owned(),
-            "--overlay".to_owned(),
-            app.display().to_string(),
-            "--repo".to_owned(),
-            repo.display().to_string(),
-            "--pr".to_owned(),
-            "42".to_owned(),
-            "--sha".to_owned(),
-            SHA.to_owned(),
-            "--policy".to_owned(),
-            policy.display().to_string(),
-            "--now".to_owned(),
-            "2026-11-21T10:00:00Z".to_owned(),
-        ]
-    };
-    let args = args(&policy);
+    let args = overlay_publish(&app, &repo, &policy);
     let out = world.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
 
@@ -501,21 +493,7 @@ fn publish_overlay_refuses_a_build_patched_beyond_the_policy_naming_every_violat
     write(&app, "preview.yaml", &spec(API));
     write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
     let policy = write(&world.root(), "platform/policy.yaml", POLICY);
-    let args = [
-        "publish".to_owned(),
-        "--overlay".to_owned(),
-        app.display().to_string(),
-        "--repo".to_owned(),
-        repo.display().to_string(),
-        "--pr".to_owned(),
-        "42".to_owned(),
-        "--sha".to_owned(),
-        SHA.to_owned(),
-        "--policy".to_owned(),
-        policy.display().to_string(),
-        "--now".to_owned(),
-        "2026-11-21T10:00:00Z".to_owned(),
-    ];
+    let args = overlay_publish(&app, &repo, &policy);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     world.ok(&args);
     let before = crate::gitops::fixture::state(&repo);
