@@ -20,7 +20,7 @@ use kpreview::gitops::{Push, Repo};
 use kpreview::k8s::Duration;
 use kpreview::render;
 
-use super::input::{PolicyArgs, PrArgs, load, read_lock};
+use super::input::{PolicyArgs, PrArgs, load};
 
 pub const PUBLISH_HELP: &str = "\
 Examples:
@@ -227,10 +227,9 @@ pub fn publish(args: &PublishArgs) -> anyhow::Result<()> {
         return publish_overlay(args, dir);
     }
     let inputs = args.pr.inputs();
-    let (spec, model) = load(&args.spec, &inputs, &args.policy.load()?)?;
+    let (spec, model, lock) = load(&args.spec, &inputs, &args.policy.load()?)?;
     let manifests = render(&model);
     let prepared = FromSpec::new(&model, &manifests, &spec.name, &inputs.sources, landing(args))?;
-    let lock = read_lock(&spec.dir)?;
     let done = land_publication(args, &prepared.publication)?;
     emit_summary(args, &prepared.comment(lock.as_ref(), &done))
 }

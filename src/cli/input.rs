@@ -154,15 +154,15 @@ pub fn read_spec(path: &Path) -> Result<SpecFile, ReadError> {
     Ok(SpecFile { name, text, dir })
 }
 
-/// A spec read and validated, its warnings printed: what `render`, `plan`, `publish` and `cmp`
-/// start from.
-pub fn load(path: &Path, inputs: &Inputs, policy: &Policy) -> anyhow::Result<(SpecFile, Model)> {
+/// A spec read and validated, its warnings printed, and the lock it was read with (read once):
+/// what `render`, `plan` and `publish` start from.
+pub fn load(path: &Path, inputs: &Inputs, policy: &Policy) -> anyhow::Result<(SpecFile, Model, Option<Lock>)> {
     let spec = read_spec(path)?;
     let lock = LockBeside::read(&spec.dir)?;
     let model =
         policy::prepare(&spec.text, &spec.name, inputs, lock.lock.as_ref(), policy).map_err(|p| lock.explain(p))?;
     warn(&spec.name, &model.warnings);
-    Ok((spec, model))
+    Ok((spec, model, lock.lock))
 }
 
 /// Prints warnings on stderr, each naming the spec.

@@ -66,7 +66,7 @@ impl From<FormatArg> for Format {
 }
 
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
+    let (_, model, _) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
     let manifests = render(&model);
     let plan = Plan::of(&model, &manifests)?;
     let format = Format::from(args.format);

@@ -77,7 +77,7 @@ pub struct ValidateArgs {
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    let (_, model) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
+    let (_, model, _) = load(&args.spec, &args.pr.inputs(), &args.policy.load()?)?;
     let manifests = render_model(&model);
     match &args.output {
         None => {

@@ -193,8 +193,9 @@ pub struct Applied {
 /// What a move of the checkout from `from` to a commit touches, where that commit is `base` (the
 /// same commit as `from`, or another) with `previews/` listing `previews`.
 pub fn reach(from: &Snapshot, base: &Snapshot, previews: &BTreeMap<String, Entry>) -> Reach {
-    let outside = |s: &Snapshot| s.root.iter().filter(|e| e.name != PREVIEWS).cloned().collect::<Vec<_>>();
-    Reach { previews: differing(&from.previews, previews), outside: outside(from) != outside(base) }
+    let (ours, theirs) = (from.root.iter(), base.root.iter());
+    let outside = !ours.filter(|e| e.name != PREVIEWS).eq(theirs.filter(|e| e.name != PREVIEWS));
+    Reach { previews: differing(&from.previews, previews), outside }
 }
 
 /// Names of the preview directories that differ between two listings of `previews/`.

@@ -62,16 +62,8 @@ impl Waves {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::defaults::{Inputs, PrFields};
-    use crate::spec::prepare::prepare;
-
-    fn model(services: &str, rest: &str) -> Model {
-        let text = format!(
-            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
-        );
-        let pr = Inputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..Inputs::default() };
-        prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::spec::defaults::Inputs;
+    use crate::spec::prepare::{prepare, test_model as model};
 
     #[test]
     fn waves_are_as_few_as_the_graph_allows() {

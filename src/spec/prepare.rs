@@ -31,19 +31,27 @@ pub fn prepare_loaded(loaded: Loaded, file: &str, pr: &Inputs, lock: Option<&Loc
     }
 }
 
+/// For unit tests: the model of app `app`, pull request 3, with `services` (indented entries
+/// under `spec.services`) and `rest` (further `spec` fields).
+#[cfg(test)]
+pub(crate) fn test_model(services: &str, rest: &str) -> Model {
+    let text = format!(
+        "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
+    );
+    let pr = Inputs {
+        flags: crate::spec::defaults::PrFields { number: Some(3), ..Default::default() },
+        ..Inputs::default()
+    };
+    prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::spec::defaults::PrFields;
     use crate::spec::model::Target;
 
-    fn model(services: &str, rest: &str) -> Model {
-        let text = format!(
-            "apiVersion: kpreview.dev/v1alpha1\nkind: Preview\nmetadata: {{name: app}}\nspec:\n  services:\n{services}{rest}"
-        );
-        let pr = Inputs { flags: PrFields { number: Some(3), ..PrFields::default() }, ..Inputs::default() };
-        prepare(&text, "t.yaml", &pr, None).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use super::test_model as model;
 
     #[test]
     fn every_kind_of_dependency_resolves() {

@@ -3,7 +3,7 @@
 //! reproduced here through the binary, in every way in that could carry it.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -447,26 +447,29 @@ fn a_lock_file_is_read_bounded_and_never_through_a_link_out_of_the_spec_s_direct
     );
 }
 
-/// `publish --overlay APP` of PR 42 into `repo` under `policy`, at a fixed time.
-fn overlay_publish(app: &Path, repo: &Path, policy: &Path) -> Vec<String> {
-    let (app, repo, policy) = (app.display().to_string(), repo.display().to_string(), policy.display().to_string());
-    ["publish", "--overlay", &app, "--repo", &repo, "--pr", "42", "--sha", SHA, "--policy", &policy]
-        .into_iter()
-        .chain(["--now", "2026-11-21T10:00:00Z"])
-        .map(str::to_owned)
-        .collect()
-}
-/// `publish --overlay` hands `--policy` to the plugin kustomize runs, so the overlay renders the
-/// policy's namespace too.
-#[test]
-fn publish_overlay_passes_the_policy_to_the_plugin() {
+/// A clone `ci` of a fresh GitOps remote, an overlay `app` whose generator renders the shop spec,
+/// the platform's policy, and the `publish --overlay app` of PR 42 under it at a fixed time.
+fn overlay_setup() -> (World, PathBuf, PathBuf, Vec<String>) {
     let world = World::new();
     let repo = world.clone("ci");
     let app = world.root().join("app");
     write(&app, "preview.yaml", &spec(API));
     write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
     let policy = write(&world.root(), "platform/policy.yaml", POLICY);
-    let args = overlay_publish(&app, &repo, &policy);
+    let (dir, into, policy) = (app.display().to_string(), repo.display().to_string(), policy.display().to_string());
+    let args = ["publish", "--overlay", &dir, "--repo", &into, "--pr", "42", "--sha", SHA, "--policy", &policy]
+        .into_iter()
+        .chain(["--now", "2026-11-21T10:00:00Z"])
+        .map(str::to_owned)
+        .collect();
+    (world, repo, app, args)
+}
+
+/// `publish --overlay` hands `--policy` to the plugin kustomize runs, so the overlay renders the
+/// policy's namespace too.
+#[test]
+fn publish_overlay_passes_the_policy_to_the_plugin() {
+    let (world, repo, app, args) = overlay_setup();
     let out = world.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(repo.join("previews/preview-shop-42/manifests").is_dir(), "{}", describe(&out));
 
@@ -487,13 +490,7 @@ fn publish_overlay_passes_the_policy_to_the_plugin() {
 /// one, and the GitOps repository is left as it was.
 #[test]
 fn publish_overlay_refuses_a_build_patched_beyond_the_policy_naming_every_violation() {
-    let world = World::new();
-    let repo = world.clone("ci");
-    let app = world.root().join("app");
-    write(&app, "preview.yaml", &spec(API));
-    write(&app, "kustomization.yaml", "generators: [preview.yaml]\n");
-    let policy = write(&world.root(), "platform/policy.yaml", POLICY);
-    let args = overlay_publish(&app, &repo, &policy);
+    let (world, repo, app, args) = overlay_setup();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     world.ok(&args);
     let before = crate::gitops::fixture::state(&repo);
@@ -524,7 +521,7 @@ fn publish_overlay_refuses_a_build_patched_beyond_the_policy_naming_every_violat
     write(&app, "kustomization.yaml", &hostile);
     let out = world.fails(1, &args);
     let stderr = stderr(&out);
-    let policy_name = format!("the policy {}", policy.display());
+    let policy_name = format!("the policy {}", world.root().join("platform/policy.yaml").display());
     for expected in [
         format!(
             "Deployment/api: spec.template.spec.containers[0].image: `evil.io/miner:1` is not from a registry the \
